@@ -1,0 +1,2 @@
+// Package clocks placeholder.
+package clocks
