@@ -1,0 +1,870 @@
+package clocks
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits enforced by the Vector encoders and decoders. A decoder rejects
+// input beyond them with an error wrapping ErrTooLarge before allocating for
+// it, and an encoder refuses (with the same error) to produce an encoding
+// its own decoder would reject, so every encoding round-trips.
+const (
+	// MaxVectorEntries is the largest number of entries in an encoded
+	// Vector. Real version vectors stay far below it; Prune keeps them there.
+	MaxVectorEntries = 1 << 16
+	// MaxIDLen is the longest identifier, in bytes, in an encoded Vector.
+	MaxIDLen = 1024
+	// MaxVectorCount is the largest count in an encoded Vector.
+	//
+	// Ticking one entry a billion times a second takes 292 years to pass
+	// 2^63, so a larger count in a message means a corrupt or hostile peer.
+	// Accepting it would let one message push an entry to the top of its
+	// range, where the receiver's next Tick would overflow. Capping decoded
+	// counts at 2^63-1 leaves 2^63 ticks of headroom after any merge, and
+	// keeps every count representable as a signed 64-bit integer.
+	MaxVectorCount = math.MaxInt64
+)
+
+// vectorFormat is the version byte that opens every binary Vector encoding.
+const vectorFormat = 1
+
+// Entry is one component of a Vector: the number of events of the process
+// (or replica) ID that the clock has seen.
+type Entry struct {
+	ID    string
+	Count uint64
+}
+
+// String returns "id:count", with the ID quoted as in Vector.String.
+func (e Entry) String() string {
+	return string(appendEntry(nil, e))
+}
+
+// Vector is a vector clock (Fidge 1988; Mattern, "Virtual Time and Global
+// States of Distributed Systems", 1989), also used as a version vector
+// (Parker et al., "Detection of Mutual Inconsistency in Distributed
+// Systems", 1983). It maps process or replica IDs to event counts and
+// characterises causality exactly: for events e and f stamped V(e) and V(f)
+// by the rules below, e happened before f if and only if
+// V(e).HappenedBefore(V(f)), and they are concurrent if and only if
+// V(e).ConcurrentWith(V(f)) (the strong clock condition).
+//
+// The rules, for a process with identifier self and clock v:
+//
+//   - local event or send: v.Tick(self); a message carries v.Clone();
+//   - receipt of a message carrying m: v.Merge(m), then v.Tick(self).
+//
+// Used as a version vector for replicated data, a replica ticks its own ID
+// when it updates the data and merges the vector of any version it
+// incorporates; Compare then tells whether one version supersedes another or
+// the two conflict (Concurrent).
+//
+// # Representation
+//
+// The vector is sparse: an absent ID counts zero, so {a:1} and {a:1, b:0}
+// are the same clock, and zero counts are never stored. Entries are kept in
+// a slice sorted by ID (byte-wise string order), which makes Compare and
+// Merge a single merge-walk over both operands: O(n+m) time with no
+// allocation. Get and Tick of a present ID take O(log n) by binary search;
+// adding an ID that is not yet present, or removing one, copies the entries
+// (O(n), one allocation). IDs are arbitrary strings (the empty string
+// included); binary and JSON encodings limit them to MaxIDLen bytes.
+//
+// The zero value is the empty clock, ready to use: it has seen no event, it
+// is Equal to every other empty clock and happened before every non-empty
+// one.
+//
+// # Copies
+//
+// A Vector value refers to its entries, like a slice: after w := v the two
+// share storage, and a Tick, Set or Merge through &v that only changes the
+// count of an ID already present is visible through w too. Use Clone to
+// obtain an independent copy, for example before sending a clock in a
+// message or storing it beside a version. The mutating methods (Tick, Set,
+// Merge, Prune, PruneFunc, UnmarshalBinary, UnmarshalJSON) have pointer
+// receivers; the rest take the Vector by value. The package never writes
+// past the end of the entries or moves them in place, so however copies are
+// used, each one remains a well-formed clock (sorted, no zeros). Merge never
+// lets the receiver share storage with its argument, and every slice the
+// methods return is freshly allocated.
+//
+// A Vector is not safe for concurrent mutation: guard it with a mutex if
+// several goroutines update it. Any number of goroutines may call the
+// non-mutating methods at once.
+type Vector struct {
+	// e holds the entries sorted by ID, strictly increasing, with no zero
+	// counts; nil when empty. Structural changes (inserting or removing an
+	// ID) always build a new slice; only counts are updated in place.
+	e []Entry
+}
+
+// VectorOf returns a Vector with the given entries, which may come in any
+// order. Zero counts are dropped; if an ID appears more than once, its
+// largest count is kept. The result does not share storage with entries.
+// It costs O(n log n) for n entries.
+func VectorOf(entries ...Entry) Vector {
+	e := make([]Entry, 0, len(entries))
+	for _, x := range entries {
+		if x.Count != 0 {
+			e = append(e, x)
+		}
+	}
+	if len(e) == 0 {
+		return Vector{}
+	}
+	slices.SortFunc(e, func(x, y Entry) int { return strings.Compare(x.ID, y.ID) })
+	out := e[:1]
+	for _, x := range e[1:] {
+		if last := &out[len(out)-1]; x.ID == last.ID {
+			last.Count = max(last.Count, x.Count)
+			continue
+		}
+		out = append(out, x)
+	}
+	return Vector{e: slices.Clip(out)}
+}
+
+// search returns the position of id in the sorted entries e, or the
+// position where it would be inserted, and whether it is present.
+func search(e []Entry, id string) (int, bool) {
+	lo, hi := 0, len(e)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if e[m].ID < id {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(e) && e[lo].ID == id
+}
+
+// insertAt returns a new slice with x inserted at position i of e.
+func insertAt(e []Entry, i int, x Entry) []Entry {
+	n := make([]Entry, len(e)+1)
+	copy(n, e[:i])
+	n[i] = x
+	copy(n[i+1:], e[i:])
+	return n
+}
+
+// removeAt returns a new slice without position i of e (nil if empty).
+func removeAt(e []Entry, i int) []Entry {
+	if len(e) == 1 {
+		return nil
+	}
+	n := make([]Entry, len(e)-1)
+	copy(n, e[:i])
+	copy(n[i:], e[i+1:])
+	return n
+}
+
+// Tick records an event of process id: it increments id's count and returns
+// the new count (1 if id was absent). It costs O(log n) if id is present,
+// O(n) with one allocation if it is new.
+//
+// Tick panics if the count would overflow uint64. Ticking alone cannot get
+// there in any realistic lifetime, and decoders accept counts of at most
+// MaxVectorCount, leaving 2^63 ticks of headroom after any merge; only Set or
+// VectorOf with a count close to 2^64 can reach it.
+func (v *Vector) Tick(id string) uint64 {
+	i, ok := search(v.e, id)
+	if !ok {
+		v.e = insertAt(v.e, i, Entry{ID: id, Count: 1})
+		return 1
+	}
+	c := v.e[i].Count
+	if c == math.MaxUint64 {
+		panic("clocks: Vector.Tick overflows the count of " + strconv.Quote(id))
+	}
+	v.e[i].Count = c + 1
+	return c + 1
+}
+
+// Set sets id's count to n; n == 0 removes the entry. Set can move a count
+// backwards, which no clock rule does: it is meant for building clocks in
+// tests and for restoring state. It costs O(log n) to change a present
+// entry, O(n) with one allocation to add or remove one.
+func (v *Vector) Set(id string, n uint64) {
+	i, ok := search(v.e, id)
+	switch {
+	case ok && n == 0:
+		v.e = removeAt(v.e, i)
+	case ok:
+		v.e[i].Count = n
+	case n != 0:
+		v.e = insertAt(v.e, i, Entry{ID: id, Count: n})
+	}
+}
+
+// Get returns id's count, 0 if absent. It costs O(log n).
+func (v Vector) Get(id string) uint64 {
+	if i, ok := search(v.e, id); ok {
+		return v.e[i].Count
+	}
+	return 0
+}
+
+// Merge sets v to the pointwise maximum of v and o, the least clock that
+// descends both (their join). It costs O(n+m) for n and m entries. When every
+// ID of o is already in v, the common case between replicas of one system,
+// it updates v in place and allocates nothing; otherwise it builds one new
+// slice for the union. v never shares storage with o afterwards.
+func (v *Vector) Merge(o Vector) {
+	a, b := v.e, o.e
+	i, j := 0, 0
+	for j < len(b) && i < len(a) {
+		if x, y := a[i].ID, b[j].ID; x == y {
+			if c := b[j].Count; c > a[i].Count {
+				a[i].Count = c
+			}
+			i++
+			j++
+		} else if x < y {
+			i++
+		} else {
+			break // b[j] is an ID that v lacks
+		}
+	}
+	if j == len(b) {
+		return
+	}
+	v.e = mergeGrow(a, b, i, j)
+}
+
+// mergeGrow returns a new slice holding the union of a and b with the
+// larger count for common IDs, given that a[:i] already holds the merge of
+// itself with b[:j].
+func mergeGrow(a, b []Entry, i, j int) []Entry {
+	n := i
+	for p, q := i, j; ; n++ {
+		if p == len(a) {
+			n += len(b) - q
+			break
+		}
+		if q == len(b) {
+			n += len(a) - p
+			break
+		}
+		if x, y := a[p].ID, b[q].ID; x == y {
+			p++
+			q++
+		} else if x < y {
+			p++
+		} else {
+			q++
+		}
+	}
+	out := make([]Entry, i, n)
+	copy(out, a[:i])
+	for i < len(a) && j < len(b) {
+		if x, y := a[i], b[j]; x.ID == y.ID {
+			out = append(out, Entry{ID: x.ID, Count: max(x.Count, y.Count)})
+			i++
+			j++
+		} else if x.ID < y.ID {
+			out = append(out, x)
+			i++
+		} else {
+			out = append(out, y)
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// Compare returns how v relates to o in causal order: Equal if the counts
+// agree everywhere; Before if v <= o pointwise and they differ (v happened
+// before o: o has seen everything v has, and more); After if o happened
+// before v; Concurrent otherwise (each has seen an event the other has
+// not). It costs O(n+m) in one merge-walk, stops as soon as the answer is
+// Concurrent, and allocates nothing.
+func (v Vector) Compare(o Vector) Order {
+	a, b := v.e, o.e
+	less, greater := false, false // v is behind o / ahead of o somewhere
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		x, y := &a[i], &b[j]
+		if x.ID == y.ID {
+			if x.Count < y.Count {
+				less = true
+			} else if x.Count > y.Count {
+				greater = true
+			}
+			i++
+			j++
+		} else if x.ID < y.ID {
+			greater = true // only v has x.ID
+			i++
+		} else {
+			less = true // only o has y.ID
+			j++
+		}
+		if less && greater {
+			return Concurrent
+		}
+	}
+	greater = greater || i < len(a)
+	less = less || j < len(b)
+	switch {
+	case less && greater:
+		return Concurrent
+	case less:
+		return Before
+	case greater:
+		return After
+	}
+	return Equal
+}
+
+// HappenedBefore reports whether v.Compare(o) == Before: o has seen every
+// event v has seen, and at least one more.
+func (v Vector) HappenedBefore(o Vector) bool { return v.Compare(o) == Before }
+
+// ConcurrentWith reports whether v.Compare(o) == Concurrent: each clock has
+// seen an event the other has not.
+func (v Vector) ConcurrentWith(o Vector) bool { return v.Compare(o) == Concurrent }
+
+// Descends reports whether v has seen every event o has seen: v >= o
+// pointwise, that is v.Compare(o) is Equal or After. Every clock descends
+// itself and the empty clock. It costs O(n+m) and allocates nothing.
+func (v Vector) Descends(o Vector) bool {
+	a, b := v.e, o.e
+	if len(a) < len(b) {
+		return false // o has an ID that v lacks
+	}
+	i := 0
+	for _, y := range b {
+		for i < len(a) && a[i].ID < y.ID {
+			i++
+		}
+		if i == len(a) || a[i].ID != y.ID || a[i].Count < y.Count {
+			return false
+		}
+		i++
+	}
+	return true
+}
+
+// Equal reports whether v and o are the same clock: every ID has the same
+// count in both (absent counting as zero). It costs O(n).
+func (v Vector) Equal(o Vector) bool { return slices.Equal(v.e, o.e) }
+
+// Len returns the number of IDs with a non-zero count.
+func (v Vector) Len() int { return len(v.e) }
+
+// All returns an iterator over the IDs with a non-zero count and their
+// counts, in increasing order of ID. Mutating v during the iteration does
+// not affect it.
+func (v Vector) All() iter.Seq2[string, uint64] {
+	e := v.e
+	return func(yield func(string, uint64) bool) {
+		for _, x := range e {
+			if !yield(x.ID, x.Count) {
+				return
+			}
+		}
+	}
+}
+
+// Entries returns the non-zero entries sorted by ID, in a new slice the
+// caller owns; nil if v is empty.
+func (v Vector) Entries() []Entry { return slices.Clone(v.e) }
+
+// Clone returns an independent copy of v: mutating either one never affects
+// the other.
+func (v Vector) Clone() Vector { return Vector{e: slices.Clone(v.e)} }
+
+// String returns the clock as "{a:1, b:2}", sorted by ID; "{}" when empty.
+// An ID made only of ASCII letters, digits and the characters _ - . / @ is
+// written as it is; any other ID (empty, or containing spaces, ':', ',',
+// quotes, braces, non-ASCII or non-printable bytes) is written as a Go
+// quoted string, as strconv.Quote does: {"node 1":2, "host:7000":1}. The
+// result is deterministic, so it can be compared in tests and logs.
+func (v Vector) String() string {
+	b := make([]byte, 0, 2+8*len(v.e))
+	b = append(b, '{')
+	for i, x := range v.e {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendEntry(b, x)
+	}
+	return string(append(b, '}'))
+}
+
+// appendEntry appends "id:count" with the ID quoted when it is not simple.
+func appendEntry(b []byte, e Entry) []byte {
+	if simpleID(e.ID) {
+		b = append(b, e.ID...)
+	} else {
+		b = strconv.AppendQuote(b, e.ID)
+	}
+	b = append(b, ':')
+	return strconv.AppendUint(b, e.Count, 10)
+}
+
+// simpleID reports whether id can be printed without quotes.
+func simpleID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '_', c == '-', c == '.', c == '/', c == '@':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Prune keeps at most max entries: if v has more, it removes those with the
+// smallest counts (among equal counts, the smaller ID first) and returns the
+// removed entries sorted by ID, so that the caller can log or otherwise
+// handle them; it returns nil if nothing was removed. A negative max counts
+// as zero. It costs O(n log n) and allocates only when it removes entries.
+//
+// Pruning bounds the size of version vectors that would otherwise grow with
+// every replica or client that ever wrote: Riak prunes each object's clock
+// once it has more than small_vclock entries (its big_vclock, young_vclock
+// and old_vclock bucket properties tune when), removing the entries that
+// were updated longest ago. A count is a proxy for that age here; use
+// PruneFunc to choose the entries by another rule.
+//
+// Pruning loses information, and always in one direction: the pruned clock
+// claims to have seen less than it has. Writing p for the pruned v:
+//
+//   - If p.Compare(w) is After, so is v.Compare(w), and if p descends w, so
+//     does v: those answers stay true.
+//   - If v happened after w, p may compare Concurrent with w (a false
+//     conflict: a version store keeps both versions as siblings and asks
+//     the application to resolve them), Equal, or even Before w.
+//   - If v is concurrent with w, p may compare Before w.
+//
+// The last two cases are the dangerous ones: a store that discards
+// versions dominated by another would discard p's version although it holds
+// updates w lacks. For example, with w = {a:1, b:5} and v = {a:2, b:5} (v
+// saw w and one more event of a), v.Prune(1) removes a:2 and leaves {b:5},
+// which compares Before w. Riak mitigates this by pruning only entries
+// untouched for a long time (old_vclock), which no live version is likely
+// still to carry; prune only entries that are no longer in use, and prefer
+// a large max.
+func (v *Vector) Prune(max int) []Entry {
+	if max < 0 {
+		max = 0
+	}
+	k := len(v.e) - max // how many entries to drop
+	if k <= 0 {
+		return nil
+	}
+	byCount := slices.Clone(v.e)
+	slices.SortFunc(byCount, func(x, y Entry) int {
+		if c := cmpUint64(x.Count, y.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	last := byCount[k-1]   // the last entry to drop in (count, ID) order
+	dropped := byCount[:0] // reuses byCount's storage: only last is still needed
+	var kept []Entry
+	if max > 0 {
+		kept = make([]Entry, 0, max)
+	}
+	for _, x := range v.e {
+		if x.Count < last.Count || x.Count == last.Count && x.ID <= last.ID {
+			dropped = append(dropped, x)
+		} else {
+			kept = append(kept, x)
+		}
+	}
+	v.e = kept
+	return slices.Clip(dropped)
+}
+
+// cmpUint64 compares two counts.
+func cmpUint64(x, y uint64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// PruneFunc removes every entry for which drop returns true and returns the
+// removed entries sorted by ID, or nil if none was removed (also when drop
+// is nil). drop is called once per entry, in order of ID. It costs O(n) and
+// allocates only when it removes entries. The caveats of Prune apply.
+func (v *Vector) PruneFunc(drop func(e Entry) bool) []Entry {
+	if drop == nil {
+		return nil
+	}
+	var dropped []Entry
+	var kept []Entry
+	for i, x := range v.e {
+		if !drop(x) {
+			if dropped != nil {
+				kept = append(kept, x)
+			}
+			continue
+		}
+		if dropped == nil {
+			kept = make([]Entry, i, len(v.e)-1)
+			copy(kept, v.e[:i])
+		}
+		dropped = append(dropped, x)
+	}
+	if dropped == nil {
+		return nil
+	}
+	if len(kept) == 0 {
+		kept = nil
+	}
+	v.e = kept
+	return dropped
+}
+
+// uvarintLen is the number of bytes of the minimal uvarint encoding of x.
+func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
+
+// binarySize returns the length of v's binary encoding, or an error
+// wrapping ErrTooLarge if v exceeds the encoding's limits.
+func (v Vector) binarySize() (int, error) {
+	if len(v.e) > MaxVectorEntries {
+		return 0, fmt.Errorf("clocks: vector has %d entries, more than MaxVectorEntries (%d): %w",
+			len(v.e), MaxVectorEntries, ErrTooLarge)
+	}
+	n := 1 + uvarintLen(uint64(len(v.e)))
+	for _, x := range v.e {
+		if len(x.ID) > MaxIDLen {
+			return 0, fmt.Errorf("clocks: vector ID of %d bytes is longer than MaxIDLen (%d): %w",
+				len(x.ID), MaxIDLen, ErrTooLarge)
+		}
+		if x.Count > MaxVectorCount {
+			return 0, fmt.Errorf("clocks: vector count %d of %q exceeds MaxVectorCount: %w",
+				x.Count, x.ID, ErrTooLarge)
+		}
+		n += uvarintLen(uint64(len(x.ID))) + len(x.ID) + uvarintLen(x.Count)
+	}
+	return n, nil
+}
+
+// AppendBinary appends the canonical binary encoding of v to b and returns
+// the extended slice (encoding.BinaryAppender). The encoding is
+//
+//	version byte 1
+//	uvarint     number of entries
+//	per entry, in strictly increasing byte order of ID:
+//	  uvarint   len(ID)
+//	  bytes     ID
+//	  uvarint   count (non-zero)
+//
+// with every uvarint in its shortest form, so equal clocks have identical
+// encodings and the bytes can be hashed or compared directly. It fails, with
+// an error wrapping ErrTooLarge and b returned unchanged, only if v has more
+// than MaxVectorEntries entries, an ID longer than MaxIDLen bytes or a count
+// above MaxVectorCount. It costs O(size) and allocates at most once, to grow
+// b.
+func (v Vector) AppendBinary(b []byte) ([]byte, error) {
+	n, err := v.binarySize()
+	if err != nil {
+		return b, err
+	}
+	b = slices.Grow(b, n)
+	b = append(b, vectorFormat)
+	b = binary.AppendUvarint(b, uint64(len(v.e)))
+	for _, x := range v.e {
+		b = binary.AppendUvarint(b, uint64(len(x.ID)))
+		b = append(b, x.ID...)
+		b = binary.AppendUvarint(b, x.Count)
+	}
+	return b, nil
+}
+
+// MarshalBinary returns the canonical binary encoding of v described at
+// AppendBinary (encoding.BinaryMarshaler).
+func (v Vector) MarshalBinary() ([]byte, error) {
+	return v.AppendBinary(nil)
+}
+
+// UnmarshalBinary decodes the encoding described at AppendBinary into v,
+// replacing its contents (encoding.BinaryUnmarshaler). It accepts only the
+// canonical encoding: input that is truncated, has trailing bytes, an
+// unknown version, a varint not in its shortest form, IDs out of order or
+// repeated, or a zero count is rejected with an error wrapping
+// ErrMalformed; more than MaxVectorEntries entries, an ID longer than
+// MaxIDLen bytes or a count above MaxVectorCount with an error wrapping
+// ErrTooLarge. On error v is left unchanged. The decoded clock does not
+// share storage with data. It costs O(len(data)) and allocates at most
+// 8 bytes per input byte (one Entry per 3 bytes, plus the IDs).
+func (v *Vector) UnmarshalBinary(data []byte) error {
+	e, err := decodeVector(data)
+	if err != nil {
+		return err
+	}
+	v.e = e
+	return nil
+}
+
+// decodeVector parses a binary Vector encoding.
+func decodeVector(data []byte) ([]Entry, error) {
+	if len(data) == 0 {
+		return nil, fmt.Errorf("clocks: vector encoding is empty: %w", ErrMalformed)
+	}
+	if data[0] != vectorFormat {
+		return nil, fmt.Errorf("clocks: vector encoding has unknown version %d: %w", data[0], ErrMalformed)
+	}
+	d := decoder{data: data, off: 1}
+	n, err := d.uvarint("entry count")
+	if err != nil {
+		return nil, err
+	}
+	if n > MaxVectorEntries {
+		return nil, fmt.Errorf("clocks: vector encoding declares %d entries, more than MaxVectorEntries (%d): %w",
+			n, MaxVectorEntries, ErrTooLarge)
+	}
+	// An entry takes at least 3 bytes (length, one ID byte, count), except
+	// that one entry may have the empty ID and take 2: n entries need at
+	// least 3n-1 bytes. Checking that first bounds the allocation below by
+	// the input's size.
+	if rest := len(data) - d.off; n > uint64(rest+1)/3 {
+		return nil, fmt.Errorf("clocks: vector encoding declares %d entries but has only %d bytes left: %w",
+			n, rest, ErrMalformed)
+	}
+	var e []Entry
+	if n > 0 {
+		e = make([]Entry, 0, n)
+	}
+	var prev []byte
+	for k := range n {
+		start := d.off
+		l, err := d.uvarint("ID length")
+		if err != nil {
+			return nil, err
+		}
+		if l > MaxIDLen {
+			return nil, fmt.Errorf("clocks: vector ID at byte %d is %d bytes long, more than MaxIDLen (%d): %w",
+				start, l, MaxIDLen, ErrTooLarge)
+		}
+		if l > uint64(len(data)-d.off) {
+			return nil, fmt.Errorf("clocks: vector ID at byte %d is truncated: %w", start, ErrMalformed)
+		}
+		id := data[d.off : d.off+int(l)]
+		d.off += int(l)
+		if k > 0 {
+			switch c := bytes.Compare(prev, id); {
+			case c == 0:
+				return nil, fmt.Errorf("clocks: vector ID %q repeated at byte %d: %w", id, start, ErrMalformed)
+			case c > 0:
+				return nil, fmt.Errorf("clocks: vector ID %q at byte %d is out of order: %w", id, start, ErrMalformed)
+			}
+		}
+		countAt := d.off
+		c, err := d.uvarint("count")
+		if err != nil {
+			return nil, err
+		}
+		if c == 0 {
+			return nil, fmt.Errorf("clocks: vector count of %q at byte %d is zero: %w", id, countAt, ErrMalformed)
+		}
+		if c > MaxVectorCount {
+			return nil, fmt.Errorf("clocks: vector count of %q at byte %d exceeds MaxVectorCount: %w",
+				id, countAt, ErrTooLarge)
+		}
+		e = append(e, Entry{ID: string(id), Count: c})
+		prev = id
+	}
+	if d.off != len(data) {
+		return nil, fmt.Errorf("clocks: vector encoding has %d trailing bytes: %w", len(data)-d.off, ErrMalformed)
+	}
+	return e, nil
+}
+
+// decoder reads canonical uvarints from data, starting at off.
+type decoder struct {
+	data []byte
+	off  int
+}
+
+// uvarint reads one uvarint in its shortest form; what names it in errors.
+func (d *decoder) uvarint(what string) (uint64, error) {
+	x, k := binary.Uvarint(d.data[d.off:])
+	switch {
+	case k == 0:
+		return 0, fmt.Errorf("clocks: vector encoding truncated in %s at byte %d: %w", what, d.off, ErrMalformed)
+	case k < 0:
+		return 0, fmt.Errorf("clocks: vector %s at byte %d overflows 64 bits: %w", what, d.off, ErrMalformed)
+	case k != uvarintLen(x):
+		// binary.Uvarint accepts padded forms such as 0x80 0x00 for 0.
+		return 0, fmt.Errorf("clocks: vector %s at byte %d is not a minimal varint: %w", what, d.off, ErrMalformed)
+	}
+	d.off += k
+	return x, nil
+}
+
+// MarshalJSON returns v as a JSON object from ID to count with keys in
+// increasing byte order and no zero counts, for example {"a":1,"b":2}, or {}
+// when empty (json.Marshaler). The output is canonical: equal clocks give
+// identical bytes. It fails with an error wrapping ErrTooLarge under the same
+// limits as AppendBinary, and with an error wrapping ErrMalformed if an ID is
+// not valid UTF-8, which a JSON string cannot carry (the binary encoding
+// can).
+func (v Vector) MarshalJSON() ([]byte, error) {
+	n, err := v.binarySize()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, n+4*len(v.e)+2)
+	b = append(b, '{')
+	for i, x := range v.e {
+		if !utf8.ValidString(x.ID) {
+			return nil, fmt.Errorf("clocks: vector ID %q is not valid UTF-8 and has no JSON form: %w", x.ID, ErrMalformed)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, x.ID)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, x.Count, 10)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s, which must be valid UTF-8, as a JSON string:
+// quotes, backslashes and control characters are escaped, all else is kept.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+// UnmarshalJSON decodes a JSON object from ID to count into v, replacing its
+// contents (json.Unmarshaler). Keys may come in any order. A count must be
+// a non-negative integer written without fraction or exponent; a zero count
+// is accepted and dropped, since an absent ID counts zero. The input is
+// rejected with an error wrapping ErrMalformed if it is not a single JSON
+// object (or null), is not valid UTF-8, repeats a key (after unescaping) or
+// has a count that is negative, fractional, in exponent form or not a
+// number; with an error wrapping ErrTooLarge if it has more than
+// MaxVectorEntries keys, a key longer than MaxIDLen bytes or a count above
+// MaxVectorCount. On error v is left unchanged.
+//
+// JSON null leaves v unchanged, following the convention of encoding/json
+// for values that cannot be nil, so that a struct field holding a Vector
+// decodes from null as it would for any other non-pointer type.
+func (v *Vector) UnmarshalJSON(data []byte) error {
+	e, null, err := decodeVectorJSON(data)
+	if err != nil {
+		return err
+	}
+	if !null {
+		v.e = e
+	}
+	return nil
+}
+
+// decodeVectorJSON parses the JSON form of a Vector, reporting null apart.
+func decodeVectorJSON(data []byte) (e []Entry, null bool, err error) {
+	if !utf8.Valid(data) {
+		return nil, false, fmt.Errorf("clocks: vector JSON is not valid UTF-8: %w", ErrMalformed)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, false, jsonSyntaxError(err)
+	}
+	if tok == nil {
+		null = true
+	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, false, fmt.Errorf("clocks: vector JSON is not an object: %w", ErrMalformed)
+	}
+	for !null && dec.More() {
+		if tok, err = dec.Token(); err != nil {
+			return nil, false, jsonSyntaxError(err)
+		}
+		id, ok := tok.(string)
+		if !ok { // unreachable: the tokenizer yields only strings as keys
+			return nil, false, fmt.Errorf("clocks: vector JSON key is not a string: %w", ErrMalformed)
+		}
+		if len(e) == MaxVectorEntries {
+			return nil, false, fmt.Errorf("clocks: vector JSON has more than MaxVectorEntries (%d) keys: %w",
+				MaxVectorEntries, ErrTooLarge)
+		}
+		if len(id) > MaxIDLen {
+			return nil, false, fmt.Errorf("clocks: vector JSON key of %d bytes is longer than MaxIDLen (%d): %w",
+				len(id), MaxIDLen, ErrTooLarge)
+		}
+		if tok, err = dec.Token(); err != nil {
+			return nil, false, jsonSyntaxError(err)
+		}
+		num, ok := tok.(json.Number)
+		if !ok {
+			return nil, false, fmt.Errorf("clocks: vector JSON count of %q is not a number: %w", id, ErrMalformed)
+		}
+		// ParseUint rejects signs, fractions and exponents.
+		c, err := strconv.ParseUint(string(num), 10, 64)
+		switch {
+		case errors.Is(err, strconv.ErrRange) || err == nil && c > MaxVectorCount:
+			return nil, false, fmt.Errorf("clocks: vector JSON count %s of %q exceeds MaxVectorCount: %w",
+				num, id, ErrTooLarge)
+		case err != nil:
+			return nil, false, fmt.Errorf("clocks: vector JSON count %s of %q is not a non-negative integer: %w",
+				num, id, ErrMalformed)
+		}
+		e = append(e, Entry{ID: id, Count: c})
+	}
+	if !null {
+		if _, err := dec.Token(); err != nil { // the closing brace
+			return nil, false, jsonSyntaxError(err)
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false, fmt.Errorf("clocks: vector JSON has data after the value: %w", ErrMalformed)
+	}
+	slices.SortFunc(e, func(x, y Entry) int { return strings.Compare(x.ID, y.ID) })
+	for i := 1; i < len(e); i++ {
+		if e[i-1].ID == e[i].ID {
+			return nil, false, fmt.Errorf("clocks: vector JSON repeats key %q: %w", e[i].ID, ErrMalformed)
+		}
+	}
+	e = slices.DeleteFunc(e, func(x Entry) bool { return x.Count == 0 })
+	if len(e) == 0 {
+		return nil, null, nil
+	}
+	return slices.Clip(e), false, nil
+}
+
+// jsonSyntaxError wraps an error of the JSON tokenizer.
+func jsonSyntaxError(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("clocks: vector JSON: %v: %w", err, ErrMalformed)
+}
