@@ -1,0 +1,97 @@
+package clocks
+
+import (
+	"math"
+	"strconv"
+	"sync/atomic"
+)
+
+// MaxLamport is the largest remote time a Lamport clock takes at face value.
+// Witness treats any larger argument as MaxLamport.
+//
+// A correct clock cannot get there: ticking a billion times a second, a
+// Lamport clock needs 292 years to pass 2^63. A larger time in a message
+// therefore means a corrupt or hostile peer, and believing it would let one
+// message push the clock to the top of its range, where the next Tick has
+// nowhere to go. Capping what Witness accepts leaves 2^63 ticks of headroom
+// after any message, and keeps every Lamport time representable as a signed
+// 64-bit integer (a Java long, an SQL bigint). Callers that would rather
+// drop such a message than cap it can compare its time with MaxLamport
+// before calling Witness.
+const MaxLamport = math.MaxInt64
+
+// Lamport is a Lamport clock, the scalar logical clock of Lamport, "Time,
+// Clocks, and the Ordering of Events in a Distributed System" (CACM 1978).
+// Each process keeps one. It implements the paper's two rules:
+//
+//   - IR1: a process increments its clock between any two successive
+//     events (Tick, used for local events and for sends, whose new value the
+//     message carries).
+//   - IR2: on receipt of a message with time t, the process sets its clock
+//     to a value greater than both t and its present value (Witness).
+//
+// Together they give the clock condition: if event a happened before event
+// b then L(a) < L(b). The converse does not hold: concurrent events get
+// ordered times too, so a Lamport clock cannot detect concurrency (use
+// Vector for that). Break ties between processes with the process
+// identifier to obtain a total order consistent with causality.
+//
+// The zero value is a clock at time 0, ready to use. A Lamport is safe for
+// concurrent use by multiple goroutines and never blocks: every method is a
+// few atomic instructions. It must not be copied after first use.
+//
+// The times a clock returns strictly increase: no two calls return the same
+// value and no call returns a value smaller than one returned before it
+// (in the order the calls took effect). A uint64 does not run out in
+// practice (584 years at a billion ticks a second from 0; see MaxLamport for
+// the remote times that could otherwise shorten that), so rather than wrap
+// to 0 or repeat the top value, which would silently break ordering, Tick
+// and Witness panic if the clock would pass math.MaxUint64.
+type Lamport struct {
+	t atomic.Uint64
+}
+
+// Tick records a local or send event (IR1) and returns the new time, one
+// more than the clock's previous value. A message sent at this event
+// carries the returned time.
+func (c *Lamport) Tick() uint64 {
+	for {
+		cur := c.t.Load()
+		if cur == math.MaxUint64 {
+			panic(exhausted(cur))
+		}
+		if c.t.CompareAndSwap(cur, cur+1) {
+			return cur + 1
+		}
+	}
+}
+
+// Witness records the receipt of a message stamped with time t (IR2) and
+// returns the new time, max(c.Now(), t)+1, which is greater than both. A t
+// above MaxLamport is treated as MaxLamport.
+//
+// Witness is also how a restarted process resumes: witnessing the last time
+// it persisted guarantees it never reissues a time it handed out before.
+func (c *Lamport) Witness(t uint64) uint64 {
+	t = min(t, MaxLamport)
+	for {
+		cur := c.t.Load()
+		next := max(cur, t)
+		if next == math.MaxUint64 {
+			panic(exhausted(cur))
+		}
+		if c.t.CompareAndSwap(cur, next+1) {
+			return next + 1
+		}
+	}
+}
+
+// Now returns the clock's current time, the value returned by the last
+// Tick or Witness (0 before any), without recording an event.
+func (c *Lamport) Now() uint64 {
+	return c.t.Load()
+}
+
+func exhausted(t uint64) string {
+	return "clocks: Lamport clock exhausted at " + strconv.FormatUint(t, 10)
+}
