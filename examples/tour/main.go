@@ -1,0 +1,168 @@
+// Command tour walks a newcomer through every primitive in this module, one
+// section at a time, explaining in plain words what each one does and why.
+//
+// Run it from the repository root:
+//
+//	go run ./examples/tour                   # every section
+//	go run ./examples/tour -section clocks   # one section
+//	go run ./examples/tour -out /tmp/tour    # choose where diagrams go
+//
+// Everything the tour prints and draws is deterministic: processes, networks
+// and physical clocks are simulated, so two runs produce the same bytes. The
+// diagrams (SVG) are written to the folder named by -out (./tour-output by
+// default), which is created if it does not exist.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// A section is one chapter of the tour: a primitive (or a family of them)
+// shown at work. Sections run in the order of the sections list.
+type section struct {
+	name  string // what -section selects, e.g. "clocks"
+	title string // the heading printed before the section
+	run   func(t *tour) error
+}
+
+// sections lists the tour's chapters in the order they run. A new package
+// adds its section here, in a file of its own.
+var sections = []section{
+	{name: "clocks", title: "Clocks: ordering events without a shared clock", run: clocksSection},
+}
+
+// tour is what a section writes to: the reader's terminal and the folder
+// for diagrams.
+type tour struct {
+	w   io.Writer // where the lesson is printed
+	dir string    // where diagrams are written; exists before a section runs
+
+	files []string // diagrams written so far, relative to dir, in order
+	err   error    // the first write error, reported by run
+}
+
+// printf prints one piece of the lesson. Write errors are remembered and
+// reported once at the end, so sections can print without checking.
+func (t *tour) printf(format string, args ...any) {
+	if t.err != nil {
+		return
+	}
+	_, t.err = fmt.Fprintf(t.w, format, args...)
+}
+
+// para prints a paragraph of prose, wrapped at 78 columns, followed by a
+// blank line. Consecutive spaces and newlines in text are folded, so
+// sections can write long paragraphs as one string constant.
+func (t *tour) para(text string) {
+	t.printf("%s\n\n", wrap(text, 78, ""))
+}
+
+// heading prints a sub-heading inside a section.
+func (t *tour) heading(text string) {
+	t.printf("%s\n%s\n\n", text, strings.Repeat("-", len(text)))
+}
+
+// writeFile writes a diagram into the output folder under name and records
+// it, so the tour can list what it wrote.
+func (t *tour) writeFile(name string, data []byte) error {
+	if err := os.WriteFile(filepath.Join(t.dir, name), data, 0o644); err != nil {
+		return fmt.Errorf("writing diagram: %w", err)
+	}
+	t.files = append(t.files, name)
+	return nil
+}
+
+// wrap folds text into lines of at most width columns (words longer than
+// width get a line of their own), each line starting with indent.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if line != indent && len(line)+1+len(word) > width {
+			b.WriteString(line)
+			b.WriteByte('\n')
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line)
+	return b.String()
+}
+
+// run executes the named section (every section when only is empty),
+// printing the lesson to w and writing diagrams into dir, which it creates
+// if missing. It returns the names of the diagrams written, relative to dir.
+func run(w io.Writer, dir, only string) ([]string, error) {
+	var selected []section
+	for _, s := range sections {
+		if only == "" || s.name == only {
+			selected = append(selected, s)
+		}
+	}
+	if len(selected) == 0 {
+		names := make([]string, len(sections))
+		for i, s := range sections {
+			names[i] = s.name
+		}
+		return nil, fmt.Errorf("no section %q; the sections are: %s", only, strings.Join(names, ", "))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating the output folder: %w", err)
+	}
+	t := &tour{w: w, dir: dir}
+	for i, s := range selected {
+		banner := fmt.Sprintf("%d. %s", i+1, s.title)
+		t.printf("%s\n%s\n\n", banner, strings.Repeat("=", len(banner)))
+		if err := s.run(t); err != nil {
+			return t.files, fmt.Errorf("section %s: %w", s.name, err)
+		}
+		if t.err != nil {
+			return t.files, t.err
+		}
+	}
+	return t.files, t.err
+}
+
+func main() {
+	out := flag.String("out", "tour-output", "folder to write diagrams into (created if missing)")
+	only := flag.String("section", "", "run only this section (default: all); one of: "+sectionNames())
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "tour: unexpected arguments %q\n", flag.Args())
+		flag.Usage()
+		os.Exit(2)
+	}
+
+	w := bufio.NewWriter(os.Stdout)
+	files, err := run(w, *out, *only)
+	if err == nil && len(files) > 0 {
+		fmt.Fprintf(w, "Diagrams written to %s:\n", *out)
+		for _, f := range files {
+			fmt.Fprintf(w, "  %s\n", filepath.Join(*out, f))
+		}
+	}
+	err = errors.Join(err, w.Flush())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tour:", err)
+		os.Exit(1)
+	}
+}
+
+// sectionNames lists the names -section accepts, for the flag's help.
+func sectionNames() string {
+	names := make([]string, len(sections))
+	for i, s := range sections {
+		names[i] = s.name
+	}
+	return strings.Join(names, ", ")
+}
