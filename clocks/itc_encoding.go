@@ -1,0 +1,642 @@
+package clocks
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Limits of the stamp encodings. A stamp that exceeds them cannot be
+// encoded (MarshalBinary and MarshalText return an error wrapping
+// ErrTooLarge) and is refused by the decoders, which therefore never
+// recurse deeper than MaxStampDepth nor build more than MaxStampNodes nodes,
+// whatever the input. Operations on stamps have no such limits; only a
+// replica that forks far more children than ever rejoin comes near them.
+const (
+	// MaxStampDepth is the largest depth (edges from the root to the
+	// deepest leaf) of the id tree and of the event tree of an encoded
+	// stamp. An id tree of depth d gives its owner down to 1/2^d of the id
+	// space.
+	MaxStampDepth = 512
+	// MaxStampNodes is the largest number of nodes, leaves included, of
+	// the id tree and the event tree of an encoded stamp together.
+	MaxStampNodes = 1 << 16
+	// maxStampCounter bounds every counter of an encoded event tree (the
+	// sum of the values on the path from the root to a node), so that no
+	// arithmetic on decoded stamps can overflow before 2^63 more events.
+	maxStampCounter = math.MaxInt64
+)
+
+// The binary encoding is the bit-level encoding of section 6 of the paper,
+// written most significant bit first into bytes and padded with zero bits to
+// a whole byte. The id tree comes first, then the event tree:
+//
+//	id    0        -> 00 0
+//	      1        -> 00 1
+//	      (0, i)   -> 01 id(i)
+//	      (i, 0)   -> 10 id(i)
+//	      (l, r)   -> 11 id(l) id(r)
+//	event n        -> 1 num(n)                      (a leaf)
+//	      (0, 0, r) -> 0 00 event(r)
+//	      (0, l, 0) -> 0 01 event(l)
+//	      (0, l, r) -> 0 10 event(l) event(r)
+//	      (n, 0, r) -> 0 11 0 0 num(n) event(r)     (n > 0)
+//	      (n, l, 0) -> 0 11 0 1 num(n) event(l)     (n > 0)
+//	      (n, l, r) -> 0 11 1 num(n) event(l) event(r) (n > 0)
+//
+// where num(n) = enc(n, 2) and enc(n, B) is a 0 bit followed by n in B bits
+// if n < 2^B, else a 1 bit followed by enc(n - 2^B, B+1). Small counters
+// take few bits (0 to 3 take 4 bits, 4 to 11 take 5) and larger ones grow
+// logarithmically. The seed (1, 0) encodes as the single byte 0x30, and the
+// zero Stamp (0, 0) as 0x10.
+//
+// The encoding is canonical: a stamp has exactly one encoding, and the
+// decoder rejects everything else: trees that are not normalised ((1, 1),
+// (0, 0), (n, m, m), an event node whose children both have a positive
+// minimum), a zero child or a zero n written in a longer form than the one
+// above, nonzero padding bits, and trailing bytes.
+
+// MarshalBinary returns the compact binary encoding of s (the bit encoding
+// of section 6 of the paper; see AppendBinary). It fails with an error
+// wrapping ErrTooLarge only if s exceeds MaxStampDepth or MaxStampNodes, or
+// has a counter of 2^63 or more.
+func (s Stamp) MarshalBinary() ([]byte, error) {
+	return s.AppendBinary(nil)
+}
+
+// AppendBinary appends the binary encoding of s to b (see MarshalBinary)
+// and returns the extended slice. On error it returns b unchanged.
+//
+// The encoding is the bit-level encoding of the paper's section 6, most
+// significant bit first, zero-padded to a byte: ids as 00 0 (0), 00 1 (1),
+// 01 i ((0, i)), 10 i ((i, 0)), 11 l r ((l, r)); event trees as 1 num(n) for
+// a leaf n and, for a node, 0 followed by 00 r ((0, 0, r)), 01 l ((0, l, 0)),
+// 10 l r ((0, l, r)), 11 00 num(n) r ((n, 0, r)), 11 01 num(n) l ((n, l, 0))
+// or 11 1 num(n) l r ((n, l, r)), where num(n) is the prefix-free number
+// encoding of the paper (0 to 3 in four bits). It is canonical: equal stamps
+// have equal encodings and UnmarshalBinary accepts nothing else.
+func (s Stamp) AppendBinary(b []byte) ([]byte, error) {
+	w := bitWriter{buf: b}
+	nodes := 0
+	if err := w.id(s.ident(), 0, &nodes); err != nil {
+		return b, err
+	}
+	if err := w.event(s.events(), 0, 0, &nodes); err != nil {
+		return b, err
+	}
+	return w.buf, nil
+}
+
+// UnmarshalBinary decodes a stamp encoded by MarshalBinary into s. It
+// rejects truncated, non-canonical or otherwise malformed input with an
+// error wrapping ErrMalformed, and input beyond the limits MaxStampDepth,
+// MaxStampNodes or 2^63-1 for a counter with one wrapping ErrTooLarge. It
+// allocates at most one node per three bits of input. On error s is left
+// unchanged.
+func (s *Stamp) UnmarshalBinary(data []byte) error {
+	d := bitReader{buf: data}
+	id, err := d.id(0)
+	if err != nil {
+		return err
+	}
+	ev, err := d.event(0, 0)
+	if err != nil {
+		return err
+	}
+	// Only zero padding may follow, and less than a byte of it.
+	if rest := len(data)*8 - d.pos; rest >= 8 {
+		return fmt.Errorf("clocks: stamp encoding has %d trailing bytes: %w", rest/8, ErrMalformed)
+	}
+	if pad, _ := d.read(uint(len(data)*8 - d.pos)); pad != 0 {
+		return fmt.Errorf("clocks: stamp encoding has nonzero padding bits: %w", ErrMalformed)
+	}
+	*s = Stamp{id: id, ev: ev}
+	return nil
+}
+
+// bitWriter appends bits, most significant first, to buf.
+type bitWriter struct {
+	buf  []byte
+	free uint // unused low bits in the last byte of buf that we appended
+}
+
+// write appends the low n bits of v, n ≤ 64.
+func (w *bitWriter) write(v uint64, n uint) {
+	for n > 0 {
+		if w.free == 0 {
+			w.buf = append(w.buf, 0)
+			w.free = 8
+		}
+		k := min(n, w.free)
+		chunk := (v >> (n - k)) & (1<<k - 1)
+		w.buf[len(w.buf)-1] |= byte(chunk << (w.free - k))
+		w.free -= k
+		n -= k
+	}
+}
+
+// number writes enc(n, 2) of section 6.
+func (w *bitWriter) number(n uint64) {
+	b := uint(2)
+	for n >= 1<<b {
+		w.write(1, 1)
+		n -= 1 << b
+		b++
+	}
+	w.write(0, 1)
+	w.write(n, b)
+}
+
+func tooLarge(what string) error {
+	return fmt.Errorf("clocks: stamp %s: %w", what, ErrTooLarge)
+}
+
+func (w *bitWriter) id(i *idTree, depth int, nodes *int) error {
+	if *nodes++; *nodes > MaxStampNodes {
+		return tooLarge("has more than MaxStampNodes nodes")
+	}
+	switch {
+	case i == idZero:
+		w.write(0b000, 3)
+		return nil
+	case i == idOne:
+		w.write(0b001, 3)
+		return nil
+	case depth >= MaxStampDepth:
+		return tooLarge("id tree is deeper than MaxStampDepth")
+	case i.l == idZero:
+		w.write(0b01, 2)
+		*nodes++ // the implicit leaf
+		return w.id(i.r, depth+1, nodes)
+	case i.r == idZero:
+		w.write(0b10, 2)
+		*nodes++
+		return w.id(i.l, depth+1, nodes)
+	}
+	w.write(0b11, 2)
+	if err := w.id(i.l, depth+1, nodes); err != nil {
+		return err
+	}
+	return w.id(i.r, depth+1, nodes)
+}
+
+// event writes e, whose root sits base above zero.
+func (w *bitWriter) event(e *event, depth int, base uint64, nodes *int) error {
+	if *nodes++; *nodes > MaxStampNodes {
+		return tooLarge("has more than MaxStampNodes nodes")
+	}
+	if e.n > maxStampCounter-base {
+		return tooLarge("has a counter of 2^63 or more")
+	}
+	if e.isLeaf() {
+		w.write(1, 1)
+		w.number(e.n)
+		return nil
+	}
+	if depth >= MaxStampDepth {
+		return tooLarge("event tree is deeper than MaxStampDepth")
+	}
+	zl, zr := e.l.isLeaf() && e.l.n == 0, e.r.isLeaf() && e.r.n == 0
+	if zl || zr {
+		*nodes++ // the implicit leaf
+	}
+	switch {
+	case e.n == 0 && zl:
+		w.write(0b000, 3)
+	case e.n == 0 && zr:
+		w.write(0b001, 3)
+	case e.n == 0:
+		w.write(0b010, 3)
+	case zl:
+		w.write(0b01100, 5)
+		w.number(e.n)
+	case zr:
+		w.write(0b01101, 5)
+		w.number(e.n)
+	default:
+		w.write(0b0111, 4)
+		w.number(e.n)
+	}
+	base += e.n
+	if !zl {
+		if err := w.event(e.l, depth+1, base, nodes); err != nil {
+			return err
+		}
+	}
+	if !zr {
+		return w.event(e.r, depth+1, base, nodes)
+	}
+	return nil
+}
+
+// bitReader decodes a stamp, reading bits most significant first.
+type bitReader struct {
+	buf   []byte
+	pos   int // bits consumed
+	nodes int // nodes decoded so far, implicit zero leaves included
+}
+
+// read returns the next n bits, n ≤ 64; ok is false if fewer remain.
+func (r *bitReader) read(n uint) (v uint64, ok bool) {
+	if len(r.buf)*8-r.pos < int(n) {
+		return 0, false
+	}
+	for n > 0 {
+		off := uint(r.pos % 8)
+		k := min(n, 8-off)
+		chunk := uint64(r.buf[r.pos/8]>>(8-off-k)) & (1<<k - 1)
+		v = v<<k | chunk
+		r.pos += int(k)
+		n -= k
+	}
+	return v, true
+}
+
+func (r *bitReader) bits(n uint) (uint64, error) {
+	v, ok := r.read(n)
+	if !ok {
+		return 0, fmt.Errorf("clocks: stamp encoding truncated at bit %d: %w", r.pos, ErrMalformed)
+	}
+	return v, nil
+}
+
+// count accounts for k more nodes.
+func (r *bitReader) count(k int) error {
+	if r.nodes += k; r.nodes > MaxStampNodes {
+		return tooLarge("has more than MaxStampNodes nodes")
+	}
+	return nil
+}
+
+func malformed(pos int, what string) error {
+	return fmt.Errorf("clocks: stamp encoding at bit %d: %s: %w", pos, what, ErrMalformed)
+}
+
+// number reads enc(n, 2) of section 6.
+func (r *bitReader) number() (uint64, error) {
+	var base uint64
+	b := uint(2)
+	for {
+		more, err := r.bits(1)
+		if err != nil {
+			return 0, err
+		}
+		if more == 0 {
+			break
+		}
+		base += 1 << b
+		b++
+		if b > 63 {
+			return 0, tooLarge("has a counter of 2^63 or more")
+		}
+	}
+	v, err := r.bits(b)
+	if err != nil {
+		return 0, err
+	}
+	return base + v, nil // base ≤ 2^63-4 and v < 2^63: no overflow
+}
+
+func (r *bitReader) id(depth int) (*idTree, error) {
+	start := r.pos
+	if err := r.count(1); err != nil {
+		return nil, err
+	}
+	tag, err := r.bits(2)
+	if err != nil {
+		return nil, err
+	}
+	if tag == 0b00 {
+		v, err := r.bits(1)
+		if err != nil {
+			return nil, err
+		}
+		if v == 0 {
+			return idZero, nil
+		}
+		return idOne, nil
+	}
+	if depth >= MaxStampDepth {
+		return nil, tooLarge("id tree is deeper than MaxStampDepth")
+	}
+	switch tag {
+	case 0b01:
+		if err := r.count(1); err != nil {
+			return nil, err
+		}
+		i, err := r.id(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if i == idZero {
+			return nil, malformed(start, "id (0, 0) is not normalised")
+		}
+		return &idTree{l: idZero, r: i}, nil
+	case 0b10:
+		if err := r.count(1); err != nil {
+			return nil, err
+		}
+		i, err := r.id(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if i == idZero {
+			return nil, malformed(start, "id (0, 0) is not normalised")
+		}
+		return &idTree{l: i, r: idZero}, nil
+	}
+	l, err := r.id(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := r.id(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case l == idZero || rt == idZero:
+		return nil, malformed(start, "id node with a 0 child is not in its short form")
+	case l == idOne && rt == idOne:
+		return nil, malformed(start, "id (1, 1) is not normalised")
+	}
+	return &idTree{l: l, r: rt}, nil
+}
+
+// event reads an event tree whose root sits base above zero.
+func (r *bitReader) event(depth int, base uint64) (*event, error) {
+	start := r.pos
+	if err := r.count(1); err != nil {
+		return nil, err
+	}
+	isLeaf, err := r.bits(1)
+	if err != nil {
+		return nil, err
+	}
+	if isLeaf == 1 {
+		n, err := r.number()
+		if err != nil {
+			return nil, err
+		}
+		if n > maxStampCounter-base {
+			return nil, tooLarge("has a counter of 2^63 or more")
+		}
+		return leaf(n), nil
+	}
+	if depth >= MaxStampDepth {
+		return nil, tooLarge("event tree is deeper than MaxStampDepth")
+	}
+	tag, err := r.bits(2)
+	if err != nil {
+		return nil, err
+	}
+	var n uint64
+	hasL, hasR := true, true
+	switch tag {
+	case 0b00:
+		hasL = false
+	case 0b01:
+		hasR = false
+	case 0b11:
+		both, err := r.bits(1)
+		if err != nil {
+			return nil, err
+		}
+		if both == 0 {
+			which, err := r.bits(1) // 0: (n, 0, r), 1: (n, l, 0)
+			if err != nil {
+				return nil, err
+			}
+			hasL, hasR = which == 1, which == 0
+		}
+		if n, err = r.number(); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, malformed(start, "event node with a zero base is not in its short form")
+		}
+		if n > maxStampCounter-base {
+			return nil, tooLarge("has a counter of 2^63 or more")
+		}
+	}
+	l, rt := leaf(0), leaf(0)
+	if !hasL || !hasR {
+		if err := r.count(1); err != nil {
+			return nil, err
+		}
+	}
+	if hasL {
+		if l, err = r.event(depth+1, base+n); err != nil {
+			return nil, err
+		}
+		if l.isLeaf() && l.n == 0 {
+			return nil, malformed(start, "event node with a 0 child is not in its short form")
+		}
+	}
+	if hasR {
+		if rt, err = r.event(depth+1, base+n); err != nil {
+			return nil, err
+		}
+		if rt.isLeaf() && rt.n == 0 {
+			return nil, malformed(start, "event node with a 0 child is not in its short form")
+		}
+	}
+	switch {
+	case l.isLeaf() && rt.isLeaf() && l.n == rt.n:
+		return nil, malformed(start, "event node with two equal leaves is not normalised")
+	case min(l.n, rt.n) != 0:
+		return nil, malformed(start, "event node whose children both have a positive minimum is not normalised")
+	}
+	return &event{n: n, l: l, r: rt}, nil
+}
+
+// ParseStamp parses a stamp written in the notation of String, such as
+// "(1, 0)" or "((1, 0), (0, (1, 0, 2)))". The text must be exactly what
+// String produces for some stamp: single spaces after the commas, decimal
+// counters without leading zeros, and normalised trees; anything else is
+// rejected with an error wrapping ErrMalformed, and trees beyond the limits
+// of the binary encoding with one wrapping ErrTooLarge.
+func ParseStamp(text string) (Stamp, error) {
+	p := parser{text: text}
+	if err := p.expect("("); err != nil {
+		return Stamp{}, err
+	}
+	id, err := p.id(0)
+	if err != nil {
+		return Stamp{}, err
+	}
+	if err := p.expect(", "); err != nil {
+		return Stamp{}, err
+	}
+	ev, err := p.event(0, 0)
+	if err != nil {
+		return Stamp{}, err
+	}
+	if err := p.expect(")"); err != nil {
+		return Stamp{}, err
+	}
+	if p.pos != len(text) {
+		return Stamp{}, p.errorf("trailing text")
+	}
+	return Stamp{id: id, ev: ev}, nil
+}
+
+// MarshalText returns String() as bytes, so that stamps appear in JSON and
+// other text formats in the paper's notation. It fails like MarshalBinary
+// for stamps beyond the encoding limits, which ParseStamp would refuse.
+func (s Stamp) MarshalText() ([]byte, error) {
+	// Check the limits with the binary encoder, which also bounds the
+	// size of the text.
+	if _, err := s.AppendBinary(make([]byte, 0, 64)); err != nil {
+		return nil, err
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText parses text with ParseStamp into s. On error s is left
+// unchanged.
+func (s *Stamp) UnmarshalText(text []byte) error {
+	v, err := ParseStamp(string(text))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// parser reads the text notation of stamps.
+type parser struct {
+	text  string
+	pos   int
+	nodes int
+}
+
+func (p *parser) errorf(format string, args ...any) error {
+	return fmt.Errorf("clocks: parsing stamp at offset %d: %s: %w", p.pos, fmt.Sprintf(format, args...), ErrMalformed)
+}
+
+func (p *parser) expect(s string) error {
+	if len(p.text)-p.pos < len(s) || p.text[p.pos:p.pos+len(s)] != s {
+		return p.errorf("expected %q", s)
+	}
+	p.pos += len(s)
+	return nil
+}
+
+func (p *parser) count() error {
+	if p.nodes++; p.nodes > MaxStampNodes {
+		return tooLarge("has more than MaxStampNodes nodes")
+	}
+	return nil
+}
+
+func (p *parser) peek() byte {
+	if p.pos < len(p.text) {
+		return p.text[p.pos]
+	}
+	return 0
+}
+
+func (p *parser) id(depth int) (*idTree, error) {
+	start := p.pos
+	if err := p.count(); err != nil {
+		return nil, err
+	}
+	switch p.peek() {
+	case '0':
+		p.pos++
+		return idZero, nil
+	case '1':
+		p.pos++
+		return idOne, nil
+	case '(':
+	default:
+		return nil, p.errorf("expected an id")
+	}
+	if depth >= MaxStampDepth {
+		return nil, tooLarge("id tree is deeper than MaxStampDepth")
+	}
+	p.pos++
+	l, err := p.id(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(", "); err != nil {
+		return nil, err
+	}
+	r, err := p.id(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	if (l == idZero && r == idZero) || (l == idOne && r == idOne) {
+		p.pos = start
+		return nil, p.errorf("id is not normalised")
+	}
+	return &idTree{l: l, r: r}, nil
+}
+
+func (p *parser) number(base uint64) (uint64, error) {
+	start := p.pos
+	for p.pos < len(p.text) && '0' <= p.text[p.pos] && p.text[p.pos] <= '9' {
+		p.pos++
+	}
+	digits := p.text[start:p.pos]
+	switch {
+	case digits == "":
+		return 0, p.errorf("expected a counter")
+	case len(digits) > 1 && digits[0] == '0':
+		p.pos = start
+		return 0, p.errorf("counter with a leading zero")
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || n > maxStampCounter-base {
+		return 0, tooLarge("has a counter of 2^63 or more")
+	}
+	return n, nil
+}
+
+func (p *parser) event(depth int, base uint64) (*event, error) {
+	start := p.pos
+	if err := p.count(); err != nil {
+		return nil, err
+	}
+	if p.peek() != '(' {
+		n, err := p.number(base)
+		if err != nil {
+			return nil, err
+		}
+		return leaf(n), nil
+	}
+	if depth >= MaxStampDepth {
+		return nil, tooLarge("event tree is deeper than MaxStampDepth")
+	}
+	p.pos++
+	n, err := p.number(base)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(", "); err != nil {
+		return nil, err
+	}
+	l, err := p.event(depth+1, base+n)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(", "); err != nil {
+		return nil, err
+	}
+	r, err := p.event(depth+1, base+n)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	if (l.isLeaf() && r.isLeaf() && l.n == r.n) || min(l.n, r.n) != 0 {
+		p.pos = start
+		return nil, p.errorf("event tree is not normalised")
+	}
+	return &event{n: n, l: l, r: r}, nil
+}
