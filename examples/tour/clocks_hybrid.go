@@ -184,6 +184,12 @@ func hybridLesson(t *tour) error {
 		alice's clock backwards, her timestamps keep increasing: the wall
 		part holds and the counter moves.`,
 		maxLogical, maxAhead, hi-lo))
+	if err := t.writeFile("clocks-hybrid.svg", hybridPlot(rows, []string{"alice", "bob", "carol"})); err != nil {
+		return err
+	}
+	t.para(`clocks-hybrid.svg plots the same run: each node's physical clock as a
+		dashed line at its offset from true time, each timestamp as a dot at
+		its wall part.`)
 	if rejected == nil {
 		return fmt.Errorf("the hybrid clock accepted every message; the lesson expects one refusal")
 	}

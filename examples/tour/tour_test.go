@@ -269,19 +269,23 @@ func TestTourLamportAndVectorClaims(t *testing.T) {
 	assert.Equal(t, len(events), rows, "the matrix should have a row per event")
 
 	// The counts in the summary.
-	ordered, concurrent := 0, 0
+	ordered, concurrent, split := 0, 0, 0
 	for i := range events {
 		for j := i + 1; j < len(events); j++ {
 			if hb[i][j] || hb[j][i] {
 				ordered++
 			} else {
 				concurrent++
+				if events[i].lamport != events[j].lamport {
+					split++
+				}
 			}
 		}
 	}
 	text := unwrap(out)
-	assert.Contains(t, text, fmt.Sprintf("Of the %d pairs of events, %d are causally ordered and %d are concurrent.",
-		ordered+concurrent, ordered, concurrent))
+	assert.Contains(t, text, fmt.Sprintf("Of the %d pairs of events, %d are causally ordered and %d are concurrent. For %d of the %d ordered pairs",
+		ordered+concurrent, ordered, concurrent, ordered, ordered))
+	assert.Contains(t, text, fmt.Sprintf("%d of the %d concurrent pairs have different Lamport times", split, concurrent))
 
 	// The pair the lesson explains.
 	m := regexp.MustCompile(`Lamport orders (\w+) before (\w+) \(L\(\w+\) = (\d+) < L\(\w+\) = (\d+)\), yet they are concurrent\.`).FindStringSubmatch(text)
