@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 // StampNormalForm returns an error describing the first place where the
@@ -519,6 +520,222 @@ func TestStampJSON(t *testing.T) {
 	err = json.Unmarshal([]byte(`"((1, 1), 0)"`), &bad)
 	assert.ErrorIs(t, err, ErrMalformed)
 	assert.True(t, errors.Is(err, ErrMalformed))
+}
+
+// Semantics. An id tree is a set of points of [0, 1) and an event tree a
+// function from [0, 1) to counters (section 4). Cutting the interval into
+// 2^depth equal slots, for a depth at least that of every tree involved,
+// turns both into plain slices, on which the operations have obvious
+// definitions. The properties below check the tree algorithms against them
+// on arbitrary normalised stamps, not only those a history reaches.
+
+// treeDepth is the depth of the deeper of the two trees of s.
+func treeDepth(s Stamp) int {
+	var idDepth func(*idTree) int
+	idDepth = func(i *idTree) int {
+		if i.l == nil {
+			return 0
+		}
+		return 1 + max(idDepth(i.l), idDepth(i.r))
+	}
+	var evDepth func(*event) int
+	evDepth = func(e *event) int {
+		if e.isLeaf() {
+			return 0
+		}
+		return 1 + max(evDepth(e.l), evDepth(e.r))
+	}
+	return max(idDepth(s.ident()), evDepth(s.events()))
+}
+
+// ownedSlots is the id tree i as a set of 2^depth slots.
+func ownedSlots(i *idTree, depth int) []bool {
+	out := make([]bool, 1<<depth)
+	var walk func(i *idTree, lo, width int)
+	walk = func(i *idTree, lo, width int) {
+		switch i {
+		case idZero:
+		case idOne:
+			for k := lo; k < lo+width; k++ {
+				out[k] = true
+			}
+		default:
+			walk(i.l, lo, width/2)
+			walk(i.r, lo+width/2, width/2)
+		}
+	}
+	walk(i, 0, 1<<depth)
+	return out
+}
+
+// counterSlots is the event tree e as a function on 2^depth slots.
+func counterSlots(e *event, depth int) []uint64 {
+	out := make([]uint64, 1<<depth)
+	var walk func(e *event, base uint64, lo, width int)
+	walk = func(e *event, base uint64, lo, width int) {
+		if e.isLeaf() {
+			for k := lo; k < lo+width; k++ {
+				out[k] = base + e.n
+			}
+			return
+		}
+		walk(e.l, base+e.n, lo, width/2)
+		walk(e.r, base+e.n, lo+width/2, width/2)
+	}
+	walk(e, 0, 0, 1<<depth)
+	return out
+}
+
+// arbitraryStamp generates normalised stamps of depth at most 5 with small
+// counters, built with the package's own normalising constructors (whose
+// output the normal-form oracle then checks).
+func arbitraryStamp() *rapid.Generator[Stamp] {
+	var genID func(t *rapid.T, depth int) *idTree
+	genID = func(t *rapid.T, depth int) *idTree {
+		switch k := rapid.IntRange(0, 4).Draw(t, "id"); {
+		case depth == 0 || k == 0:
+			return idZero
+		case k == 1:
+			return idOne
+		}
+		return mkID(genID(t, depth-1), genID(t, depth-1))
+	}
+	var genEvent func(t *rapid.T, depth int) *event
+	genEvent = func(t *rapid.T, depth int) *event {
+		n := rapid.Uint64Range(0, 3).Draw(t, "n")
+		if depth == 0 || rapid.IntRange(0, 2).Draw(t, "shape") == 0 {
+			return leaf(n)
+		}
+		return node(n, genEvent(t, depth-1), genEvent(t, depth-1))
+	}
+	return rapid.Custom(func(t *rapid.T) Stamp {
+		return Stamp{id: genID(t, 5), ev: genEvent(t, 5)}
+	})
+}
+
+func TestITCArbitraryStampsAreNormalised(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := arbitraryStamp().Draw(t, "s")
+		if err := StampNormalForm(s); err != nil {
+			t.Fatalf("mkID and node must build normalised trees: %s: %v", s, err)
+		}
+	})
+}
+
+func TestITCEventMatchesSemantics(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := arbitraryStamp().Draw(t, "s")
+		after := s.Event()
+		if err := StampNormalForm(after); err != nil {
+			t.Fatalf("event must return a normalised stamp: event(%s) = %s: %v", s, after, err)
+		}
+		if s.IsAnonymous() {
+			if !after.Equal(s) {
+				t.Fatalf("event on an anonymous stamp must leave it unchanged: %s became %s", s, after)
+			}
+			return
+		}
+		if !idEqual(s.ident(), after.ident()) {
+			t.Fatalf("event must not change the id: %s became %s", s, after)
+		}
+		d := max(treeDepth(s), treeDepth(after))
+		owned := ownedSlots(s.ident(), d)
+		was, now := counterSlots(s.events(), d), counterSlots(after.events(), d)
+		raised := false
+		for k := range was {
+			switch {
+			case !owned[k] && now[k] != was[k]:
+				t.Fatalf("event must only change counters the stamp owns: slot %d of %d went %d -> %d in %s -> %s", k, len(was), was[k], now[k], s, after)
+			case now[k] < was[k]:
+				t.Fatalf("event must never lower a counter: slot %d went %d -> %d in %s -> %s", k, was[k], now[k], s, after)
+			case now[k] > was[k]:
+				raised = true
+			}
+		}
+		if !raised || s.Compare(after) != Before {
+			t.Fatalf("event must be a strict advance: %s -> %s", s, after)
+		}
+	})
+}
+
+func TestITCJoinForkLeqMatchSemantics(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := arbitraryStamp().Draw(t, "a")
+		b := arbitraryStamp().Draw(t, "b")
+		d := max(treeDepth(a), treeDepth(b))
+		ia, ib := ownedSlots(a.ident(), d), ownedSlots(b.ident(), d)
+		ea, eb := counterSlots(a.events(), d), counterSlots(b.events(), d)
+
+		overlap, le := false, true
+		for k := range ia {
+			overlap = overlap || ia[k] && ib[k]
+			le = le && ea[k] <= eb[k]
+		}
+		if a.Leq(b) != le {
+			t.Fatalf("leq must be the pointwise order: leq(%s, %s) = %v", a, b, a.Leq(b))
+		}
+
+		j, err := a.Join(b)
+		if overlap {
+			if !errors.Is(err, ErrOverlap) {
+				t.Fatalf("join of overlapping ids must fail with ErrOverlap: %s, %s: %v", a, b, err)
+			}
+		} else {
+			if err != nil {
+				t.Fatalf("join of disjoint ids must succeed: %s, %s: %v", a, b, err)
+			}
+			if err := StampNormalForm(j); err != nil {
+				t.Fatalf("join must return a normalised stamp: %s: %v", j, err)
+			}
+			dj := max(d, treeDepth(j))
+			ij, ej := ownedSlots(j.ident(), dj), counterSlots(j.events(), dj)
+			ia, ib := ownedSlots(a.ident(), dj), ownedSlots(b.ident(), dj)
+			ea, eb := counterSlots(a.events(), dj), counterSlots(b.events(), dj)
+			for k := range ij {
+				if ij[k] != (ia[k] || ib[k]) {
+					t.Fatalf("the joined id must be the union of the ids: %s, %s -> %s", a, b, j)
+				}
+				if ej[k] != max(ea[k], eb[k]) {
+					t.Fatalf("the joined events must be the pointwise maximum: %s, %s -> %s", a, b, j)
+				}
+			}
+		}
+
+		x, y := a.Fork()
+		for _, h := range []Stamp{x, y} {
+			if err := StampNormalForm(h); err != nil {
+				t.Fatalf("fork must return normalised stamps: fork(%s) = %s, %s: %v", a, x, y, err)
+			}
+		}
+		df := max(treeDepth(a), treeDepth(x), treeDepth(y))
+		io, ix, iy := ownedSlots(a.ident(), df), ownedSlots(x.ident(), df), ownedSlots(y.ident(), df)
+		for k := range io {
+			if ix[k] && iy[k] || io[k] != (ix[k] || iy[k]) {
+				t.Fatalf("fork must split the id into two disjoint parts covering it: %s -> %s, %s", a, x, y)
+			}
+		}
+		if !a.IsAnonymous() && (x.IsAnonymous() || y.IsAnonymous()) {
+			t.Fatalf("fork of a non-anonymous stamp must give both sides a part: %s -> %s, %s", a, x, y)
+		}
+	})
+}
+
+func TestITCEncodingsRoundTripArbitraryStamps(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := arbitraryStamp().Draw(t, "s")
+		b, err := s.MarshalBinary()
+		if err != nil {
+			t.Fatalf("a small stamp must encode: %s: %v", s, err)
+		}
+		var back Stamp
+		if err := back.UnmarshalBinary(b); err != nil || !back.Equal(s) {
+			t.Fatalf("binary decoding must invert encoding: %s -> %x -> %s (%v)", s, b, back, err)
+		}
+		p, err := ParseStamp(s.String())
+		if err != nil || !p.Equal(s) {
+			t.Fatalf("ParseStamp must invert String: %s -> %s (%v)", s, p, err)
+		}
+	})
 }
 
 // A history with about sixteen replicas for benchmarks and size figures.
