@@ -42,17 +42,25 @@
 //
 //	var l clocks.Lamport
 //	t := l.Tick()      // local event or send; the message carries t
-//	l.Witness(remote)  // receive a message stamped remote
+//	l.Witness(theirs)  // receive a message stamped theirs (a uint64)
 //
 //	h := clocks.NewHybrid(clocks.SystemClock, 500*time.Millisecond)
-//	ts := h.Now()                // local event or send
-//	ts, err := h.Update(remote)  // receive; err wraps ErrClockOffset if
-//	                             // remote is too far ahead to be believed
+//	ts := h.Now()               // local event or send
+//	ts, err := h.Update(remote) // receive a Timestamp; err wraps
+//	                            // ErrClockOffset if remote is too far
+//	                            // ahead to be believed
 //
 //	a, b := clocks.Seed().Fork() // two replicas from one seed
 //	a, b = a.Event(), b.Event()
 //	fmt.Println(a.Compare(b))    // concurrent
-//	c, err := a.Join(b)          // b retires; c owns the whole id space
+//	b, msg := b.Send()           // event, then an anonymous copy to send
+//	a, err = a.Receive(msg)      // join, then event
+//	a, err = a.Join(b)           // b retires: a owns the whole id space
+//
+// Two things to remember. A Vector refers to its entries as a slice does:
+// Clone it before putting it in a message or storing it beside a version.
+// Stamps hold pointers to shared trees: compare them with [Stamp.Compare]
+// or [Stamp.Equal], never with ==.
 //
 // # Guarantees
 //
@@ -76,61 +84,89 @@
 //   - monotonicity: a clock never issues the same timestamp twice or a
 //     smaller one, even when its physical clock steps backwards;
 //   - bounded divergence: pt(e) ≤ l(e), and l(e) − pt(e) is at most the
-//     largest offset between the physical clocks involved (ε in the paper).
-//     With a maximum offset configured, [Hybrid.Update] refuses remote
-//     timestamps further ahead than that, so one bad clock cannot drag the
-//     others into the future.
+//     largest offset between the physical clocks involved (ε in the paper),
+//     while c stays bounded by the number of events in e's causal past that
+//     share its wall part. With a maximum offset configured,
+//     [Hybrid.Update] refuses remote timestamps further ahead than that, so
+//     one bad clock cannot drag the others into the future.
 //
 // Stamp, under any history of [Stamp.Fork], [Stamp.Event], [Stamp.Join] and
-// [Stamp.Peek], orders stamps exactly as version vectors with one entry per
-// replica would: [Stamp.Compare] agrees with [Vector.Compare] on the
-// corresponding vectors, while replicas are created and retired without
-// global identifiers and the stamp shrinks again when replicas join.
+// [Stamp.Peek] starting from one [Seed], orders stamps exactly as version
+// vectors with one entry per replica would: [Stamp.Compare] agrees with
+// [Vector.Compare] on the corresponding vectors, while replicas are created
+// and retired without global identifiers and stamps shrink again when
+// replicas join.
 //
 // # Trade-offs
 //
-// A Lamport time is eight bytes and a Tick is one atomic instruction, but it
-// cannot detect concurrency: use it for a total order (mutual exclusion,
-// log merging, ballot numbers), not for conflict detection.
+// A Lamport time is eight bytes and a Tick is a few atomic instructions,
+// but it cannot detect concurrency: use it for a total order (mutual
+// exclusion, log merging, ballot numbers), not for conflict detection.
 //
 // A Vector detects concurrency exactly but costs one entry per process that
-// has ever ticked it, and comparing or merging costs time linear in the
-// number of entries. With many short-lived writers the vectors grow without
-// bound. Pruning them (Riak prunes past 50 entries) bounds the size at the
-// price of correctness for the dropped entries: two versions that were
-// ordered can then look concurrent (a spurious conflict), and two that were
-// concurrent can look ordered, which silently discards a write. Keying
-// entries by server rather than by client keeps vectors small.
+// has ever ticked it, and comparing or merging takes time linear in the
+// number of entries. With many short-lived writers vectors grow without
+// bound. Pruning them (Riak prunes past 50 entries by default) bounds the
+// size at the price of correctness for the dropped entries: two versions
+// that were ordered can then look concurrent (a spurious conflict), and two
+// that were concurrent can look ordered, which silently discards a write.
+// Keying entries by server rather than by client keeps vectors small.
 //
 // A Timestamp is twelve bytes and close to wall time, but like a Lamport
-// time it cannot detect concurrency, and it depends on physical clocks
-// being loosely synchronised: a node whose clock is far ahead either drags
-// timestamps forward or has its messages refused.
+// time it cannot detect concurrency, and it relies on loosely synchronised
+// physical clocks: a node whose clock is far ahead either drags timestamps
+// forward or has its messages refused.
 //
 // A Stamp is as precise as a Vector without needing replica names, and its
-// size tracks how fragmented the id space is rather than how many replicas
-// ever existed. Its operations are tree walks, slower than a vector's for a
-// fixed small set of processes; prefer Vector when membership is fixed.
+// size follows the number of live replicas and the shape of their fork and
+// join history rather than the number of replicas that ever existed. Its
+// operations are tree walks, slower than a vector's for a fixed small set
+// of processes, and a replica that keeps forking children that never rejoin
+// fragments its id; prefer Vector when membership is fixed.
 //
 // # Encodings
 //
-// Vector, Timestamp and Stamp implement [encoding.BinaryMarshaler] and
-// [encoding.BinaryUnmarshaler], and Vector and Timestamp also
-// [encoding.BinaryAppender]. The binary encodings are canonical: one value
-// has exactly one encoding, so encodings can be compared byte for byte and
-// hashed. Decoders reject truncated, trailing, non-canonical and oversized
-// input with an error wrapping [ErrMalformed] or [ErrTooLarge] and never
-// allocate more than the input's length justifies. Vector also encodes to
-// JSON as an object mapping replica identifiers to counts. Every type has a
-// deterministic String.
+// Vector, Timestamp and Stamp implement [encoding.BinaryMarshaler],
+// [encoding.BinaryAppender] and [encoding.BinaryUnmarshaler]. The binary
+// encodings are canonical: a value has exactly one encoding, so encodings
+// can be compared byte for byte and hashed, and decoding then re-encoding
+// gives back the input.
+//
+//   - Vector: a version byte, the number of entries, then each entry's ID
+//     and count in ID order, as minimal uvarints. Its JSON form is an object
+//     from ID to count, {"alice":1,"bob":2}. Limits: [MaxVectorEntries]
+//     entries, IDs of at most [MaxIDLen] bytes, counts up to
+//     [MaxVectorCount].
+//   - Timestamp: [TimestampSize] bytes that sort bytewise in timestamp
+//     order, so they can serve as keys of an ordered store. Its text and
+//     JSON form is the String form, "1700000000.000000001+3": seconds since
+//     the Unix epoch with nine decimals, then the logical counter.
+//   - Stamp: the bit-level encoding of section 6 of the interval tree clock
+//     paper (the seed takes one byte). Its text and JSON form is the paper's
+//     notation, "((1, 0), (0, 1, 0))", which [ParseStamp] reads back.
+//     Limits: [MaxStampDepth] and [MaxStampNodes].
+//   - Lamport times are plain uint64 values. [Lamport.Witness] caps remote
+//     times at [MaxLamport], so one corrupt message cannot exhaust a clock.
+//
+// Decoders reject truncated, trailing, non-canonical and oversized input
+// with an error wrapping [ErrMalformed] or [ErrTooLarge], leave their
+// receiver unchanged on error, never panic, and never allocate more than the
+// input's length justifies. Every type has a deterministic String.
 //
 // # Concurrency
 //
-// A Lamport is safe for concurrent use by multiple goroutines without
-// locks. A Hybrid is safe for concurrent use. A Vector is a value that
-// must not be mutated (Tick, Set, Merge, Prune) concurrently with any other
-// use; reading it from several goroutines is safe. A Stamp and a Timestamp
-// are immutable values, safe to share.
+// A [Lamport] is safe for concurrent use without locks; its zero value is a
+// clock at 0. A [Hybrid] is safe for concurrent use (it holds a mutex while
+// it reads the physical clock); its zero value reads [SystemClock] and
+// bounds no offset. Neither may be copied after first use. A [Vector] is
+// not safe for concurrent mutation (Tick, Set, Merge, Prune, PruneFunc and
+// the Unmarshal methods): guard it with a mutex if several goroutines
+// update it; any number of goroutines may read it at once. [Stamp] and
+// [Timestamp] are immutable values, safe to copy and share.
+//
+// A restarted process must not reuse timestamps it issued before it
+// stopped: persist the last one (or a high-water mark) and feed it back
+// with [Lamport.Witness] or [Hybrid.Restore] before issuing new ones.
 //
 // # Papers
 //
