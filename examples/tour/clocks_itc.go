@@ -152,6 +152,15 @@ func itcLesson(t *tour) error {
 	}
 	t.para(`Every comparison agreed with the version vectors: forks and joins lose
 		no causal information.`)
+	plot, err := itcPlot(records)
+	if err != nil {
+		return err
+	}
+	if err := t.writeFile("clocks-itc.svg", plot); err != nil {
+		return err
+	}
+	t.para(`clocks-itc.svg draws every step: which part of the interval each
+		replica owns, and each replica's event tree as a function over it.`)
 
 	final := records[len(records)-1]
 	if len(final.stamps) != 1 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -433,5 +435,77 @@ func TestTourITCClaims(t *testing.T) {
 			n = n.Event()
 		}
 		assert.True(t, n.Equal(st), "a collapsed stamp should equal a seed that recorded as many events")
+	}
+}
+
+// pointwise compares two event trees as functions over [0, 1), the
+// definition of the order on interval tree clocks, using the tour's own
+// reading of the paper notation (independent of Stamp.Compare).
+func pointwise(t *testing.T, a, b clocks.Stamp) clocks.Order {
+	t.Helper()
+	_, ea, err := parseStampNotation(a.String())
+	require.NoError(t, err)
+	_, eb, err := parseStampNotation(b.String())
+	require.NoError(t, err)
+	sa, sb := ea.segments(0, 1, 0), eb.segments(0, 1, 0)
+	var cuts []float64
+	for _, s := range append(slices.Clone(sa), sb...) {
+		cuts = append(cuts, s.lo, s.hi)
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	at := func(segs []span, x float64) uint64 {
+		for _, s := range segs {
+			if s.lo <= x && x < s.hi {
+				return s.value
+			}
+		}
+		t.Fatalf("no segment covers %v", x)
+		return 0
+	}
+	le, ge := true, true
+	for k := 1; k < len(cuts); k++ {
+		mid := (cuts[k-1] + cuts[k]) / 2
+		va, vb := at(sa, mid), at(sb, mid)
+		le = le && va <= vb
+		ge = ge && va >= vb
+	}
+	switch {
+	case le && ge:
+		return clocks.Equal
+	case le:
+		return clocks.Before
+	case ge:
+		return clocks.After
+	}
+	return clocks.Concurrent
+}
+
+func TestTourITCDrawing(t *testing.T) {
+	records, err := itcRun(itcScript)
+	require.NoError(t, err)
+	for _, r := range records {
+		// The ids of live replicas never overlap, and together they always
+		// cover the whole interval: a retiring replica hands its part back.
+		var owned []span
+		for n, st := range r.stamps {
+			id, _, err := parseStampNotation(st.String())
+			require.NoError(t, err, "the tour cannot read %s's stamp %s", n, st)
+			owned = append(owned, id.owned(0, 1)...)
+		}
+		slices.SortFunc(owned, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+		total := 0.0
+		for k, s := range owned {
+			if k > 0 {
+				assert.LessOrEqual(t, owned[k-1].hi, s.lo, "after %q two replicas own overlapping ids", r.what)
+			}
+			total += s.hi - s.lo
+		}
+		assert.InDelta(t, 1.0, total, 1e-12, "after %q the ids do not cover the interval", r.what)
+
+		if r.kind == itcCompare {
+			assert.Equal(t, pointwise(t, r.stamps[r.who], r.stamps[r.other]), r.itcSays,
+				"comparing %s with %s: Compare disagrees with the pointwise order of the event trees", r.who, r.other)
+		}
 	}
 }
