@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/eventually-perfect/primitives/clocks"
@@ -33,7 +35,63 @@ func clocksSection(t *tour) error {
 	if err := hybridLesson(t); err != nil {
 		return err
 	}
-	return itcLesson(t)
+	if err := itcLesson(t); err != nil {
+		return err
+	}
+	return costLesson(t)
+}
+
+// costLesson compares what the clocks of the lesson cost on the wire, using
+// the package's own encodings.
+func costLesson(t *tour) error {
+	t.heading("What each clock costs")
+	run := lamportVectorRun(threeProcesses)
+	last := run[len(run)-1]
+	vbin, err := last.vector.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	vjson, err := last.vector.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	records, err := itcRun(itcScript)
+	if err != nil {
+		return err
+	}
+	largest, largestLen := clocks.Stamp{}, 0
+	for _, r := range records {
+		for _, n := range slices.Sorted(maps.Keys(r.stamps)) { // map order is random
+			st := r.stamps[n]
+			b, err := st.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			if len(b) > largestLen {
+				largest, largestLen = st, len(b)
+			}
+		}
+	}
+	var final clocks.Stamp
+	for _, st := range records[len(records)-1].stamps {
+		final = st
+	}
+	fbin, err := final.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	t.printf("  %-20s 8 bytes as a uint64 (L(%s) = %d)\n", "Lamport time", last.name, last.lamport)
+	t.printf("  %-20s %d bytes binary, %d bytes JSON (V(%s) = %s)\n", "vector clock", len(vbin), len(vjson), last.name, last.vector)
+	t.printf("  %-20s %d bytes\n", "hybrid timestamp", clocks.TimestampSize)
+	t.printf("  %-20s %d bytes at most in the run, for %s\n", "interval tree clock", largestLen, largest)
+	t.printf("  %-20s %d bytes at the end, for %s\n", "", len(fbin), final)
+	t.printf("\n")
+	t.para(`A Lamport time or a hybrid timestamp has a fixed size whatever the
+		number of processes. A vector grows by an ID and a count for every
+		process that ever ticked it, so choose short IDs and few writers. An
+		interval tree clock grows while replicas are forked and shrinks when
+		they join back. docs/clocks.md compares the four in more depth.`)
+	return nil
 }
 
 // ---------------------------------------------------------------------------
