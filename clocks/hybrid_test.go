@@ -27,8 +27,7 @@ import (
 // t0 is a realistic wall time to run fake clocks from: 2023-11-14T22:13:20Z.
 const t0 = int64(1_700_000_000_000_000_000)
 
-// fakeClock is a settable PhysicalClock for tests. It is not synchronised:
-// a Hybrid reads its physical clock only with its mutex held.
+// fakeClock is a settable PhysicalClock for single-goroutine tests.
 type fakeClock struct{ now int64 }
 
 func (f *fakeClock) read() int64 { return f.now }
@@ -454,12 +453,15 @@ func TestLamportExhausted(t *testing.T) {
 // strictly increase, and every Update result is after the remote.
 func TestHybridConcurrentUse(t *testing.T) {
 	const goroutines, ops = 8, 3000
-	// The physical clock advances by 1ns on most reads and steps back now
-	// and then, so the logical counter and the wall time both move. It needs
-	// no locking: the Hybrid reads it under its mutex.
+	// The physical clock advances by 1ns on every third read and steps back
+	// now and then, so the logical counter and the wall time both move. The
+	// Hybrid reads it from all goroutines, so it has its own lock.
 	pc := &fakeClock{now: t0}
+	var mu sync.Mutex
 	reads := 0
 	c := NewHybrid(func() int64 {
+		mu.Lock()
+		defer mu.Unlock()
 		reads++
 		if reads%97 == 0 {
 			pc.now -= 20
