@@ -110,11 +110,7 @@ func run(w io.Writer, dir, only string) ([]string, error) {
 		}
 	}
 	if len(selected) == 0 {
-		names := make([]string, len(sections))
-		for i, s := range sections {
-			names[i] = s.name
-		}
-		return nil, fmt.Errorf("no section %q; the sections are: %s", only, strings.Join(names, ", "))
+		return nil, fmt.Errorf("no section %q; the sections are: %s", only, sectionNames())
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output folder: %w", err)
