@@ -46,12 +46,15 @@ import (
 //
 // A typical life cycle is:
 //
-//	a := clocks.Seed()      // the first replica owns the whole id space
-//	a, b := a.Fork()        // a new replica b: a and b own disjoint halves
-//	a = a.Event()           // a records an event
-//	b, msg := b.Send()      // b records a send event; msg is anonymous
+//	a := clocks.Seed()       // the first replica owns the whole id space
+//	a, b := a.Fork()         // a new replica b: a and b own disjoint halves
+//	a = a.Event()            // a records an event
+//	b, msg := b.Send()       // b records a send event; msg is anonymous
 //	a, err := a.Receive(msg) // a learns what b knew and records the receipt
-//	a, err = a.Join(b)      // b retires: a owns the whole space again
+//	a, err = a.Join(b)       // b retires: a owns the whole space again
+//
+// Compare (or Leq) tells whether one stamp happened before another or they
+// are concurrent, exactly as version vectors would.
 //
 // Stamps are immutable values: every operation returns new stamps and leaves
 // its receiver and arguments unchanged, so a Stamp can be copied, compared
@@ -67,8 +70,13 @@ import (
 // and allocates only the nodes on the paths it changes. The trees stay small
 // when replicas that fork eventually join back; a replica that keeps
 // forking off children that never rejoin deepens its id tree by one level
-// per fork. See MaxStampDepth and MaxStampNodes for the limits of the
-// encodings.
+// per fork. Counters are 64-bit.
+//
+// Stamps cross the network in the compact bit encoding of section 6 of the
+// paper (MarshalBinary: the seed takes one byte, a stamp of a system of 16
+// replicas a few dozen), and are written in the paper's notation by String
+// and read back by ParseStamp (also used for JSON). Both encodings are
+// canonical, and their decoders enforce MaxStampDepth and MaxStampNodes.
 type Stamp struct {
 	id *idTree // nil means the leaf 0
 	ev *event  // nil means the leaf 0

@@ -828,67 +828,83 @@ func TestStampEncodedSizes(t *testing.T) {
 	}
 }
 
-func benchStamps(b *testing.B) []Stamp {
-	b.Helper()
-	return churnHistory(16, 2000, 0.05, 1)
+// benchHistories are the two histories of sixteen replicas the benchmarks
+// take their stamps from: "steady" (2000 steps of events and messages) and
+// "churn" (the same, but every step retires a replica and forks a new one
+// with probability 0.05, which fragments the id space and deepens the
+// trees).
+var benchHistories = []struct {
+	name  string
+	churn float64
+}{{"steady", 0}, {"churn", 0.05}}
+
+// benchStamps runs f on the final stamps of each history.
+func benchStamps(b *testing.B, f func(b *testing.B, st []Stamp)) {
+	for _, h := range benchHistories {
+		st := churnHistory(16, 2000, h.churn, 1)
+		b.Run(h.name, func(b *testing.B) {
+			b.ReportAllocs()
+			f(b, st)
+		})
+	}
 }
 
 func BenchmarkStampEvent(b *testing.B) {
-	s := benchStamps(b)[0]
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = s.Event()
-	}
+	benchStamps(b, func(b *testing.B, st []Stamp) {
+		for b.Loop() {
+			_ = st[0].Event()
+		}
+	})
 }
 
 func BenchmarkStampFork(b *testing.B) {
-	s := benchStamps(b)[0]
-	b.ReportAllocs()
-	for b.Loop() {
-		_, _ = s.Fork()
-	}
+	benchStamps(b, func(b *testing.B, st []Stamp) {
+		for b.Loop() {
+			_, _ = st[0].Fork()
+		}
+	})
 }
 
 func BenchmarkStampJoin(b *testing.B) {
-	st := benchStamps(b)
-	x, y := st[0], st[1]
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := x.Join(y); err != nil {
-			b.Fatal(err)
+	benchStamps(b, func(b *testing.B, st []Stamp) {
+		for b.Loop() {
+			if _, err := st[0].Join(st[1]); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
 }
 
 func BenchmarkStampCompare(b *testing.B) {
-	st := benchStamps(b)
-	x, y := st[0], st[1]
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = x.Compare(y)
-	}
+	benchStamps(b, func(b *testing.B, st []Stamp) {
+		for b.Loop() {
+			_ = st[0].Compare(st[1])
+		}
+	})
 }
 
 func BenchmarkStampMarshalBinary(b *testing.B) {
-	s := benchStamps(b)[0]
-	buf := make([]byte, 0, 256)
-	b.ReportAllocs()
-	for b.Loop() {
-		var err error
-		if buf, err = s.AppendBinary(buf[:0]); err != nil {
-			b.Fatal(err)
+	benchStamps(b, func(b *testing.B, st []Stamp) {
+		buf := make([]byte, 0, 256)
+		for b.Loop() {
+			var err error
+			if buf, err = st[0].AppendBinary(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+		b.ReportMetric(float64(len(buf)), "bytes")
+	})
 }
 
 func BenchmarkStampUnmarshalBinary(b *testing.B) {
-	data, err := benchStamps(b)[0].MarshalBinary()
-	require.NoError(b, err)
-	b.ReportAllocs()
-	for b.Loop() {
-		var s Stamp
-		if err := s.UnmarshalBinary(data); err != nil {
-			b.Fatal(err)
+	benchStamps(b, func(b *testing.B, st []Stamp) {
+		data, err := st[0].MarshalBinary()
+		require.NoError(b, err)
+		for b.Loop() {
+			var s Stamp
+			if err := s.UnmarshalBinary(data); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
 }
