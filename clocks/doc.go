@@ -156,9 +156,11 @@
 // # Concurrency
 //
 // A [Lamport] is safe for concurrent use without locks; its zero value is a
-// clock at 0. A [Hybrid] is safe for concurrent use (it holds a mutex while
-// it reads the physical clock); its zero value reads [SystemClock] and
-// bounds no offset. Neither may be copied after first use. A [Vector] is
+// clock at 0. A [Hybrid] is safe for concurrent use; it reads its
+// [PhysicalClock] before taking its mutex, so a physical clock shared by
+// goroutines (a fake one in a test, say) must be safe for concurrent use
+// too, as [SystemClock] is. The zero Hybrid reads SystemClock and bounds no
+// offset. Neither a Lamport nor a Hybrid may be copied after first use. A [Vector] is
 // not safe for concurrent mutation (Tick, Set, Merge, Prune, PruneFunc and
 // the Unmarshal methods): guard it with a mutex if several goroutines
 // update it; any number of goroutines may read it at once. [Stamp] and
