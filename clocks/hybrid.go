@@ -270,11 +270,15 @@ func SystemClock() int64 {
 //   - Never behind physical time: Wall is at least the physical clock
 //     reading taken for the event.
 //   - Close to physical time: Wall is the largest physical clock reading
-//     in the event's causal past. So if the nodes' physical clocks are
-//     monotonic and never more than ε apart, Wall is at most ε ahead of the
-//     local physical clock, and the logical counter is bounded too: it never
-//     exceeds the number of events in the causal past that share the same
-//     Wall (the paper's section 3).
+//     in the event's causal past (the event itself included; a timestamp
+//     given to Restore counts as part of that past). So if the nodes'
+//     physical clocks are monotonic and never more than ε apart, Wall is at
+//     most ε ahead of the local physical clock. The logical counter is
+//     bounded too: it never exceeds the number of events in the causal past
+//     that share the same Wall (the paper's section 3).
+//
+// Causality needs the receiver to accept the message: a message whose
+// Update failed has not been received as far as the clock is concerned.
 //
 // A single peer with a badly wrong clock breaks the last property for
 // everyone: its timestamps drag every clock that hears from it ahead of
