@@ -107,7 +107,73 @@ type Vector struct {
 	// e holds the entries sorted by ID, strictly increasing, with no zero
 	// counts; nil when empty. Structural changes (inserting or removing an
 	// ID) always build a new slice; only counts are updated in place.
-	e []Entry
+	e []slot
+}
+
+// slot is an Entry with the first bytes of its ID cached as an integer, so
+// that the merge-walks of Compare and Merge can match and order IDs of up to
+// 8 bytes (most replica IDs) with integer comparisons, without calling into
+// the runtime to compare strings.
+type slot struct {
+	key uint64 // idKey(ID)
+	Entry
+}
+
+// idKey packs the first 8 bytes of id big-endian, padding with zero bytes.
+// Keys order IDs consistently with byte-wise string order: if idKey(x) <
+// idKey(y) then x < y. Equal keys leave the order to the rest of the
+// strings, except that two IDs of at most 8 bytes with equal keys differ at
+// most by trailing zero bytes, so their lengths decide.
+func idKey(id string) uint64 {
+	var k uint64
+	for i := range min(len(id), 8) {
+		k |= uint64(id[i]) << (56 - 8*i)
+	}
+	return k
+}
+
+// newSlot returns the slot for id with count n.
+func newSlot(id string, n uint64) slot {
+	return slot{key: idKey(id), Entry: Entry{ID: id, Count: n}}
+}
+
+// sameID reports whether x and y hold the same ID.
+func sameID(x, y *slot) bool {
+	return x.key == y.key && len(x.ID) == len(y.ID) && (len(x.ID) <= 8 || x.ID == y.ID)
+}
+
+// lessID reports whether x's ID sorts before y's, given that they differ.
+func lessID(x, y *slot) bool {
+	if x.key != y.key {
+		return x.key < y.key
+	}
+	if len(x.ID) <= 8 && len(y.ID) <= 8 {
+		return len(x.ID) < len(y.ID)
+	}
+	return x.ID < y.ID
+}
+
+// cmpID orders slots by ID, for sorting.
+func cmpID(x, y slot) int {
+	switch {
+	case sameID(&x, &y):
+		return 0
+	case lessID(&x, &y):
+		return -1
+	}
+	return 1
+}
+
+// slotsOf converts entries, which must be sorted with no zero counts.
+func slotsOf(e []Entry) []slot {
+	if len(e) == 0 {
+		return nil
+	}
+	s := make([]slot, len(e))
+	for i, x := range e {
+		s[i] = newSlot(x.ID, x.Count)
+	}
+	return s
 }
 
 // VectorOf returns a Vector with the given entries, which may come in any
@@ -115,19 +181,19 @@ type Vector struct {
 // largest count is kept. The result does not share storage with entries.
 // It costs O(n log n) for n entries.
 func VectorOf(entries ...Entry) Vector {
-	e := make([]Entry, 0, len(entries))
+	e := make([]slot, 0, len(entries))
 	for _, x := range entries {
 		if x.Count != 0 {
-			e = append(e, x)
+			e = append(e, newSlot(x.ID, x.Count))
 		}
 	}
 	if len(e) == 0 {
 		return Vector{}
 	}
-	slices.SortFunc(e, func(x, y Entry) int { return strings.Compare(x.ID, y.ID) })
+	slices.SortFunc(e, cmpID)
 	out := e[:1]
 	for _, x := range e[1:] {
-		if last := &out[len(out)-1]; x.ID == last.ID {
+		if last := &out[len(out)-1]; sameID(&x, last) {
 			last.Count = max(last.Count, x.Count)
 			continue
 		}
@@ -138,22 +204,23 @@ func VectorOf(entries ...Entry) Vector {
 
 // search returns the position of id in the sorted entries e, or the
 // position where it would be inserted, and whether it is present.
-func search(e []Entry, id string) (int, bool) {
+func search(e []slot, id string) (int, bool) {
+	x := newSlot(id, 0)
 	lo, hi := 0, len(e)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if e[m].ID < id {
+		if y := &e[m]; y.key < x.key || y.key == x.key && !sameID(y, &x) && lessID(y, &x) {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < len(e) && e[lo].ID == id
+	return lo, lo < len(e) && sameID(&e[lo], &x)
 }
 
 // insertAt returns a new slice with x inserted at position i of e.
-func insertAt(e []Entry, i int, x Entry) []Entry {
-	n := make([]Entry, len(e)+1)
+func insertAt(e []slot, i int, x slot) []slot {
+	n := make([]slot, len(e)+1)
 	copy(n, e[:i])
 	n[i] = x
 	copy(n[i+1:], e[i:])
@@ -161,11 +228,11 @@ func insertAt(e []Entry, i int, x Entry) []Entry {
 }
 
 // removeAt returns a new slice without position i of e (nil if empty).
-func removeAt(e []Entry, i int) []Entry {
+func removeAt(e []slot, i int) []slot {
 	if len(e) == 1 {
 		return nil
 	}
-	n := make([]Entry, len(e)-1)
+	n := make([]slot, len(e)-1)
 	copy(n, e[:i])
 	copy(n[i:], e[i+1:])
 	return n
@@ -182,7 +249,7 @@ func removeAt(e []Entry, i int) []Entry {
 func (v *Vector) Tick(id string) uint64 {
 	i, ok := search(v.e, id)
 	if !ok {
-		v.e = insertAt(v.e, i, Entry{ID: id, Count: 1})
+		v.e = insertAt(v.e, i, newSlot(id, 1))
 		return 1
 	}
 	c := v.e[i].Count
@@ -205,7 +272,7 @@ func (v *Vector) Set(id string, n uint64) {
 	case ok:
 		v.e[i].Count = n
 	case n != 0:
-		v.e = insertAt(v.e, i, Entry{ID: id, Count: n})
+		v.e = insertAt(v.e, i, newSlot(id, n))
 	}
 }
 
@@ -226,16 +293,16 @@ func (v *Vector) Merge(o Vector) {
 	a, b := v.e, o.e
 	i, j := 0, 0
 	for j < len(b) && i < len(a) {
-		if x, y := a[i].ID, b[j].ID; x == y {
-			if c := b[j].Count; c > a[i].Count {
-				a[i].Count = c
+		if x, y := &a[i], &b[j]; sameID(x, y) {
+			if y.Count > x.Count {
+				x.Count = y.Count
 			}
 			i++
 			j++
-		} else if x < y {
+		} else if lessID(x, y) {
 			i++
 		} else {
-			break // b[j] is an ID that v lacks
+			break // y is an ID that v lacks
 		}
 	}
 	if j == len(b) {
@@ -247,7 +314,7 @@ func (v *Vector) Merge(o Vector) {
 // mergeGrow returns a new slice holding the union of a and b with the
 // larger count for common IDs, given that a[:i] already holds the merge of
 // itself with b[:j].
-func mergeGrow(a, b []Entry, i, j int) []Entry {
+func mergeGrow(a, b []slot, i, j int) []slot {
 	n := i
 	for p, q := i, j; ; n++ {
 		if p == len(a) {
@@ -258,23 +325,24 @@ func mergeGrow(a, b []Entry, i, j int) []Entry {
 			n += len(a) - p
 			break
 		}
-		if x, y := a[p].ID, b[q].ID; x == y {
+		if x, y := &a[p], &b[q]; sameID(x, y) {
 			p++
 			q++
-		} else if x < y {
+		} else if lessID(x, y) {
 			p++
 		} else {
 			q++
 		}
 	}
-	out := make([]Entry, i, n)
+	out := make([]slot, i, n)
 	copy(out, a[:i])
 	for i < len(a) && j < len(b) {
-		if x, y := a[i], b[j]; x.ID == y.ID {
-			out = append(out, Entry{ID: x.ID, Count: max(x.Count, y.Count)})
+		if x, y := a[i], b[j]; sameID(&x, &y) {
+			x.Count = max(x.Count, y.Count)
+			out = append(out, x)
 			i++
 			j++
-		} else if x.ID < y.ID {
+		} else if lessID(&x, &y) {
 			out = append(out, x)
 			i++
 		} else {
@@ -294,11 +362,29 @@ func mergeGrow(a, b []Entry, i, j int) []Entry {
 // Concurrent, and allocates nothing.
 func (v Vector) Compare(o Vector) Order {
 	a, b := v.e, o.e
-	less, greater := false, false // v is behind o / ahead of o somewhere
-	i, j := 0, 0
+	// First walk both in lockstep while the IDs coincide, the common case
+	// between replicas of one system, accumulating in d whether v is
+	// behind o (bit 0) and ahead of it (bit 1) somewhere.
+	var d uint8
+	n := min(len(a), len(b))
+	a0, b0 := a[:n], b[:n]
+	i := 0
+	for ; i < len(a0); i++ {
+		x, y := &a0[i], &b0[i]
+		if !sameID(x, y) {
+			break
+		}
+		d |= b2u(x.Count < y.Count) | b2u(x.Count > y.Count)<<1
+	}
+	if d == 3 {
+		return Concurrent
+	}
+	// Then the general merge-walk from where the IDs first differ.
+	less, greater := d&1 != 0, d&2 != 0
+	j := i
 	for i < len(a) && j < len(b) {
 		x, y := &a[i], &b[j]
-		if x.ID == y.ID {
+		if sameID(x, y) {
 			if x.Count < y.Count {
 				less = true
 			} else if x.Count > y.Count {
@@ -306,7 +392,7 @@ func (v Vector) Compare(o Vector) Order {
 			}
 			i++
 			j++
-		} else if x.ID < y.ID {
+		} else if lessID(x, y) {
 			greater = true // only v has x.ID
 			i++
 		} else {
@@ -330,6 +416,14 @@ func (v Vector) Compare(o Vector) Order {
 	return Equal
 }
 
+// b2u converts a bool to 0 or 1 without a branch.
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // HappenedBefore reports whether v.Compare(o) == Before: o has seen every
 // event v has seen, and at least one more.
 func (v Vector) HappenedBefore(o Vector) bool { return v.Compare(o) == Before }
@@ -347,11 +441,12 @@ func (v Vector) Descends(o Vector) bool {
 		return false // o has an ID that v lacks
 	}
 	i := 0
-	for _, y := range b {
-		for i < len(a) && a[i].ID < y.ID {
+	for k := range b {
+		y := &b[k]
+		for i < len(a) && !sameID(&a[i], y) && lessID(&a[i], y) {
 			i++
 		}
-		if i == len(a) || a[i].ID != y.ID || a[i].Count < y.Count {
+		if i == len(a) || !sameID(&a[i], y) || a[i].Count < y.Count {
 			return false
 		}
 		i++
@@ -361,7 +456,17 @@ func (v Vector) Descends(o Vector) bool {
 
 // Equal reports whether v and o are the same clock: every ID has the same
 // count in both (absent counting as zero). It costs O(n).
-func (v Vector) Equal(o Vector) bool { return slices.Equal(v.e, o.e) }
+func (v Vector) Equal(o Vector) bool {
+	if len(v.e) != len(o.e) {
+		return false
+	}
+	for i := range v.e {
+		if x, y := &v.e[i], &o.e[i]; x.Count != y.Count || !sameID(x, y) {
+			return false
+		}
+	}
+	return true
+}
 
 // Len returns the number of IDs with a non-zero count.
 func (v Vector) Len() int { return len(v.e) }
@@ -382,7 +487,16 @@ func (v Vector) All() iter.Seq2[string, uint64] {
 
 // Entries returns the non-zero entries sorted by ID, in a new slice the
 // caller owns; nil if v is empty.
-func (v Vector) Entries() []Entry { return slices.Clone(v.e) }
+func (v Vector) Entries() []Entry {
+	if len(v.e) == 0 {
+		return nil
+	}
+	e := make([]Entry, len(v.e))
+	for i, x := range v.e {
+		e[i] = x.Entry
+	}
+	return e
+}
 
 // Clone returns an independent copy of v: mutating either one never affects
 // the other.
@@ -401,7 +515,7 @@ func (v Vector) String() string {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b = appendEntry(b, x)
+		b = appendEntry(b, x.Entry)
 	}
 	return string(append(b, '}'))
 }
@@ -472,7 +586,7 @@ func (v *Vector) Prune(max int) []Entry {
 	if k <= 0 {
 		return nil
 	}
-	byCount := slices.Clone(v.e)
+	byCount := v.Entries()
 	slices.SortFunc(byCount, func(x, y Entry) int {
 		if c := cmpUint64(x.Count, y.Count); c != 0 {
 			return c
@@ -481,13 +595,13 @@ func (v *Vector) Prune(max int) []Entry {
 	})
 	last := byCount[k-1]   // the last entry to drop in (count, ID) order
 	dropped := byCount[:0] // reuses byCount's storage: only last is still needed
-	var kept []Entry
+	var kept []slot
 	if max > 0 {
-		kept = make([]Entry, 0, max)
+		kept = make([]slot, 0, max)
 	}
 	for _, x := range v.e {
 		if x.Count < last.Count || x.Count == last.Count && x.ID <= last.ID {
-			dropped = append(dropped, x)
+			dropped = append(dropped, x.Entry)
 		} else {
 			kept = append(kept, x)
 		}
@@ -516,19 +630,19 @@ func (v *Vector) PruneFunc(drop func(e Entry) bool) []Entry {
 		return nil
 	}
 	var dropped []Entry
-	var kept []Entry
+	var kept []slot
 	for i, x := range v.e {
-		if !drop(x) {
+		if !drop(x.Entry) {
 			if dropped != nil {
 				kept = append(kept, x)
 			}
 			continue
 		}
 		if dropped == nil {
-			kept = make([]Entry, i, len(v.e)-1)
+			kept = make([]slot, i, len(v.e)-1)
 			copy(kept, v.e[:i])
 		}
-		dropped = append(dropped, x)
+		dropped = append(dropped, x.Entry)
 	}
 	if dropped == nil {
 		return nil
@@ -611,8 +725,10 @@ func (v Vector) MarshalBinary() ([]byte, error) {
 // ErrMalformed; more than MaxVectorEntries entries, an ID longer than
 // MaxIDLen bytes or a count above MaxVectorCount with an error wrapping
 // ErrTooLarge. On error v is left unchanged. The decoded clock does not
-// share storage with data. It costs O(len(data)) and allocates at most
-// 8 bytes per input byte (one Entry per 3 bytes, plus the IDs).
+// share storage with data. It costs O(len(data)) time and allocates
+// O(len(data)) memory: a 32-byte slot per entry, of which there can be at
+// most one per 3 input bytes, plus the IDs; a short input that claims many
+// entries is rejected before anything is allocated for them.
 func (v *Vector) UnmarshalBinary(data []byte) error {
 	e, err := decodeVector(data)
 	if err != nil {
@@ -623,7 +739,7 @@ func (v *Vector) UnmarshalBinary(data []byte) error {
 }
 
 // decodeVector parses a binary Vector encoding.
-func decodeVector(data []byte) ([]Entry, error) {
+func decodeVector(data []byte) ([]slot, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("clocks: vector encoding is empty: %w", ErrMalformed)
 	}
@@ -647,9 +763,9 @@ func decodeVector(data []byte) ([]Entry, error) {
 		return nil, fmt.Errorf("clocks: vector encoding declares %d entries but has only %d bytes left: %w",
 			n, rest, ErrMalformed)
 	}
-	var e []Entry
+	var e []slot
 	if n > 0 {
-		e = make([]Entry, 0, n)
+		e = make([]slot, 0, n)
 	}
 	var prev []byte
 	for k := range n {
@@ -687,7 +803,7 @@ func decodeVector(data []byte) ([]Entry, error) {
 			return nil, fmt.Errorf("clocks: vector count of %q at byte %d exceeds MaxVectorCount: %w",
 				id, countAt, ErrTooLarge)
 		}
-		e = append(e, Entry{ID: string(id), Count: c})
+		e = append(e, newSlot(string(id), c))
 		prev = id
 	}
 	if d.off != len(data) {
@@ -784,7 +900,7 @@ func (v *Vector) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	if !null {
-		v.e = e
+		v.e = slotsOf(e)
 	}
 	return nil
 }

@@ -74,12 +74,16 @@ func (m mapClock) entries() []clocks.Entry {
 }
 
 // vectorID draws IDs mostly from a small alphabet, so that clocks share
-// entries and counts often tie, and sometimes arbitrary strings (empty,
-// non-ASCII, invalid UTF-8), so that ordering is byte-wise everywhere.
+// entries and counts often tie, and sometimes awkward ones: empty,
+// non-ASCII, invalid UTF-8, differing only by trailing zero bytes, and
+// longer than 8 bytes with a common 8-byte prefix (Vector caches the first
+// 8 bytes of each ID to compare them quickly), so that ordering is checked
+// to be byte-wise everywhere.
 var vectorID = rapid.OneOf(
 	rapid.SampledFrom([]string{"a", "b", "c", "d", "e", "f"}),
-	rapid.SampledFrom([]string{"", "a\x00", "ab", "B", "é", "\xff", "a b"}),
-	rapid.StringN(0, 6, -1),
+	rapid.SampledFrom([]string{"", "\x00", "a\x00", "ab", "B", "é", "\xff", "a b", "abcdefgh", "abcdefgh\x00"}),
+	rapid.SampledFrom([]string{"replica-", "replica-1", "replica-10", "replica-2", "replica-\x00", "replica-1\x00", "replic", "replica1", "replica2"}),
+	rapid.StringN(0, 12, -1),
 )
 
 // vectorCount draws small counts, zero included, so that equal entries are
