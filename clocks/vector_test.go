@@ -673,10 +673,21 @@ func TestVectorUnmarshalJSONRejects(t *testing.T) {
 
 // bigVector returns a clock over n IDs "id-000", "id-001", ... with counts
 // 10+i, plus bump on every odd entry.
-func bigVector(n int, bump uint64) clocks.Vector {
+func bigVector(n int, bump uint64) clocks.Vector { return bigVectorIDs(n, bump, shortIDs) }
+
+// ID formats for the benchmarks: short IDs fit the 8 bytes that Vector
+// compares as an integer; long ones share a prefix longer than that, so
+// every comparison of equal IDs compares the strings.
+const (
+	shortIDs = "id-%03d"
+	longIDs  = "eu-west-1.replica-%03d.example.com"
+)
+
+// bigVectorIDs is bigVector with IDs from the given format.
+func bigVectorIDs(n int, bump uint64, format string) clocks.Vector {
 	e := make([]clocks.Entry, n)
 	for i := range e {
-		e[i] = clocks.Entry{ID: fmt.Sprintf("id-%03d", i), Count: uint64(10 + i)}
+		e[i] = clocks.Entry{ID: fmt.Sprintf(format, i), Count: uint64(10 + i)}
 		if i%2 == 1 {
 			e[i].Count += bump
 		}
@@ -713,20 +724,22 @@ var (
 // its odd entries, so Compare must walk every entry before answering.
 func BenchmarkVectorCompare(b *testing.B) {
 	for _, n := range vectorBenchSizes {
-		x, y := bigVector(n, 0), bigVector(n, 1)
-		b.Run(fmt.Sprintf("n=%d/impl=sorted", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				sinkOrder = x.Compare(y)
-			}
-		})
-		mx, my := mapClockOf(x), mapClockOf(y)
-		b.Run(fmt.Sprintf("n=%d/impl=map", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				sinkOrder = mx.compare(my)
-			}
-		})
+		for _, ids := range []struct{ name, format string }{{"short", shortIDs}, {"long", longIDs}} {
+			x, y := bigVectorIDs(n, 0, ids.format), bigVectorIDs(n, 1, ids.format)
+			b.Run(fmt.Sprintf("n=%d/ids=%s/impl=sorted", n, ids.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					sinkOrder = x.Compare(y)
+				}
+			})
+			mx, my := mapClockOf(x), mapClockOf(y)
+			b.Run(fmt.Sprintf("n=%d/ids=%s/impl=map", n, ids.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					sinkOrder = mx.compare(my)
+				}
+			})
+		}
 	}
 }
 
@@ -734,22 +747,24 @@ func BenchmarkVectorCompare(b *testing.B) {
 // clock, the steady state of a replica receiving updates.
 func BenchmarkVectorMerge(b *testing.B) {
 	for _, n := range vectorBenchSizes {
-		x, y := bigVector(n, 0), bigVector(n, 1)
-		b.Run(fmt.Sprintf("n=%d/impl=sorted", n), func(b *testing.B) {
-			b.ReportAllocs()
-			z := x.Clone()
-			for b.Loop() {
-				z.Merge(y)
-			}
-		})
-		mx, my := mapClockOf(x), mapClockOf(y)
-		b.Run(fmt.Sprintf("n=%d/impl=map", n), func(b *testing.B) {
-			b.ReportAllocs()
-			z := mx
-			for b.Loop() {
-				z = z.merged(my)
-			}
-		})
+		for _, ids := range []struct{ name, format string }{{"short", shortIDs}, {"long", longIDs}} {
+			x, y := bigVectorIDs(n, 0, ids.format), bigVectorIDs(n, 1, ids.format)
+			b.Run(fmt.Sprintf("n=%d/ids=%s/impl=sorted", n, ids.name), func(b *testing.B) {
+				b.ReportAllocs()
+				z := x.Clone()
+				for b.Loop() {
+					z.Merge(y)
+				}
+			})
+			mx, my := mapClockOf(x), mapClockOf(y)
+			b.Run(fmt.Sprintf("n=%d/ids=%s/impl=map", n, ids.name), func(b *testing.B) {
+				b.ReportAllocs()
+				z := mx
+				for b.Loop() {
+					z = z.merged(my)
+				}
+			})
+		}
 	}
 }
 
