@@ -93,9 +93,10 @@ func (e Entry) String() string {
 //
 // A Vector value refers to its entries, like a slice: after w := v the two
 // share storage, and a Tick, Set or Merge through &v that only changes the
-// count of an ID already present is visible through w too. Use Clone to
-// obtain an independent copy, for example before sending a clock in a
-// message or storing it beside a version. The mutating methods (Tick, Set,
+// count of an ID already present may be visible through w too (until one
+// of them adds or removes an ID, which gives it storage of its own). Use
+// Clone to obtain an independent copy, for example before sending a clock
+// in a message or storing it beside a version. The mutating methods (Tick, Set,
 // Merge, Prune, PruneFunc, UnmarshalBinary, UnmarshalJSON) have pointer
 // receivers; the rest take the Vector by value. The package never writes
 // past the end of the entries or moves them in place, so however copies are
@@ -105,7 +106,8 @@ func (e Entry) String() string {
 //
 // A Vector is not safe for concurrent mutation: guard it with a mutex if
 // several goroutines update it. Any number of goroutines may call the
-// non-mutating methods at once.
+// non-mutating methods at once, as long as nothing mutates the Vector or a
+// copy that shares its storage meanwhile.
 type Vector struct {
 	// e holds the entries sorted by ID, strictly increasing, with no zero
 	// counts; nil when empty. Structural changes (inserting or removing an
@@ -361,8 +363,7 @@ func mergeGrow(a, b []slot, i, j int) []slot {
 // agree everywhere; Before if v <= o pointwise and they differ (v happened
 // before o: o has seen everything v has, and more); After if o happened
 // before v; Concurrent otherwise (each has seen an event the other has
-// not). It costs O(n+m) in one merge-walk, stops as soon as the answer is
-// Concurrent, and allocates nothing.
+// not). It costs O(n+m) in one merge-walk and allocates nothing.
 func (v Vector) Compare(o Vector) Order {
 	a, b := v.e, o.e
 	// First walk both in lockstep while the IDs coincide, the common case
