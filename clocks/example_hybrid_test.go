@@ -63,7 +63,7 @@ func ExampleHybrid_Update() {
 	fmt.Println("clock unchanged:", c.Last())
 	// Output:
 	// true true
-	// clocks: remote timestamp 1704067201.000000000+0 is 1s ahead of physical time 1704067200.000000000, more than the maximum offset 500ms: clocks: remote clock offset exceeds maximum
+	// clocks: remote timestamp 1704067201.000000000+0 is 1s ahead of physical time 1704067200.000000000, more than the maximum offset 500ms: remote clock offset exceeds maximum
 	// clock unchanged: 1704067200.000000000+0
 }
 

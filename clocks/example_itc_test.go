@@ -58,7 +58,7 @@ func ExampleStamp_Fork() {
 	// ((0, (1, 0)), 0)
 	// ((0, (0, 1)), 0)
 	// ((1, (1, 0)), 0) <nil>
-	// clocks: cannot join stamps with ids (1, (1, 0)) and (0, (1, 0)): clocks: interval tree clock identities overlap
+	// clocks: cannot join stamps with ids (1, (1, 0)) and (0, (1, 0)): interval tree clock identities overlap
 }
 
 // Messages carry anonymous stamps: Send records the send event and returns
@@ -119,5 +119,5 @@ func ExampleParseStamp() {
 	fmt.Println(err)
 	// Output:
 	// ((1, 0), 1)
-	// clocks: parsing stamp at offset 1: id is not normalised: clocks: malformed encoding
+	// clocks: parsing stamp at offset 1: id is not normalised: malformed encoding
 }

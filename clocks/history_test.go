@@ -2,7 +2,7 @@ package clocks_test
 
 import (
 	"fmt"
-	"math/bits"
+
 	"strings"
 
 	"pgregory.net/rapid"
@@ -122,15 +122,6 @@ func (h history) happenedBefore(i, j int) bool {
 // unrelated.
 func (h history) concurrent(i, j int) bool {
 	return i != j && !h.happenedBefore(i, j) && !h.happenedBefore(j, i)
-}
-
-// pastSize is the number of events that happened before event i.
-func (h history) pastSize(i int) int {
-	c := 0
-	for _, w := range h.reach[i] {
-		c += bits.OnesCount64(w)
-	}
-	return c
 }
 
 // String renders the history one event per line, for failure messages.

@@ -292,9 +292,10 @@ func SystemClock() int64 {
 // 0. This keeps every guarantee above except that Wall then runs up to 1ns
 // per 2^32 such events ahead of the largest physical reading. At the very
 // end of the representable range (Wall math.MaxInt64 with Logical
-// math.MaxUint32), which only a physical clock reading within 4.3 seconds of
-// April 2262 can lead to (see MaxWall), Now panics rather than return a
-// timestamp that is not after the previous one.
+// math.MaxUint32) Now panics rather than return a timestamp that is not
+// after the previous one. No physical clock can take a Hybrid there:
+// physical readings are capped at MaxWall, and Update and Restore refuse
+// timestamps past it, so exhaustion takes 2^64 events after MaxWall.
 //
 // The zero value is a clock that reads SystemClock and bounds no offset,
 // ready to use. A Hybrid is safe for concurrent use by multiple goroutines:
@@ -326,12 +327,18 @@ func NewHybrid(physical PhysicalClock, maxOffset time.Duration) *Hybrid {
 	return &Hybrid{physical: physical, maxOffset: maxOffset}
 }
 
-// read returns the physical time.
+// read returns the physical time, capped at MaxWall: a physical clock that
+// reads past April 2262 (a broken or hostile clock source) is treated as
+// reading MaxWall, which leaves the clock 2^64 more timestamps before it is
+// exhausted instead of exhausting it at once.
 func (c *Hybrid) read() int64 {
+	pt := int64(0)
 	if c.physical == nil {
-		return SystemClock()
+		pt = SystemClock()
+	} else {
+		pt = c.physical()
 	}
-	return c.physical()
+	return min(pt, MaxWall)
 }
 
 // Now records a local or send event and returns its timestamp (the paper's
@@ -342,7 +349,7 @@ func (c *Hybrid) read() int64 {
 // whose wall time is not behind the physical clock.
 //
 // Now panics only if the clock has reached the largest representable
-// timestamp, which takes a physical clock reading in 2262 (see Hybrid).
+// timestamp, which takes 2^64 events after MaxWall (see Hybrid).
 func (c *Hybrid) Now() Timestamp {
 	pt := c.read()
 	c.mu.Lock()

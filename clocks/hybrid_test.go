@@ -325,7 +325,7 @@ func TestHybridUpdateRejectsRemoteBeyondMaxOffset(t *testing.T) {
 	require.ErrorIs(t, err, ErrClockOffset, "a remote 1ns beyond the maximum offset must be rejected")
 	assert.Zero(t, got, "a rejected Update returns the zero Timestamp")
 	assert.Equal(t, before, c.Last(), "a rejected Update must leave the clock unchanged")
-	assert.Equal(t, "clocks: remote timestamp 1700000000.500000001+0 is 500.000001ms ahead of physical time 1700000000.000000000, more than the maximum offset 500ms: clocks: remote clock offset exceeds maximum",
+	assert.Equal(t, "clocks: remote timestamp 1700000000.500000001+0 is 500.000001ms ahead of physical time 1700000000.000000000, more than the maximum offset 500ms: remote clock offset exceeds maximum",
 		err.Error(), "the error must give the remote, the physical time and the bound")
 	assert.Equal(t, ts(t0, 1), c.Now(), "the clock keeps working after a rejection")
 
@@ -420,9 +420,20 @@ func TestHybridRestoreAfterRestart(t *testing.T) {
 	assert.Equal(t, ts(t0+int64(time.Hour), 1), restarted.Last(), "a rejected Restore must leave the clock unchanged")
 }
 
-// The end of the range: only a physical clock reading in April 2262 gets a
-// Hybrid there. Now panics rather than repeat a timestamp, Update returns
-// an error.
+// A physical clock reading past MaxWall (broken, or hostile) is read as
+// MaxWall, so the clock keeps issuing increasing timestamps instead of
+// being exhausted at once.
+func TestHybridPhysicalClockPastMaxWallIsCapped(t *testing.T) {
+	pc := &fakeClock{now: math.MaxInt64}
+	c := NewHybrid(pc.read, 0)
+	first := c.Now()
+	assert.Equal(t, ts(MaxWall, 0), first, "a physical reading past MaxWall must be capped at MaxWall")
+	assert.True(t, first.Before(c.Now()), "the clock must stay strictly monotonic at MaxWall")
+}
+
+// The end of the range, reachable only from inside the package (2^64
+// events after MaxWall). Now panics rather than repeat a timestamp, Update
+// returns an error.
 func TestHybridExhausted(t *testing.T) {
 	pc := &fakeClock{now: math.MaxInt64}
 	c := NewHybrid(pc.read, 0)

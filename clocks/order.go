@@ -59,14 +59,14 @@ var (
 	// bytes, is not in canonical form (unsorted or duplicate entries, zero
 	// counters, non-minimal varints, unnormalised trees) or is otherwise
 	// not a valid encoding.
-	ErrMalformed = errors.New("clocks: malformed encoding")
+	ErrMalformed = errors.New("malformed encoding")
 	// ErrTooLarge reports encoded input that exceeds a documented size
 	// limit (too many entries, an identifier or tree too large).
-	ErrTooLarge = errors.New("clocks: encoding too large")
+	ErrTooLarge = errors.New("encoding too large")
 	// ErrClockOffset reports a remote hybrid timestamp further ahead of the
 	// local physical clock than the configured maximum offset.
-	ErrClockOffset = errors.New("clocks: remote clock offset exceeds maximum")
+	ErrClockOffset = errors.New("remote clock offset exceeds maximum")
 	// ErrOverlap reports an attempt to join two interval tree clock stamps
 	// whose identities overlap, which no correct fork/join history produces.
-	ErrOverlap = errors.New("clocks: interval tree clock identities overlap")
+	ErrOverlap = errors.New("interval tree clock identities overlap")
 )
