@@ -130,3 +130,25 @@ func ExampleVector_MarshalBinary() {
 	// {"a":1,"b":300}
 	// true {a:1, b:300}
 }
+
+// Entries lists a vector's non-zero components in ID order; All does the
+// same without copying. Entries are how a vector is built from, or handed
+// to, code that keeps counters elsewhere.
+func ExampleEntry() {
+	v := clocks.VectorOf(
+		clocks.Entry{ID: "carol", Count: 3},
+		clocks.Entry{ID: "alice", Count: 1},
+		clocks.Entry{ID: "bob", Count: 0}, // zero: the same as absent
+	)
+	for _, e := range v.Entries() {
+		fmt.Println(e.ID, e.Count, e)
+	}
+	for id, n := range v.All() {
+		fmt.Printf("%s=%d ", id, n)
+	}
+	fmt.Println()
+	// Output:
+	// alice 1 alice:1
+	// carol 3 carol:3
+	// alice=1 carol=3
+}

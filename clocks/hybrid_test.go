@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -446,17 +447,22 @@ func TestHybridExhausted(t *testing.T) {
 	assert.Equal(t, ts(math.MaxInt64, math.MaxUint32), c.Last(), "an exhausted clock must not change")
 }
 
-// The Lamport counter at the top of the uint64 range: the next event has no
-// time left, and both methods panic rather than wrap to 0 or repeat a time.
-// This needs 2^63 ticks past MaxLamport, so it is set here from inside the
-// package.
+// The Lamport counter at the top of its range: the next event has no time
+// left, and both methods panic rather than wrap to 0 or repeat a time, even
+// when the guard band above the last time is hit repeatedly. This needs
+// 2^63 ticks past MaxLamport, so it is set here from inside the package.
 func TestLamportExhausted(t *testing.T) {
 	var c Lamport
-	c.t.Store(math.MaxUint64 - 1)
-	assert.Equal(t, uint64(math.MaxUint64), c.Tick(), "the last time is still issued")
-	assert.PanicsWithValue(t, "clocks: Lamport clock exhausted at 18446744073709551615", func() { c.Tick() })
-	assert.PanicsWithValue(t, "clocks: Lamport clock exhausted at 18446744073709551615", func() { c.Witness(3) })
-	assert.Equal(t, uint64(math.MaxUint64), c.Now(), "an exhausted clock must not wrap")
+	c.t.Store(lamportLast - 1)
+	assert.Equal(t, uint64(lamportLast), c.Tick(), "the last time is still issued")
+	want := "clocks: Lamport clock exhausted after 18446744069414584319"
+	require.Equal(t, want, "clocks: Lamport clock exhausted after "+strconv.FormatUint(lamportLast, 10),
+		"the panic message must name the last time the clock issues")
+	for range 100 {
+		assert.PanicsWithValue(t, want, func() { c.Tick() })
+		assert.PanicsWithValue(t, want, func() { c.Witness(3) })
+	}
+	assert.Greater(t, c.Now(), uint64(lamportLast), "an exhausted clock must not wrap to 0")
 }
 
 // Many goroutines sharing one Hybrid, all calling Now and Update: every

@@ -2,7 +2,7 @@ package clocks
 
 import (
 	"math"
-	"strconv"
+
 	"sync/atomic"
 )
 
@@ -45,25 +45,28 @@ const MaxLamport = math.MaxInt64
 // (in the order the calls took effect). A uint64 does not run out in
 // practice (584 years at a billion ticks a second from 0; see MaxLamport for
 // the remote times that could otherwise shorten that), so rather than wrap
-// to 0 or repeat the top value, which would silently break ordering, Tick
-// and Witness panic if the clock would pass math.MaxUint64.
+// to 0 or repeat a value, which would silently break ordering, Tick and
+// Witness panic once the clock would pass 2^64 - 2^32 - 1, which takes 2^63
+// ticks after the largest time Witness accepts.
 type Lamport struct {
 	t atomic.Uint64
 }
 
+// lamportLast is the last time a clock issues. The 2^32 values above it are
+// a guard band: a Tick that lands there panics instead of returning, so no
+// number of racing goroutines can make the counter wrap around to 0 and
+// repeat times.
+const lamportLast = math.MaxUint64 - 1<<32
+
 // Tick records a local or send event (IR1) and returns the new time, one
 // more than the clock's previous value. A message sent at this event
-// carries the returned time.
+// carries the returned time. It is a single atomic add.
 func (c *Lamport) Tick() uint64 {
-	for {
-		cur := c.t.Load()
-		if cur == math.MaxUint64 {
-			panic(exhausted(cur))
-		}
-		if c.t.CompareAndSwap(cur, cur+1) {
-			return cur + 1
-		}
+	n := c.t.Add(1)
+	if n > lamportLast {
+		panic(lamportExhausted)
 	}
+	return n
 }
 
 // Witness records the receipt of a message stamped with time t (IR2) and
@@ -73,15 +76,20 @@ func (c *Lamport) Tick() uint64 {
 // Witness is also how a restarted process resumes: witnessing the last time
 // it persisted guarantees it never reissues a time it handed out before.
 func (c *Lamport) Witness(t uint64) uint64 {
-	t = min(t, MaxLamport)
 	for {
 		cur := c.t.Load()
-		next := max(cur, t)
-		if next == math.MaxUint64 {
-			panic(exhausted(cur))
+		if t > MaxLamport {
+			t = MaxLamport
 		}
-		if c.t.CompareAndSwap(cur, next+1) {
-			return next + 1
+		if t < cur {
+			// The clock is already past t and only moves forward, so
+			// max(clock, t)+1 is clock+1 whatever other goroutines do
+			// meanwhile: a plain add, with no retry.
+			return c.Tick()
+		}
+		// t+1 <= MaxLamport+1, far below lamportLast.
+		if c.t.CompareAndSwap(cur, t+1) {
+			return t + 1
 		}
 	}
 }
@@ -92,6 +100,5 @@ func (c *Lamport) Now() uint64 {
 	return c.t.Load()
 }
 
-func exhausted(t uint64) string {
-	return "clocks: Lamport clock exhausted at " + strconv.FormatUint(t, 10)
-}
+// lamportExhausted is the panic value of a clock that has run out.
+const lamportExhausted = "clocks: Lamport clock exhausted after 18446744069414584319"
