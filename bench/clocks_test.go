@@ -62,6 +62,26 @@ func BenchmarkLamportWitness(b *testing.B) {
 			c.Witness(t)
 		}
 	})
+	b.Run("impl=serf-event", func(b *testing.B) {
+		b.ReportAllocs()
+		var c serf.LamportClock
+		var t serf.LamportTime
+		for b.Loop() {
+			t += 2
+			serfReceiveEvent(&c, t)
+		}
+	})
+}
+
+// serfReceiveEvent gives serf's clock the semantics of Lamport's IR2 that
+// clocks.Lamport.Witness has: the receive is an event with its own time,
+// greater than both the remote time and every earlier local time. serf's
+// Witness alone only makes the clock exceed the remote time, and does
+// nothing when the clock is already ahead, so a serf user who needs a time
+// for the receive event ticks as well.
+func serfReceiveEvent(c *serf.LamportClock, t serf.LamportTime) {
+	c.Witness(t)
+	sinkU64 = uint64(c.Increment())
 }
 
 func BenchmarkLamportTickParallel(b *testing.B) {
@@ -105,6 +125,16 @@ func BenchmarkLamportWitnessParallel(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				c.Witness(serf.LamportTime(remote.Add(2)))
+			}
+		})
+	})
+	b.Run("impl=serf-event", func(b *testing.B) {
+		b.ReportAllocs()
+		var c serf.LamportClock
+		var remote atomic.Uint64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				serfReceiveEvent(&c, serf.LamportTime(remote.Add(2)))
 			}
 		})
 	})

@@ -450,12 +450,12 @@ func TestHybridExhausted(t *testing.T) {
 // The Lamport counter at the top of its range: the next event has no time
 // left, and both methods panic rather than wrap to 0 or repeat a time, even
 // when the guard band above the last time is hit repeatedly. This needs
-// 2^63 ticks past MaxLamport, so it is set here from inside the package.
+// 2^62 ticks past MaxLamport, so it is set here from inside the package.
 func TestLamportExhausted(t *testing.T) {
 	var c Lamport
 	c.t.Store(lamportLast - 1)
 	assert.Equal(t, uint64(lamportLast), c.Tick(), "the last time is still issued")
-	want := "clocks: Lamport clock exhausted after 18446744069414584319"
+	want := "clocks: Lamport clock exhausted after 9223372036854775807"
 	require.Equal(t, want, "clocks: Lamport clock exhausted after "+strconv.FormatUint(lamportLast, 10),
 		"the panic message must name the last time the clock issues")
 	for range 100 {

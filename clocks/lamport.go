@@ -2,23 +2,21 @@ package clocks
 
 import (
 	"math"
-
 	"sync/atomic"
 )
 
-// MaxLamport is the largest remote time a Lamport clock takes at face value.
-// Witness treats any larger argument as MaxLamport.
+// MaxLamport is the largest remote time a Lamport clock takes at face value:
+// 2^62-1. Witness treats any larger argument as MaxLamport.
 //
 // A correct clock cannot get there: ticking a billion times a second, a
-// Lamport clock needs 292 years to pass 2^63. A larger time in a message
+// Lamport clock needs 146 years to pass 2^62. A larger time in a message
 // therefore means a corrupt or hostile peer, and believing it would let one
 // message push the clock to the top of its range, where the next Tick has
-// nowhere to go. Capping what Witness accepts leaves 2^63 ticks of headroom
-// after any message, and keeps every Lamport time representable as a signed
-// 64-bit integer (a Java long, an SQL bigint). Callers that would rather
-// drop such a message than cap it can compare its time with MaxLamport
-// before calling Witness.
-const MaxLamport = math.MaxInt64
+// nowhere to go. Capping what Witness accepts leaves 2^62 ticks (another 146
+// years) of headroom after any message. Callers that would rather drop such
+// a message than cap it can compare its time with MaxLamport before calling
+// Witness.
+const MaxLamport = 1<<62 - 1
 
 // Lamport is a Lamport clock, the scalar logical clock of Lamport, "Time,
 // Clocks, and the Ordering of Events in a Distributed System" (CACM 1978).
@@ -42,28 +40,28 @@ const MaxLamport = math.MaxInt64
 //
 // The times a clock returns strictly increase: no two calls return the same
 // value and no call returns a value smaller than one returned before it
-// (in the order the calls took effect). A uint64 does not run out in
-// practice (584 years at a billion ticks a second from 0; see MaxLamport for
-// the remote times that could otherwise shorten that), so rather than wrap
-// to 0 or repeat a value, which would silently break ordering, Tick and
-// Witness panic once the clock would pass 2^64 - 2^32 - 1, which takes 2^63
-// ticks after the largest time Witness accepts.
+// (in the order the calls took effect), and every time fits in a signed
+// 64-bit integer (a Java long, an SQL bigint). Rather than wrap around or
+// repeat a value, which would silently break ordering, Tick and Witness
+// panic once the clock would pass math.MaxInt64, which takes 2^62 ticks
+// after the largest time Witness accepts (see MaxLamport).
 type Lamport struct {
 	t atomic.Uint64
 }
 
-// lamportLast is the last time a clock issues. The 2^32 values above it are
+// lamportLast is the last time a clock issues. The 2^63 values above it are
 // a guard band: a Tick that lands there panics instead of returning, so no
 // number of racing goroutines can make the counter wrap around to 0 and
-// repeat times.
-const lamportLast = math.MaxUint64 - 1<<32
+// repeat times. Testing for the band is a test of the sign bit, the
+// cheapest check there is, which keeps Tick as fast as an unchecked add.
+const lamportLast = math.MaxInt64
 
 // Tick records a local or send event (IR1) and returns the new time, one
 // more than the clock's previous value. A message sent at this event
 // carries the returned time. It is a single atomic add.
 func (c *Lamport) Tick() uint64 {
 	n := c.t.Add(1)
-	if n > lamportLast {
+	if int64(n) < 0 { // n > lamportLast
 		panic(lamportExhausted)
 	}
 	return n
@@ -101,4 +99,4 @@ func (c *Lamport) Now() uint64 {
 }
 
 // lamportExhausted is the panic value of a clock that has run out.
-const lamportExhausted = "clocks: Lamport clock exhausted after 18446744069414584319"
+const lamportExhausted = "clocks: Lamport clock exhausted after 9223372036854775807"
