@@ -320,7 +320,7 @@ func (r *bitReader) id(depth int) (*idTree, error) {
 		return nil, tooLarge("id tree is deeper than MaxStampDepth")
 	}
 	switch tag {
-	case 0b01:
+	case 0b01, 0b10: // (0, i) or (i, 0)
 		if err := r.count(1); err != nil {
 			return nil, err
 		}
@@ -331,17 +331,8 @@ func (r *bitReader) id(depth int) (*idTree, error) {
 		if i == idZero {
 			return nil, malformed(start, "id (0, 0) is not normalised")
 		}
-		return &idTree{l: idZero, r: i}, nil
-	case 0b10:
-		if err := r.count(1); err != nil {
-			return nil, err
-		}
-		i, err := r.id(depth + 1)
-		if err != nil {
-			return nil, err
-		}
-		if i == idZero {
-			return nil, malformed(start, "id (0, 0) is not normalised")
+		if tag == 0b01 {
+			return &idTree{l: idZero, r: i}, nil
 		}
 		return &idTree{l: i, r: idZero}, nil
 	}

@@ -20,49 +20,16 @@ import (
 	"github.com/eventually-perfect/primitives/clocks"
 )
 
-// refClock is the reference vector clock: model replica name -> count.
-// Entries of retired replicas stay, as they do in a version vector.
-type refClock map[string]uint64
-
-func (v refClock) merged(o refClock) refClock {
-	out := maps.Clone(v)
-	if out == nil {
-		out = refClock{}
-	}
-	for k, n := range o {
-		out[k] = max(out[k], n)
-	}
-	return out
-}
-
-// compare is the vector clock order: pointwise ≤ in both directions.
-func (v refClock) compare(o refClock) clocks.Order {
-	le, ge := true, true
-	for k, n := range v {
-		le = le && n <= o[k]
-		ge = ge && n >= o[k]
-	}
-	for k, n := range o {
-		le = le && v[k] <= n
-		ge = ge && v[k] >= n
-	}
-	switch {
-	case le && ge:
-		return clocks.Equal
-	case le:
-		return clocks.Before
-	case ge:
-		return clocks.After
-	}
-	return clocks.Concurrent
-}
+// The reference vector clock is mapClock (vector_prop_test.go), keyed by
+// model replica name. Entries of retired replicas stay, as they do in a
+// version vector.
 
 // itcReplica is a live replica: its stamp, its reference clock, and the
 // unique model name it was given when it was forked.
 type itcReplica struct {
 	name  string
 	stamp clocks.Stamp
-	ref   refClock
+	ref   mapClock
 }
 
 // itcMessage is a message in flight: the anonymous stamp it carries and
@@ -70,7 +37,7 @@ type itcReplica struct {
 type itcMessage struct {
 	from  string
 	stamp clocks.Stamp
-	ref   refClock
+	ref   mapClock
 }
 
 // itcMachine is a rapid state machine whose actions build a dynamic history
@@ -89,7 +56,7 @@ const (
 
 func newITCMachine() *itcMachine {
 	m := &itcMachine{}
-	m.live = []itcReplica{{name: m.newName(), stamp: clocks.Seed(), ref: refClock{}}}
+	m.live = []itcReplica{{name: m.newName(), stamp: clocks.Seed(), ref: mapClock{}}}
 	m.logf("r0 starts from the seed")
 	return m
 }
@@ -208,7 +175,7 @@ func (m *itcMachine) Receive(t *rapid.T) {
 type itcEntry struct {
 	what  string
 	stamp clocks.Stamp
-	ref   refClock
+	ref   mapClock
 }
 
 func (m *itcMachine) entries() []itcEntry {

@@ -2,6 +2,7 @@ package clocks
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -592,7 +593,7 @@ func (v *Vector) Prune(max int) []Entry {
 	}
 	byCount := v.Entries()
 	slices.SortFunc(byCount, func(x, y Entry) int {
-		if c := cmpUint64(x.Count, y.Count); c != 0 {
+		if c := cmp.Compare(x.Count, y.Count); c != 0 {
 			return c
 		}
 		return strings.Compare(x.ID, y.ID)
@@ -612,17 +613,6 @@ func (v *Vector) Prune(max int) []Entry {
 	}
 	v.e = kept
 	return slices.Clip(dropped)
-}
-
-// cmpUint64 compares two counts.
-func cmpUint64(x, y uint64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // PruneFunc removes every entry for which drop returns true and returns the

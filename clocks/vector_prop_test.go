@@ -2,6 +2,7 @@ package clocks_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -486,7 +487,7 @@ func (m *vectorMachine) Prune(t *rapid.T) {
 	e := m.model.entries()
 	slices.SortFunc(e, func(x, y clocks.Entry) int {
 		if x.Count != y.Count {
-			return compareU64(x.Count, y.Count)
+			return cmp.Compare(x.Count, y.Count)
 		}
 		return strings.Compare(x.ID, y.ID)
 	})
@@ -538,16 +539,6 @@ func (m *vectorMachine) Check(t *rapid.T) {
 	if got := m.clone.Entries(); !slices.Equal(got, m.cloneOf) {
 		t.Fatalf("a Clone changed when the original did: %v, want %v", got, m.cloneOf)
 	}
-}
-
-func compareU64(x, y uint64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 func TestVectorStateMachine(t *testing.T) {
