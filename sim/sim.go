@@ -136,13 +136,13 @@ type Stats struct {
 	Crashes, Restarts, Pauses int
 }
 
-// callKind says which Node method a handler call invokes.
-type callKind uint8
+// simCall says which Node method a handler call invokes.
+type simCall uint8
 
 const (
-	callStart callKind = iota
-	callReceive
-	callTimeout
+	simStart simCall = iota
+	simReceive
+	simTimeout
 )
 
 // masterStream is the PCG stream of the network's random source; node
@@ -237,7 +237,7 @@ func (s *Sim[M]) boot(p *proc[M]) error {
 	}
 	p.node = node
 	var zero M
-	s.call(p, callStart, "", zero, "")
+	s.call(p, simStart, "", zero, "")
 	return s.err
 }
 
@@ -526,19 +526,19 @@ func (s *Sim[M]) handle(p *proc[M], in input) {
 		s.stats.Timers++
 		s.local(p, Timer, rec.name)
 		var zero M
-		s.call(p, callTimeout, "", zero, rec.name)
+		s.call(p, simTimeout, "", zero, rec.name)
 		return
 	}
 	f := &s.flights[in.ref]
 	msg, from := f.msg, s.procs[f.from].id
 	s.recordDeliver(p, f)
 	s.freeFlight(in.ref)
-	s.call(p, callReceive, from, msg, "")
+	s.call(p, simReceive, from, msg, "")
 }
 
 // call runs one handler of p's node and carries out what it asked for. A
 // panic stops the run with a *NodePanicError.
-func (s *Sim[M]) call(p *proc[M], kind callKind, from string, msg M, name string) {
+func (s *Sim[M]) call(p *proc[M], kind simCall, from string, msg M, name string) {
 	ctx := &s.ctx
 	ctx.reset(p.id, p.peers, s.localNow(p), p.rand, p.storage)
 	defer func() {
@@ -547,11 +547,11 @@ func (s *Sim[M]) call(p *proc[M], kind callKind, from string, msg M, name string
 		}
 	}()
 	switch kind {
-	case callStart:
+	case simStart:
 		p.node.Start(ctx)
-	case callReceive:
+	case simReceive:
 		p.node.Receive(ctx, from, msg)
-	case callTimeout:
+	case simTimeout:
 		p.node.Timeout(ctx, name)
 	}
 	s.apply(p)
