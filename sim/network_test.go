@@ -151,7 +151,9 @@ func TestNetworkBandwidthDefaultSize(t *testing.T) {
 	type plain struct{ N int } // not a Sizer: counts as DefaultMessageSize bytes
 	var got []time.Duration
 	s, err := sim.New(sim.Config{Nodes: []string{"a"}, Link: sim.LinkConfig{Latency: sim.Constant(0), Bandwidth: sim.DefaultMessageSize}},
-		func(string) sim.Node[plain] { return &coreFunc[plain]{recv: func(ctx *sim.Context[plain], _ string, _ plain) { got = append(got, ctx.Now()) }} })
+		func(string) sim.Node[plain] {
+			return &coreFunc[plain]{recv: func(ctx *sim.Context[plain], _ string, _ plain) { got = append(got, ctx.Now()) }}
+		})
 	require.NoError(t, err)
 	require.NoError(t, s.Inject("c", "a", plain{}))
 	require.NoError(t, s.Run())
