@@ -1,0 +1,383 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Exhaustive exploration
+//
+// Explore is a bounded model checker for protocols written as Explorable
+// nodes. Where the Simulator runs one schedule chosen by a seed, Explore
+// runs all of them: from the initial state it applies, in every reachable
+// state, every action the network, the timers and the failures allow, and
+// checks an invariant in each state it reaches. Two paths that lead to the
+// same state are explored once, so the cost is the number of distinct
+// states, not the number of schedules.
+//
+// The model. A state is, for every node in Nodes order: whether it is up,
+// its volatile value (an N; none while crashed), its durable Storage and
+// the names of its pending timers; plus the multiset of messages in flight
+// (Envelope values; equal messages between the same pair of nodes are
+// interchangeable copies); plus how many drops, duplicates, crashes,
+// restarts and timeouts the path to it used. The initial state has every
+// node created with New and started (Start), and the Inject messages in
+// flight. There is no time: Context.Now is always 0, a timer's duration is
+// ignored, and a pending timer may fire at any moment (the asynchronous
+// model, in which a timeout says nothing about whether a peer is alive).
+//
+// The actions, each one step of depth:
+//
+//   - deliver one message in flight to its destination, if that node is up
+//     (a message to a crashed node waits for a restart);
+//   - fire one pending timer of an up node, at most MaxTimeouts times on a
+//     path;
+//   - drop one message in flight, at most MaxDrops times on a path;
+//   - duplicate one message in flight, at most MaxDuplicates times;
+//   - crash an up node, at most MaxCrashes times: its volatile value and
+//     timers are lost, its storage is kept, messages to it stay in flight;
+//   - restart a crashed node, at most MaxRestarts times: New, then Start
+//     with the storage it persisted.
+//
+// The bounds count actions on one path, not in the whole search, and they
+// are part of the state, so a state reached with a budget left is not
+// confused with the same configuration reached with the budget spent.
+// Messages addressed to a name that is not a node (a client, as with
+// Simulator.Inject) stay in flight, visible to invariants through
+// World.InFlight; no action applies to them.
+//
+// The search is breadth-first, level by level, so the first violation
+// found is one with the fewest actions, and it is returned with the path
+// that leads to it replayed as a Trace (Time equals Seq; Lamport and vector
+// clocks as the Simulator computes them), ready for WriteTranscript and
+// WriteSVG. Among the violations of minimal depth the search returns the
+// first in a fixed order (the order a one-worker search would meet them
+// in), so the answer is the same for any number of Workers.
+//
+// Invariant is checked in every state (safety). Quiescent is checked in
+// the states where nothing is left to do within the bounds: no message in
+// flight to an up node, no up node with a pending timer unless MaxTimeouts
+// is used up, and no crashed node unless MaxRestarts is used up. Drops,
+// duplicates and crashes are faults that may happen but need not, so they
+// never keep a state from being quiescent. A protocol that finishes only
+// after more timeouts or restarts than the bounds allow is therefore
+// reported as stuck: raise the bound, or make Quiescent accept it.
+//
+// Deduplication. Each state is reduced to a canonical byte encoding: for
+// each node in order, its up flag, N.AppendState, Storage.AppendState and
+// its sorted timer names; the path counters; and the in-flight multiset
+// sorted by encoded bytes (From, To, EncodeMessage). Only a 128-bit hash of
+// the encoding is kept in the visited set (computed in two stages: one hash
+// per node and per message, then one over those). Two different states
+// with equal hashes would make the search skip one of them; with n distinct
+// states the chance that any pair collides is about n²/2¹²⁹, below 10⁻²¹
+// for a billion states, far below the chance of a hardware fault.
+//
+// Randomness. Context.Rand is a source seeded before every handler call
+// from the node's identifier, its state and the message or timer being
+// handled, so that a state and an action always lead to the same successor.
+// The explorer does not branch on random draws: a protocol whose safety
+// depends on its random choices is checked only for the choices these
+// seeds give.
+//
+// Costs. Each distinct state costs about 30 to 50 bytes for as long as the
+// search runs (its hash in the visited set and the way back to its
+// parent); the states of the current and next level are held in full, so
+// peak memory also grows with the widest level (ExploreResult.Frontier
+// times the size of a state: the node values, storages and messages that
+// differ from the parent's; unchanged ones are shared). Each successor
+// costs one Clone of the node that acts, one Storage.Clone, its handler
+// call, one AppendState of that node and a hash of a few bytes per node
+// and message. The levels are split across Workers goroutines.
+
+// DefaultMaxStates is the bound on distinct states used when
+// ExploreConfig.MaxStates is 0.
+const DefaultMaxStates = 1 << 20
+
+// Envelope is a message in flight in the Explorer: From sent Msg to To.
+type Envelope[M any] struct {
+	From, To string
+	Msg      M
+}
+
+// ExploreConfig describes a system to explore and the properties to check.
+// Nodes, New and at least one of Invariant or Quiescent are what a useful
+// configuration needs; every bound defaults to 0, which allows no fault of
+// that kind.
+type ExploreConfig[M any, N Explorable[M, N]] struct {
+	// Nodes are the node identifiers: distinct and non-empty. Their order
+	// is the order of the state encoding and of the trace's processes.
+	Nodes []string
+	// New creates the volatile value of node id, at the start and at every
+	// restart; Start is then called on it.
+	New func(id string) N
+	// Inject are messages in flight in the initial state, such as client
+	// requests. To must be a node; From may be any non-empty name.
+	Inject []Envelope[M]
+	// Invariant, if not nil, is checked in every reachable state; an error
+	// is a safety violation.
+	Invariant func(w *World[M, N]) error
+	// Quiescent, if not nil, is checked in every reachable state where
+	// nothing is left to do within the bounds (see the model above); an
+	// error says the protocol can get stuck there: a liveness-style
+	// violation.
+	Quiescent func(w *World[M, N]) error
+	// MaxDepth bounds the number of actions on a path; 0 means no bound.
+	MaxDepth int
+	// MaxDrops, MaxCrashes, MaxRestarts, MaxTimeouts and MaxDuplicates
+	// bound how many actions of each kind one path may contain; 0 allows
+	// none.
+	MaxDrops, MaxCrashes, MaxRestarts, MaxTimeouts, MaxDuplicates int
+	// MaxStates bounds the number of distinct states; the search stops with
+	// Complete false when it is reached. 0 means DefaultMaxStates.
+	MaxStates int
+	// EncodeMessage appends a canonical encoding of m to b: equal messages
+	// must encode equally and different ones differently. If nil, messages
+	// implementing encoding.BinaryAppender use AppendBinary, and others are
+	// formatted with fmt's %#v, which is canonical for plain values (maps
+	// are printed sorted) but not for pointers; it is also the slower way.
+	EncodeMessage func(b []byte, m M) []byte
+	// Workers is the number of goroutines that search in parallel; 0 means
+	// runtime.GOMAXPROCS(0). The result does not depend on it.
+	Workers int
+}
+
+// ExploreResult reports what an exploration covered and what it found.
+type ExploreResult struct {
+	// Explored counts the states whose successors were computed.
+	Explored int
+	// Distinct counts the different states reached, the initial one
+	// included.
+	Distinct int
+	// Depth is the deepest level reached: the number of actions on the
+	// longest of the shortest paths to the states found.
+	Depth int
+	// Frontier is the largest number of states in one level, which bounds
+	// how many states were held in full at once.
+	Frontier int
+	// Elapsed is the wall-clock duration of the search.
+	Elapsed time.Duration
+	// StatesPerSecond is Distinct divided by Elapsed.
+	StatesPerSecond float64
+	// BytesPerState is the memory of the visited set and of the links back
+	// to parents, divided by Distinct: what each state costs for the whole
+	// search. It does not count the states held in full in the frontier.
+	BytesPerState float64
+	// Complete reports that every state reachable within the fault bounds
+	// was explored: neither MaxDepth nor MaxStates cut the search short, and
+	// no violation stopped it.
+	Complete bool
+	// Violation is the first violation found, or nil.
+	Violation *Violation
+}
+
+// Violation is a reachable state that breaks Invariant or, if Quiescent is
+// set, a quiescent state that breaks Quiescent, with a shortest path to
+// it. A *Violation is an error.
+type Violation struct {
+	// Err is the error Invariant or Quiescent returned.
+	Err error
+	// Quiescent reports that Quiescent failed (the state is stuck), rather
+	// than Invariant.
+	Quiescent bool
+	// Depth is the number of actions from the initial state.
+	Depth int
+	// Trace replays the path from the initial state, its Start calls
+	// included.
+	Trace *Trace
+}
+
+// Error describes the violation.
+func (v *Violation) Error() string {
+	what := "invariant"
+	if v.Quiescent {
+		what = "quiescent state"
+	}
+	return fmt.Sprintf("sim: %s violated after %d actions: %v", what, v.Depth, v.Err)
+}
+
+// Unwrap returns Err.
+func (v *Violation) Unwrap() error { return v.Err }
+
+// World is the read-only view of one explored state that Invariant and
+// Quiescent receive. It is valid only during the call; node values and
+// storages are shared with the explorer and must not be modified. The
+// checks run on several goroutines at once, so they must not write to
+// shared variables without synchronisation.
+type World[M any, N any] struct {
+	ids   []string
+	index map[string]int
+	s     *state[M, N]
+}
+
+// Nodes returns the node identifiers in configuration order. The slice is
+// shared: do not modify it.
+func (w *World[M, N]) Nodes() []string { return w.ids }
+
+// Node returns the volatile value of node id, and false if id is crashed
+// or not a node.
+func (w *World[M, N]) Node(id string) (N, bool) {
+	i, ok := w.index[id]
+	if !ok || !w.s.nodes[i].up {
+		var zero N
+		return zero, false
+	}
+	return w.s.nodes[i].n, true
+}
+
+// Up reports whether node id is up.
+func (w *World[M, N]) Up(id string) bool {
+	i, ok := w.index[id]
+	return ok && w.s.nodes[i].up
+}
+
+// Storage returns the durable storage of node id, crashed or not, or nil
+// if id is not a node. Read it only.
+func (w *World[M, N]) Storage(id string) *Storage {
+	i, ok := w.index[id]
+	if !ok {
+		return nil
+	}
+	return w.s.nodes[i].storage
+}
+
+// Timers returns the names of the pending timers of node id, sorted (none
+// while it is crashed). The slice is shared: do not modify it.
+func (w *World[M, N]) Timers(id string) []string {
+	i, ok := w.index[id]
+	if !ok {
+		return nil
+	}
+	return w.s.nodes[i].timers
+}
+
+// InFlight returns the messages in flight, one Envelope per copy, sorted
+// by encoding. It allocates a new slice at each call.
+func (w *World[M, N]) InFlight() []Envelope[M] {
+	n := 0
+	for _, e := range w.s.flight {
+		n += int(e.count)
+	}
+	out := make([]Envelope[M], 0, n)
+	for _, e := range w.s.flight {
+		for range e.count {
+			out = append(out, e.msg.env)
+		}
+	}
+	return out
+}
+
+// Explore searches every state reachable from the initial state of cfg
+// within its bounds, breadth-first, and checks cfg.Invariant and
+// cfg.Quiescent in each. It stops at the end of the first level that
+// contains a violation and returns the result with a shortest
+// counterexample. See the section on exhaustive exploration above for the
+// model.
+//
+// The error is non-nil only for a configuration Explore cannot run
+// (wrapping ErrInvalidConfig) or a node that panicked (a *NodePanicError
+// wrapping ErrNodePanic, whose Trace replays a shortest path to the
+// panic). A violation is not an error: it is in the result.
+//
+// Cost: time proportional to the number of distinct states times the
+// number of actions per state; memory as described under Costs above.
+func Explore[M any, N Explorable[M, N]](cfg ExploreConfig[M, N]) (*ExploreResult, error) {
+	x, err := newExplorer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return x.run()
+}
+
+// validateExplore reports the first problem with cfg, wrapping
+// ErrInvalidConfig.
+func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("sim: explore: "+format+": %w", append(args, ErrInvalidConfig)...)
+	}
+	if len(cfg.Nodes) == 0 {
+		return bad("no nodes")
+	}
+	seen := make(map[string]bool, len(cfg.Nodes))
+	for _, id := range cfg.Nodes {
+		if id == "" {
+			return bad("empty node identifier")
+		}
+		if seen[id] {
+			return bad("node %q listed twice", id)
+		}
+		seen[id] = true
+	}
+	if cfg.New == nil {
+		return bad("New is nil")
+	}
+	for _, b := range []struct {
+		name string
+		v    int
+	}{
+		{"MaxDepth", cfg.MaxDepth}, {"MaxDrops", cfg.MaxDrops},
+		{"MaxCrashes", cfg.MaxCrashes}, {"MaxRestarts", cfg.MaxRestarts},
+		{"MaxTimeouts", cfg.MaxTimeouts}, {"MaxDuplicates", cfg.MaxDuplicates},
+		{"MaxStates", cfg.MaxStates}, {"Workers", cfg.Workers},
+	} {
+		if b.v < 0 {
+			return bad("negative %s %d", b.name, b.v)
+		}
+		if b.v > maxBound && b.name != "MaxStates" && b.name != "MaxDepth" {
+			return bad("%s %d exceeds %d", b.name, b.v, maxBound)
+		}
+	}
+	for _, e := range cfg.Inject {
+		if e.From == "" {
+			return bad("injected message to %q from an empty name", e.To)
+		}
+		if !seen[e.To] {
+			return fmt.Errorf("sim: explore: injected message to %q: %w", e.To,
+				errors.Join(ErrInvalidConfig, ErrUnknownNode))
+		}
+	}
+	return nil
+}
+
+// maxBound is the largest fault bound and worker count accepted: far more
+// than an exhaustive search can use, and small enough for the counters.
+const maxBound = 1 << 20
+
+// newExplorer validates cfg and precomputes what every worker shares.
+func newExplorer[M any, N Explorable[M, N]](cfg ExploreConfig[M, N]) (*explorer[M, N], error) {
+	if err := validateExplore(&cfg); err != nil {
+		return nil, err
+	}
+	x := &explorer[M, N]{
+		cfg:   cfg,
+		ids:   append([]string(nil), cfg.Nodes...),
+		index: make(map[string]int, len(cfg.Nodes)),
+	}
+	for i, id := range x.ids {
+		x.index[id] = i
+		x.peers = append(x.peers, peersOf(x.ids, id))
+		x.idSeed = append(x.idSeed, hashString(id))
+	}
+	x.bounds = [numBudgets]int32{
+		budgetDrops:      int32(cfg.MaxDrops),
+		budgetDuplicates: int32(cfg.MaxDuplicates),
+		budgetCrashes:    int32(cfg.MaxCrashes),
+		budgetRestarts:   int32(cfg.MaxRestarts),
+		budgetTimeouts:   int32(cfg.MaxTimeouts),
+	}
+	x.encode = cfg.EncodeMessage
+	if x.encode == nil {
+		x.encode = defaultEncode[M]
+	}
+	x.maxStates = cfg.MaxStates
+	if x.maxStates == 0 {
+		x.maxStates = DefaultMaxStates
+	}
+	x.workers = cfg.Workers
+	if x.workers == 0 {
+		x.workers = runtime.GOMAXPROCS(0)
+	}
+	return x, nil
+}

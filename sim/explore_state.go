@@ -1,0 +1,498 @@
+package sim
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+)
+
+// This file holds the explorer's state representation and the step
+// function: how one action turns a state into its successor.
+
+// The fault budgets a path spends, in the order of the state encoding.
+const (
+	budgetDrops = iota
+	budgetDuplicates
+	budgetCrashes
+	budgetRestarts
+	budgetTimeouts
+	numBudgets
+)
+
+// explorer holds what every worker shares, read only during the search.
+type explorer[M any, N Explorable[M, N]] struct {
+	cfg       ExploreConfig[M, N]
+	ids       []string
+	index     map[string]int
+	peers     [][]string
+	idSeed    []uint64 // hash of each node's identifier, to seed its Rand
+	bounds    [numBudgets]int32
+	encode    func(b []byte, m M) []byte
+	maxStates int
+	workers   int
+
+	visited visitedSet
+}
+
+// state is one global state of the explored system. States are immutable
+// once built: a successor copies the slices it changes and shares the
+// node values, storages, timer lists and messages it does not.
+type state[M any, N any] struct {
+	nodes  []nodeSlot[N]
+	flight []flightEntry[M] // sorted by message encoding, no two equal
+	used   [numBudgets]int32
+	h      [2]uint64 // hash of the canonical encoding
+}
+
+// nodeSlot is one node's part of a state.
+type nodeSlot[N any] struct {
+	n       N // the volatile value; the zero N while crashed
+	storage *Storage
+	timers  []string // pending timer names, sorted; nil while crashed
+	up      bool
+	h       [2]uint64 // hash of up, n, storage and timers
+}
+
+// flightEntry is a message in flight and how many copies of it are.
+type flightEntry[M any] struct {
+	msg   *message[M]
+	count int32
+}
+
+// message is a message sent during the search, with its canonical
+// encoding. Messages are immutable and shared between states.
+type message[M any] struct {
+	env Envelope[M]
+	to  int    // index of env.To, or -1 for a client
+	enc []byte // From, To and EncodeMessage(Msg), the sort key
+	h   [2]uint64
+}
+
+// clone returns a copy of s that can be changed without changing s.
+func (s *state[M, N]) clone() *state[M, N] {
+	t := &state[M, N]{used: s.used}
+	t.nodes = slices.Clone(s.nodes)
+	t.flight = make([]flightEntry[M], len(s.flight), len(s.flight)+2)
+	copy(t.flight, s.flight)
+	return t
+}
+
+// addMessage adds a copy of m to the messages in flight.
+func (s *state[M, N]) addMessage(m *message[M]) {
+	i, found := slices.BinarySearchFunc(s.flight, m, func(e flightEntry[M], m *message[M]) int {
+		return bytes.Compare(e.msg.enc, m.enc)
+	})
+	if found {
+		s.flight[i].count++
+		return
+	}
+	s.flight = slices.Insert(s.flight, i, flightEntry[M]{msg: m, count: 1})
+}
+
+// takeMessage removes a copy of the i-th message in flight and returns it.
+func (s *state[M, N]) takeMessage(i int) *message[M] {
+	m := s.flight[i].msg
+	if s.flight[i].count > 1 {
+		s.flight[i].count--
+	} else {
+		s.flight = slices.Delete(s.flight, i, i+1)
+	}
+	return m
+}
+
+// The kinds of actions, in the order they are tried from each state.
+const (
+	actDeliver = iota
+	actTimer
+	actDrop
+	actDuplicate
+	actCrash
+	actRestart
+)
+
+// action is one step from a state: a kind in the top 3 bits and an index
+// in the rest. The index refers to the state the action applies to: the
+// position of a message in flight, of a pending timer among those of all
+// up nodes in node order, or of a node. Since states are canonical, an
+// action replays to the same successor.
+type action uint32
+
+const actionShift = 29
+
+func makeAction(kind, idx int) action { return action(kind)<<actionShift | action(idx) }
+func (a action) kind() int            { return int(a >> actionShift) }
+func (a action) idx() int             { return int(a & (1<<actionShift - 1)) }
+
+// forActions calls f with every action enabled in s, in the canonical
+// order: deliveries, timers, drops, duplicates, crashes, restarts. It stops
+// early if f returns false.
+func (x *explorer[M, N]) forActions(s *state[M, N], f func(a action) bool) {
+	for j, e := range s.flight {
+		if to := e.msg.to; to >= 0 && s.nodes[to].up {
+			if !f(makeAction(actDeliver, j)) {
+				return
+			}
+		}
+	}
+	if s.used[budgetTimeouts] < x.bounds[budgetTimeouts] {
+		k := 0
+		for i := range s.nodes {
+			for range s.nodes[i].timers {
+				if !f(makeAction(actTimer, k)) {
+					return
+				}
+				k++
+			}
+		}
+	}
+	for _, kind := range [...]int{actDrop, actDuplicate} {
+		b := budgetDrops
+		if kind == actDuplicate {
+			b = budgetDuplicates
+		}
+		if s.used[b] >= x.bounds[b] {
+			continue
+		}
+		for j, e := range s.flight {
+			if e.msg.to >= 0 {
+				if !f(makeAction(kind, j)) {
+					return
+				}
+			}
+		}
+	}
+	for _, kind := range [...]int{actCrash, actRestart} {
+		b, up := budgetCrashes, true
+		if kind == actRestart {
+			b, up = budgetRestarts, false
+		}
+		if s.used[b] >= x.bounds[b] {
+			continue
+		}
+		for i := range s.nodes {
+			if s.nodes[i].up == up {
+				if !f(makeAction(kind, i)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// hasActions reports whether any action is enabled in s.
+func (x *explorer[M, N]) hasActions(s *state[M, N]) bool {
+	found := false
+	x.forActions(s, func(action) bool { found = true; return false })
+	return found
+}
+
+// quiescent reports whether nothing is left to do in s within the bounds:
+// no message in flight to an up node, no pending timer on an up node that
+// may still fire, no crashed node that may still restart. Faults (drops,
+// duplicates, crashes) are optional and do not count.
+func (x *explorer[M, N]) quiescent(s *state[M, N]) bool {
+	for _, e := range s.flight {
+		if to := e.msg.to; to >= 0 && s.nodes[to].up {
+			return false
+		}
+	}
+	timers := s.used[budgetTimeouts] < x.bounds[budgetTimeouts]
+	restarts := s.used[budgetRestarts] < x.bounds[budgetRestarts]
+	for i := range s.nodes {
+		n := &s.nodes[i]
+		if n.up && timers && len(n.timers) > 0 || !n.up && restarts {
+			return false
+		}
+	}
+	return true
+}
+
+// worker is the per-goroutine machinery: a Context, a random source and
+// scratch buffers, so that handler calls and hashing allocate little.
+type worker[M any, N Explorable[M, N]] struct {
+	x     *explorer[M, N]
+	ctx   Context[M]
+	pcg   rand.PCG
+	rnd   *rand.Rand
+	buf   []byte // scratch for encodings
+	sbuf  []byte // scratch for N.AppendState
+	world World[M, N]
+	tr    *tracer[M] // records events while replaying a path; nil during the search
+
+	// running is the node whose code is running (-1 if none), to name it
+	// when it panics.
+	running int
+
+	// Search results of the current level, see search.go.
+	local      map[[2]uint64]struct{}
+	cands      []candidate[M, N]
+	failure    *failure
+	violation  *found
+	checkPanic *[2]any // a panic of Invariant or Quiescent: value, stack
+}
+
+func newWorker[M any, N Explorable[M, N]](x *explorer[M, N]) *worker[M, N] {
+	w := &worker[M, N]{x: x, running: -1, local: make(map[[2]uint64]struct{})}
+	w.rnd = rand.New(&w.pcg)
+	w.world = World[M, N]{ids: x.ids, index: x.index}
+	return w
+}
+
+// initial builds the initial state: the injected messages in flight, then
+// every node created and started, in node order.
+func (w *worker[M, N]) initial() *state[M, N] {
+	x := w.x
+	s := &state[M, N]{nodes: make([]nodeSlot[N], len(x.ids))}
+	for _, e := range x.cfg.Inject {
+		if m := w.send(e.From, e.To, e.Msg); m != nil {
+			s.addMessage(m)
+		}
+	}
+	for i := range s.nodes {
+		s.nodes[i].storage = new(Storage)
+		s.nodes[i].h = w.nodeHash(&s.nodes[i])
+		w.running = i
+		n := x.cfg.New(x.ids[i])
+		w.call(s, i, n, callStart, "", *new(M), "", 0)
+	}
+	s.h = w.stateHash(s)
+	return s
+}
+
+// step returns the successor of s by a, which must be enabled in s.
+func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
+	x := w.x
+	t := s.clone()
+	switch a.kind() {
+	case actDeliver:
+		m := t.takeMessage(a.idx())
+		i := m.to
+		if w.tr != nil {
+			w.tr.deliver(m)
+		}
+		w.running = i
+		n := t.nodes[i].n.Clone()
+		w.call(t, i, n, callReceive, m.env.From, m.env.Msg, "", m.h[1])
+	case actTimer:
+		i, k := t.timer(a.idx())
+		slot := &t.nodes[i]
+		name := slot.timers[k]
+		slot.timers = slices.Delete(slices.Clone(slot.timers), k, k+1)
+		if len(slot.timers) == 0 {
+			slot.timers = nil
+		}
+		t.used[budgetTimeouts]++
+		if w.tr != nil {
+			w.tr.local(i, Timer, name)
+		}
+		w.running = i
+		n := slot.n.Clone()
+		w.call(t, i, n, callTimeout, "", *new(M), name, hashString(name))
+	case actDrop:
+		m := t.takeMessage(a.idx())
+		t.used[budgetDrops]++
+		if w.tr != nil {
+			w.tr.drop(m)
+		}
+	case actDuplicate:
+		t.flight[a.idx()].count++
+		t.used[budgetDuplicates]++
+		if w.tr != nil {
+			w.tr.duplicate(t.flight[a.idx()].msg)
+		}
+	case actCrash:
+		i := a.idx()
+		t.nodes[i] = nodeSlot[N]{storage: t.nodes[i].storage}
+		t.nodes[i].h = w.nodeHash(&t.nodes[i])
+		t.used[budgetCrashes]++
+		if w.tr != nil {
+			w.tr.local(i, Crash, "")
+		}
+	case actRestart:
+		i := a.idx()
+		t.used[budgetRestarts]++
+		if w.tr != nil {
+			w.tr.local(i, Restart, "")
+		}
+		w.running = i
+		n := x.cfg.New(x.ids[i])
+		w.call(t, i, n, callStart, "", *new(M), "", 1)
+	}
+	w.running = -1
+	t.h = w.stateHash(t)
+	return t
+}
+
+// timer maps the k-th pending timer of s (counting those of every node in
+// node order) to its node and its position in that node's list.
+func (s *state[M, N]) timer(k int) (node, pos int) {
+	for i := range s.nodes {
+		if k < len(s.nodes[i].timers) {
+			return i, k
+		}
+		k -= len(s.nodes[i].timers)
+	}
+	panic("sim: explore: timer action out of range")
+}
+
+// The handler a call runs.
+const (
+	callStart = iota
+	callReceive
+	callTimeout
+)
+
+// call runs one handler of node i on n (a fresh clone or a new value) in
+// state t, and records its effects in t: the new value, storage, timers and
+// messages. ev distinguishes the event in the random seed.
+func (w *worker[M, N]) call(t *state[M, N], i int, n N, kind int, from string, msg M, name string, ev uint64) {
+	x := w.x
+	slot := &t.nodes[i]
+	old := slot.storage
+	st := old.Clone()
+	w.pcg.Seed(x.idSeed[i], slot.h[0]^ev)
+	w.ctx.reset(x.ids[i], x.peers[i], 0, w.rnd, st)
+	switch kind {
+	case callStart:
+		n.Start(&w.ctx)
+	case callReceive:
+		n.Receive(&w.ctx, from, msg)
+	case callTimeout:
+		n.Timeout(&w.ctx, name)
+	}
+	if st.Writes() == old.Writes() {
+		st = old // unchanged: share it with the parent state
+	}
+	slot.n, slot.storage, slot.up = n, st, true
+	if w.tr != nil {
+		for _, text := range w.ctx.notes {
+			w.tr.local(i, Local, text)
+		}
+	}
+	if len(w.ctx.timers) > 0 {
+		slot.timers = applyTimerOps(slot.timers, w.ctx.timers)
+	}
+	for j := range w.ctx.sends {
+		o := &w.ctx.sends[j]
+		if m := w.send(x.ids[i], o.To, o.Msg); m != nil {
+			t.addMessage(m)
+		}
+		var zero M
+		o.Msg = zero // do not keep messages alive through the context
+	}
+	slot.h = w.nodeHash(slot)
+}
+
+// send builds the message from sent to to, and records it if tracing.
+func (w *worker[M, N]) send(from, to string, msg M) *message[M] {
+	ti, ok := w.x.index[to]
+	if !ok {
+		ti = -1
+	}
+	b := appendString(w.buf[:0], from)
+	b = appendString(b, to)
+	b = w.x.encode(b, msg)
+	w.buf = b
+	m := &message[M]{env: Envelope[M]{From: from, To: to, Msg: msg}, to: ti, enc: bytes.Clone(b), h: hash128(b)}
+	if w.tr != nil {
+		w.tr.send(m)
+	}
+	return m
+}
+
+// applyTimerOps returns timers (sorted, shared) after the SetTimer and
+// CancelTimer requests ops, copying it only if it changes.
+func applyTimerOps(timers []string, ops []timerOp) []string {
+	out, copied := timers, false
+	for _, op := range ops {
+		i, found := slices.BinarySearch(out, op.name)
+		if found == !op.cancel {
+			continue // already set, or not pending
+		}
+		if !copied {
+			out, copied = slices.Clone(out), true
+		}
+		if op.cancel {
+			out = slices.Delete(out, i, i+1)
+		} else {
+			out = slices.Insert(out, i, op.name)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// nodeHash hashes the canonical encoding of one node's part of a state:
+// the up flag, then, if up, the length-prefixed N.AppendState; the
+// storage; the number of pending timers and their length-prefixed names.
+func (w *worker[M, N]) nodeHash(s *nodeSlot[N]) [2]uint64 {
+	b := w.buf[:0]
+	if s.up {
+		w.sbuf = s.n.AppendState(w.sbuf[:0])
+		b = append(b, 1)
+		b = binary.AppendUvarint(b, uint64(len(w.sbuf)))
+		b = append(b, w.sbuf...)
+	} else {
+		b = append(b, 0)
+	}
+	b = s.storage.AppendState(b)
+	b = binary.AppendUvarint(b, uint64(len(s.timers)))
+	for _, name := range s.timers {
+		b = appendString(b, name)
+	}
+	w.buf = b
+	return hash128(b)
+}
+
+// stateHash hashes a state from the hashes of its parts: each node's in
+// order, the budgets used, then each message in flight with its number of
+// copies, in encoding order.
+func (w *worker[M, N]) stateHash(s *state[M, N]) [2]uint64 {
+	b := w.buf[:0]
+	for i := range s.nodes {
+		b = appendHash(b, s.nodes[i].h)
+	}
+	for _, u := range s.used {
+		b = binary.AppendUvarint(b, uint64(u))
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.flight)))
+	for _, e := range s.flight {
+		b = appendHash(b, e.msg.h)
+		b = binary.AppendUvarint(b, uint64(e.count))
+	}
+	w.buf = b
+	h := hash128(b)
+	if h == ([2]uint64{}) {
+		h[1] = 1 // the visited set's empty slot; one more collision in 2^128
+	}
+	return h
+}
+
+func appendHash(b []byte, h [2]uint64) []byte {
+	b = binary.LittleEndian.AppendUint64(b, h[0])
+	return binary.LittleEndian.AppendUint64(b, h[1])
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// defaultEncode encodes m with AppendBinary if it has it, else with fmt's
+// %#v. An AppendBinary error panics, and is reported as a panic of the
+// node that sent m.
+func defaultEncode[M any](b []byte, m M) []byte {
+	if a, ok := any(m).(encoding.BinaryAppender); ok {
+		out, err := a.AppendBinary(b)
+		if err != nil {
+			panic(fmt.Errorf("sim: explore: encoding message %v: %w", m, err))
+		}
+		return out
+	}
+	return fmt.Appendf(b, "%#v", m)
+}
