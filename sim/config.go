@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -208,10 +209,18 @@ type Sizer interface {
 	Size() int
 }
 
-// sizeOf returns the size of m in bytes for bandwidth accounting.
-func sizeOf[M any](m M) int {
+// sizeOf returns the size of *m in bytes for bandwidth accounting. It
+// asks through a pointer, which an interface holds without allocating, so
+// a Sizer message costs no allocation; a message type that is itself an
+// interface is asked for its dynamic value's size.
+func sizeOf[M any](m *M) int {
 	if s, ok := any(m).(Sizer); ok {
 		return max(s.Size(), 0)
+	}
+	if reflect.TypeFor[M]().Kind() == reflect.Interface {
+		if s, ok := any(*m).(Sizer); ok {
+			return max(s.Size(), 0)
+		}
 	}
 	return DefaultMessageSize
 }

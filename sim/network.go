@@ -33,7 +33,7 @@ func (s *Sim[M]) send(p *proc[M], to int32, msg M) {
 		s.drop(p.idx, to, id, text)
 		return
 	}
-	s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: id, lamport: lam, vector: vec, text: text}), msg)
+	s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: id, lamport: lam, vector: vec, text: text}))
 	if l.cfg.Duplicate > 0 && s.rng.Float64() < l.cfg.Duplicate {
 		s.nextMsg++
 		copyID := s.nextMsg
@@ -41,17 +41,17 @@ func (s *Sim[M]) send(p *proc[M], to int32, msg M) {
 		if s.tracing {
 			s.record(Event{Kind: Duplicate, Node: p.id, Peer: s.procs[to].id, MsgID: id, Copy: copyID, Text: text})
 		}
-		s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: copyID, lamport: lam, vector: vec, text: text}), msg)
+		s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: copyID, lamport: lam, vector: vec, text: text}))
 	}
 }
 
 // transmit schedules the arrival of flights[ref] over l: after the link
 // has finished sending what was queued before it and the message itself
 // (with a bandwidth limit), plus a latency drawn from l's distribution.
-func (s *Sim[M]) transmit(l *link, ref int32, msg M) {
+func (s *Sim[M]) transmit(l *link, ref int32) {
 	depart := s.now
 	if l.cfg.Bandwidth > 0 {
-		tx := time.Duration(math.Ceil(float64(sizeOf(msg)) / l.cfg.Bandwidth * float64(time.Second)))
+		tx := time.Duration(math.Ceil(float64(sizeOf(&s.flights[ref].msg)) / l.cfg.Bandwidth * float64(time.Second)))
 		l.busyUntil = max(s.now, l.busyUntil) + tx
 		depart = l.busyUntil
 	}

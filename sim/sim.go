@@ -43,14 +43,17 @@ type Sim[M any] struct {
 	actions     []func(*Sim[M])
 	freeActions []int32
 
-	ctx       Context[M]
-	tracing   bool
-	trace     Trace
-	stats     Stats
-	nextMsg   int
-	timerGen  uint64
-	maxEvents int
-	err       error
+	ctx         Context[M]
+	tracing     bool
+	trace       Trace
+	traceBuf    []Event   // recorded events not yet in trace.Events: the last chunk
+	traceChunks [][]Event // ... the full chunks before it
+	buffered    int       // ... and their number
+	stats       Stats
+	nextMsg     int
+	timerGen    uint64
+	maxEvents   int
+	err         error
 }
 
 // proc is a node or a client: anything with a line in the trace.
@@ -294,7 +297,10 @@ func (s *Sim[M]) Storage(id string) *Storage {
 
 // Trace returns the trace recorded so far. It is the simulator's own and
 // keeps growing as the run goes on. With Config.NoTrace it has no events.
-func (s *Sim[M]) Trace() *Trace { return &s.trace }
+func (s *Sim[M]) Trace() *Trace {
+	s.flushTrace()
+	return &s.trace
+}
 
 // Stats returns the counts of what has happened so far.
 func (s *Sim[M]) Stats() Stats { return s.stats }
@@ -565,7 +571,7 @@ func (s *Sim[M]) fail(p *proc[M], r any) {
 		Time:  s.now,
 		Value: r,
 		Stack: string(debug.Stack()),
-		Trace: &s.trace,
+		Trace: s.Trace(),
 	}
 }
 
@@ -641,9 +647,43 @@ func (s *Sim[M]) local(p *proc[M], kind EventKind, text string) {
 	s.record(Event{Kind: kind, Node: p.id, Text: text, Lamport: lam, Vector: p.vector.Clone()})
 }
 
-// record appends e to the trace at the current time.
+// traceChunk is the number of events in each buffer of recorded events.
+const traceChunk = 4096
+
+// record appends e to the trace at the current time. Events collect in
+// fixed-size chunks that flushTrace copies into Trace.Events only when the
+// trace is read, so a long run neither copies a huge slice at each growth
+// nor makes the garbage collector wait on such copies.
 func (s *Sim[M]) record(e Event) {
-	e.Seq = len(s.trace.Events)
+	e.Seq = len(s.trace.Events) + s.buffered
 	e.Time = s.now
-	s.trace.Events = append(s.trace.Events, e)
+	if len(s.traceBuf) == cap(s.traceBuf) {
+		if len(s.traceBuf) > 0 {
+			s.traceChunks = append(s.traceChunks, s.traceBuf)
+		}
+		s.traceBuf = make([]Event, 0, traceChunk)
+	}
+	s.traceBuf = append(s.traceBuf, e)
+	s.buffered++
+}
+
+// flushTrace moves the buffered events into Trace.Events.
+func (s *Sim[M]) flushTrace() {
+	if s.buffered == 0 {
+		return
+	}
+	need := len(s.trace.Events) + s.buffered
+	if need > cap(s.trace.Events) {
+		grown := make([]Event, len(s.trace.Events), max(need, 2*cap(s.trace.Events)))
+		copy(grown, s.trace.Events)
+		s.trace.Events = grown
+	}
+	for _, c := range s.traceChunks {
+		s.trace.Events = append(s.trace.Events, c...)
+	}
+	s.trace.Events = append(s.trace.Events, s.traceBuf...)
+	s.traceChunks = nil
+	clear(s.traceBuf)
+	s.traceBuf = s.traceBuf[:0]
+	s.buffered = 0
 }
