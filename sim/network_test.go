@@ -250,3 +250,43 @@ func (f *coreFunc[M]) Timeout(ctx *sim.Context[M], name string) {
 		f.timeout(ctx, name)
 	}
 }
+
+// coreIface is an interface message type: the simulator asks the dynamic
+// value for its size.
+type coreIface interface{ Kind() string }
+
+type coreBig struct{}
+
+func (coreBig) Kind() string { return "big" }
+func (coreBig) Size() int    { return 2000 }
+
+type coreSmall struct{}
+
+func (coreSmall) Kind() string { return "small" }
+
+func TestNetworkBandwidthInterfaceMessages(t *testing.T) {
+	var got []time.Duration
+	s, err := sim.New(sim.Config{Nodes: []string{"a"}, Link: sim.LinkConfig{Latency: sim.Constant(0), Bandwidth: 1000}},
+		func(string) sim.Node[coreIface] {
+			return &coreFunc[coreIface]{recv: func(ctx *sim.Context[coreIface], _ string, _ coreIface) { got = append(got, ctx.Now()) }}
+		})
+	require.NoError(t, err)
+	require.NoError(t, s.Inject("c", "a", coreBig{}))
+	require.NoError(t, s.Inject("c", "a", coreSmall{}))
+	require.NoError(t, s.Run())
+	assert.Equal(t, []time.Duration{2 * time.Second, 2064 * time.Millisecond}, got,
+		"a message of an interface type is sized by its dynamic value, or counts DefaultMessageSize bytes")
+}
+
+func TestNetworkSendToUnknownNameReachesAClient(t *testing.T) {
+	s, err := sim.New(sim.Config{Nodes: []string{"a"}}, func(string) sim.Node[coreMsg] {
+		return &coreFunc[coreMsg]{start: func(ctx *sim.Context[coreMsg]) { ctx.Send("observer", coreMsg{Kind: "hello"}) }}
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.Run())
+	assert.Equal(t, []string{"a", "observer"}, s.Trace().Nodes, "a name that is not a node becomes a client in the trace")
+	assert.Equal(t, 1, coreCount(s.Trace(), sim.Deliver, "observer"))
+	assert.False(t, s.Up("observer"), "a client is not a node")
+	assert.ErrorIs(t, s.Crash("observer"), sim.ErrUnknownNode)
+	require.NoError(t, s.Block("a", "observer"), "known clients can be blocked")
+}
