@@ -70,7 +70,7 @@ type normal struct{ mean, stddev time.Duration }
 func (n normal) Sample(r *rand.Rand) time.Duration {
 	for range 16 {
 		if d := float64(n.mean) + float64(n.stddev)*r.NormFloat64(); d >= 0 {
-			return time.Duration(d)
+			return satDuration(d)
 		}
 	}
 	return 0
@@ -91,7 +91,7 @@ func Exponential(mean time.Duration) Latency { return exponential(mean) }
 type exponential time.Duration
 
 func (e exponential) Sample(r *rand.Rand) time.Duration {
-	return time.Duration(float64(e) * r.ExpFloat64())
+	return satDuration(float64(e) * r.ExpFloat64())
 }
 func (e exponential) String() string { return fmt.Sprintf("exponential(%v)", time.Duration(e)) }
 func (e exponential) validate() error {

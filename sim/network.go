@@ -51,11 +51,11 @@ func (s *Sim[M]) send(p *proc[M], to int32, msg M) {
 func (s *Sim[M]) transmit(l *link, ref int32) {
 	depart := s.now
 	if l.cfg.Bandwidth > 0 {
-		tx := time.Duration(math.Ceil(float64(sizeOf(&s.flights[ref].msg)) / l.cfg.Bandwidth * float64(time.Second)))
-		l.busyUntil = max(s.now, l.busyUntil) + tx
+		tx := satDuration(math.Ceil(float64(sizeOf(&s.flights[ref].msg)) / l.cfg.Bandwidth * float64(time.Second)))
+		l.busyUntil = satAdd(max(s.now, l.busyUntil), tx)
 		depart = l.busyUntil
 	}
-	s.schedule(event{at: depart + l.lat.Sample(s.rng), kind: evArrive, ref: ref})
+	s.schedule(event{at: satAdd(depart, l.lat.Sample(s.rng)), kind: evArrive, ref: ref})
 }
 
 // arrive handles flights[ref] reaching its destination: dropped if the

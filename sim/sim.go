@@ -408,7 +408,7 @@ func (s *Sim[M]) RunFor(d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("sim: run for negative duration %v: %w", d, ErrInvalidConfig)
 	}
-	end := s.now + d
+	end := satAdd(s.now, d)
 	for len(s.queue) > 0 && s.queue[0].at <= end {
 		if _, err := s.Step(); err != nil {
 			return err
@@ -498,7 +498,7 @@ func (s *Sim[M]) serve(p *proc[M], in input) {
 	}
 	p.busy = true
 	p.current = in
-	s.schedule(event{at: s.now + s.cfg.ServiceTime, kind: evDone, node: p.idx, gen: p.incarnation})
+	s.schedule(event{at: satAdd(s.now, s.cfg.ServiceTime), kind: evDone, node: p.idx, gen: p.incarnation})
 }
 
 // finish completes the input p was serving and starts on the next.
@@ -612,7 +612,7 @@ func (s *Sim[M]) setTimer(p *proc[M], name string, d time.Duration) {
 		ref = int32(len(s.timers))
 		s.timers = append(s.timers, rec)
 	}
-	s.schedule(event{at: s.now + s.trueDuration(p, d), kind: evTimer, ref: ref, node: p.idx})
+	s.schedule(event{at: satAdd(s.now, s.trueDuration(p, d)), kind: evTimer, ref: ref, node: p.idx})
 }
 
 func (s *Sim[M]) freeTimer(ref int32) {
@@ -634,7 +634,25 @@ func (s *Sim[M]) trueDuration(p *proc[M], d time.Duration) time.Duration {
 	if p.clock.Drift == 0 {
 		return d
 	}
-	return time.Duration(math.Ceil(float64(d) / (1 + p.clock.Drift)))
+	return satDuration(math.Ceil(float64(d) / (1 + p.clock.Drift)))
+}
+
+// satAdd returns t+d for t, d >= 0, saturating at the largest Duration
+// (about 292 years) instead of wrapping around into the past.
+func satAdd(t, d time.Duration) time.Duration {
+	if d > math.MaxInt64-t {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// satDuration converts a non-negative number of nanoseconds to a Duration,
+// saturating at the largest one.
+func satDuration(ns float64) time.Duration {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(ns)
 }
 
 // local records a local event of p: tick its clocks (IR1), then record.

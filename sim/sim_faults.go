@@ -90,7 +90,7 @@ func (s *Sim[M]) Pause(id string, d time.Duration) error {
 	if !p.up {
 		return nil
 	}
-	end := s.now + d
+	end := satAdd(s.now, d)
 	if p.paused && end <= p.pausedUntil {
 		return nil // already paused for longer
 	}

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -542,4 +543,16 @@ func TestSimCancelAndReplaceTimers(t *testing.T) {
 	assert.Equal(t, []string{"x@20ms", "z@30ms"}, fired)
 	assert.Equal(t, 2, s.Stats().Timers)
 	assert.True(t, errors.Is(s.Crash("a"), nil))
+}
+
+func TestSimHugeDurationsSaturate(t *testing.T) {
+	s, err := sim.New(sim.Config{Nodes: []string{"a"}}, func(string) sim.Node[coreMsg] {
+		return &coreFunc[coreMsg]{start: func(ctx *sim.Context[coreMsg]) { ctx.SetTimer("never", math.MaxInt64) }}
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.RunFor(time.Hour))
+	require.NoError(t, s.Pause("a", math.MaxInt64))
+	require.NoError(t, s.Run())
+	assert.Equal(t, time.Duration(math.MaxInt64), s.Now(), "time saturates instead of wrapping into the past")
+	assert.Equal(t, 1, s.Stats().Timers)
 }
