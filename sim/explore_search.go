@@ -332,7 +332,7 @@ func (w *worker[M, N]) expand(frontier []*state[M, N], lo, hi int) {
 				return true
 			}
 			w.local[t.h] = struct{}{}
-			w.cands = append(w.cands, candidate[M, N]{h: t.h, parent: int32(p), act: act, st: t})
+			w.cands = append(w.cands, candidate[M, N]{h: t.h, parent: int32(p), act: act, st: t.keep()})
 			return true
 		})
 	}
@@ -364,7 +364,7 @@ func (x *explorer[M, N]) panicError(f *failure, path []action, initial bool) err
 	_ = w.guard(func() {
 		s := w.initial()
 		for _, a := range path {
-			s = w.step(s, a)
+			s = w.step(s, a).keep()
 		}
 		if !initial {
 			w.step(s, f.act)
@@ -387,7 +387,7 @@ func (x *explorer[M, N]) replay(path []action) *Trace {
 	w.tr = newTracer[M](x.ids)
 	s := w.initial()
 	for _, a := range path {
-		s = w.step(s, a)
+		s = w.step(s, a).keep()
 	}
 	return &w.tr.t
 }
@@ -441,8 +441,13 @@ func (s *hashSet) has(h [2]uint64) bool {
 	}
 }
 
-// insert adds h and reports whether it was absent.
+// insert adds h and reports whether it was absent. The table grows only
+// when h is new, so its size depends on the set alone, not on how many
+// times each hash was offered.
 func (s *hashSet) insert(h [2]uint64) bool {
+	if s.has(h) {
+		return false
+	}
 	if 4*(s.n+1) > 3*len(s.slots) {
 		s.grow()
 	}

@@ -53,7 +53,8 @@ type nodeSlot[N any] struct {
 	storage *Storage
 	timers  []string // pending timer names, sorted; nil while crashed
 	up      bool
-	h       [2]uint64 // hash of up, n, storage and timers
+	sh      [2]uint64 // hash of the storage's encoding
+	h       [2]uint64 // hash of up, n, sh and timers
 }
 
 // flightEntry is a message in flight and how many copies of it are.
@@ -71,13 +72,24 @@ type message[M any] struct {
 	h   [2]uint64
 }
 
-// clone returns a copy of s that can be changed without changing s.
-func (s *state[M, N]) clone() *state[M, N] {
-	t := &state[M, N]{used: s.used}
-	t.nodes = slices.Clone(s.nodes)
-	t.flight = make([]flightEntry[M], len(s.flight), len(s.flight)+2)
-	copy(t.flight, s.flight)
-	return t
+// copyFrom makes t a copy of s that can be changed without changing s,
+// reusing t's slices.
+func (t *state[M, N]) copyFrom(s *state[M, N]) {
+	t.nodes = append(t.nodes[:0], s.nodes...)
+	t.flight = append(t.flight[:0], s.flight...)
+	t.used = s.used
+	t.h = s.h
+}
+
+// keep returns a copy of s in memory of its own, to outlive the scratch
+// state s.
+func (s *state[M, N]) keep() *state[M, N] {
+	return &state[M, N]{
+		nodes:  slices.Clone(s.nodes),
+		flight: slices.Clone(s.flight),
+		used:   s.used,
+		h:      s.h,
+	}
 }
 
 // addMessage adds a copy of m to the messages in flight.
@@ -217,8 +229,10 @@ type worker[M any, N Explorable[M, N]] struct {
 	ctx   Context[M]
 	pcg   rand.PCG
 	rnd   *rand.Rand
-	buf   []byte // scratch for encodings
-	sbuf  []byte // scratch for N.AppendState
+	buf   []byte                 // scratch for encodings
+	sbuf  []byte                 // scratch for N.AppendState
+	next  state[M, N]            // scratch successor, see step
+	msgs  map[string]*message[M] // messages already built, by encoding
 	world World[M, N]
 	tr    *tracer[M] // records events while replaying a path; nil during the search
 
@@ -235,7 +249,12 @@ type worker[M any, N Explorable[M, N]] struct {
 }
 
 func newWorker[M any, N Explorable[M, N]](x *explorer[M, N]) *worker[M, N] {
-	w := &worker[M, N]{x: x, running: -1, local: make(map[[2]uint64]struct{})}
+	w := &worker[M, N]{
+		x:       x,
+		running: -1,
+		local:   make(map[[2]uint64]struct{}),
+		msgs:    make(map[string]*message[M]),
+	}
 	w.rnd = rand.New(&w.pcg)
 	w.world = World[M, N]{ids: x.ids, index: x.index}
 	return w
@@ -253,6 +272,7 @@ func (w *worker[M, N]) initial() *state[M, N] {
 	}
 	for i := range s.nodes {
 		s.nodes[i].storage = new(Storage)
+		s.nodes[i].sh = w.storageHash(s.nodes[i].storage)
 		s.nodes[i].h = w.nodeHash(&s.nodes[i])
 		w.running = i
 		n := x.cfg.New(x.ids[i])
@@ -262,10 +282,14 @@ func (w *worker[M, N]) initial() *state[M, N] {
 	return s
 }
 
-// step returns the successor of s by a, which must be enabled in s.
+// step returns the successor of s by a, which must be enabled in s. The
+// successor is the worker's scratch state, valid until the next call: keep
+// it to retain it. Most successors of a search are states seen before, and
+// building them in place spares the allocations.
 func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 	x := w.x
-	t := s.clone()
+	t := &w.next
+	t.copyFrom(s)
 	switch a.kind() {
 	case actDeliver:
 		m := t.takeMessage(a.idx())
@@ -305,7 +329,7 @@ func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 		}
 	case actCrash:
 		i := a.idx()
-		t.nodes[i] = nodeSlot[N]{storage: t.nodes[i].storage}
+		t.nodes[i] = nodeSlot[N]{storage: t.nodes[i].storage, sh: t.nodes[i].sh}
 		t.nodes[i].h = w.nodeHash(&t.nodes[i])
 		t.used[budgetCrashes]++
 		if w.tr != nil {
@@ -365,6 +389,8 @@ func (w *worker[M, N]) call(t *state[M, N], i int, n N, kind int, from string, m
 	}
 	if st.Writes() == old.Writes() {
 		st = old // unchanged: share it with the parent state
+	} else {
+		slot.sh = w.storageHash(st)
 	}
 	slot.n, slot.storage, slot.up = n, st, true
 	if w.tr != nil {
@@ -396,7 +422,14 @@ func (w *worker[M, N]) send(from, to string, msg M) *message[M] {
 	b = appendString(b, to)
 	b = w.x.encode(b, msg)
 	w.buf = b
-	m := &message[M]{env: Envelope[M]{From: from, To: to, Msg: msg}, to: ti, enc: bytes.Clone(b), h: hash128(b)}
+	m, ok := w.msgs[string(b)]
+	if !ok {
+		m = &message[M]{env: Envelope[M]{From: from, To: to, Msg: msg}, to: ti, enc: bytes.Clone(b), h: hash128(b)}
+		if len(w.msgs) >= maxInterned {
+			clear(w.msgs)
+		}
+		w.msgs[string(m.enc)] = m
+	}
 	if w.tr != nil {
 		w.tr.send(m)
 	}
@@ -427,9 +460,20 @@ func applyTimerOps(timers []string, ops []timerOp) []string {
 	return out
 }
 
+// maxInterned bounds the messages a worker remembers to share them between
+// states; past it, it forgets them all and starts again.
+const maxInterned = 1 << 16
+
+// storageHash hashes Storage.AppendState.
+func (w *worker[M, N]) storageHash(s *Storage) [2]uint64 {
+	w.buf = s.AppendState(w.buf[:0])
+	return hash128(w.buf)
+}
+
 // nodeHash hashes the canonical encoding of one node's part of a state:
-// the up flag, then, if up, the length-prefixed N.AppendState; the
-// storage; the number of pending timers and their length-prefixed names.
+// the up flag, then, if up, the length-prefixed N.AppendState; the hash of
+// the storage's encoding (sh); the number of pending timers and their
+// length-prefixed names.
 func (w *worker[M, N]) nodeHash(s *nodeSlot[N]) [2]uint64 {
 	b := w.buf[:0]
 	if s.up {
@@ -440,7 +484,7 @@ func (w *worker[M, N]) nodeHash(s *nodeSlot[N]) [2]uint64 {
 	} else {
 		b = append(b, 0)
 	}
-	b = s.storage.AppendState(b)
+	b = appendHash(b, s.sh)
 	b = binary.AppendUvarint(b, uint64(len(s.timers)))
 	for _, name := range s.timers {
 		b = appendString(b, name)
