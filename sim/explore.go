@@ -9,6 +9,10 @@ import (
 
 // Exhaustive exploration
 //
+// (This section is written to be quoted or linked from the package
+// documentation in doc.go; the doc comment of Explore states the same
+// rules in short.)
+//
 // Explore is a bounded model checker for protocols written as Explorable
 // nodes. Where the Simulator runs one schedule chosen by a seed, Explore
 // runs all of them: from the initial state it applies, in every reachable
@@ -120,9 +124,8 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 	// is a safety violation.
 	Invariant func(w *World[M, N]) error
 	// Quiescent, if not nil, is checked in every reachable state where
-	// nothing is left to do within the bounds (see the model above); an
-	// error says the protocol can get stuck there: a liveness-style
-	// violation.
+	// nothing is left to do within the bounds (see Explore); an error says
+	// the protocol can get stuck there: a liveness-style violation.
 	Quiescent func(w *World[M, N]) error
 	// MaxDepth bounds the number of actions on a path; 0 means no bound.
 	MaxDepth int
@@ -270,19 +273,52 @@ func (w *World[M, N]) InFlight() []Envelope[M] {
 }
 
 // Explore searches every state reachable from the initial state of cfg
-// within its bounds, breadth-first, and checks cfg.Invariant and
-// cfg.Quiescent in each. It stops at the end of the first level that
-// contains a violation and returns the result with a shortest
-// counterexample. See the section on exhaustive exploration above for the
-// model.
+// within its bounds, breadth-first, checks cfg.Invariant in each state and
+// cfg.Quiescent in each quiescent one, and reports what it covered with a
+// shortest violation, if it found one.
+//
+// A state is, for each node: up or crashed, its value (an N), its Storage
+// and its pending timers; plus the multiset of messages in flight and the
+// faults used so far on the path. The initial state has every node made by
+// New and started, and the Inject messages in flight. From each state the
+// actions are: deliver a message in flight to an up node; fire a pending
+// timer of an up node (at most MaxTimeouts per path); drop a message
+// (MaxDrops); duplicate one (MaxDuplicates); crash an up node (MaxCrashes:
+// it loses its value and timers, keeps its storage, and messages to it wait
+// in flight); restart a crashed node (MaxRestarts: New, then Start with its
+// storage). There is no time: Context.Now returns 0, timer durations are
+// ignored, and any pending timer may fire at any moment. Context.Rand is
+// reseeded from the node, its state and the event before each call, so its
+// draws are fixed, not explored. Messages to a name that is not a node (a
+// client) stay in flight, visible to invariants; no action applies to them.
+//
+// A state is quiescent when nothing is left to do within the bounds: no
+// message in flight to an up node, no up node with a pending timer unless
+// MaxTimeouts is used up, no crashed node unless MaxRestarts is used up.
+// Drops, duplicates and crashes may happen but need not, so they do not
+// count.
+//
+// States are deduplicated by a 128-bit hash of a canonical encoding built
+// from N.AppendState, Storage.AppendState, the timer names, the messages'
+// encodings (EncodeMessage) and the fault counters; the chance of a
+// collision is negligible (about n²/2¹²⁹ for n states). The search stops
+// at the end of the first level with a violation and returns the first one
+// in a fixed order, with its path replayed as a Trace; Distinct, Explored,
+// Depth and the violation do not depend on Workers.
 //
 // The error is non-nil only for a configuration Explore cannot run
 // (wrapping ErrInvalidConfig) or a node that panicked (a *NodePanicError
-// wrapping ErrNodePanic, whose Trace replays a shortest path to the
-// panic). A violation is not an error: it is in the result.
+// wrapping ErrNodePanic, whose Trace replays a shortest path to the panic).
+// A violation is not an error: it is in the result. A panic in Invariant or
+// Quiescent is a bug in the test and is raised again on the caller's
+// goroutine.
 //
 // Cost: time proportional to the number of distinct states times the
-// number of actions per state; memory as described under Costs above.
+// actions per state, each action costing one Clone, one Storage.Clone, the
+// handler call and an AppendState of the node that acts. Memory: 30 to 50
+// bytes per distinct state for the whole search, plus the states of the
+// widest level (ExploreResult.Frontier) held in full; unchanged node
+// values, storages and messages are shared between states.
 func Explore[M any, N Explorable[M, N]](cfg ExploreConfig[M, N]) (*ExploreResult, error) {
 	x, err := newExplorer(cfg)
 	if err != nil {

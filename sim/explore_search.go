@@ -67,10 +67,8 @@ type found struct {
 // run performs the search.
 func (x *explorer[M, N]) run() (*ExploreResult, error) {
 	start := time.Now()
-	workers := make([]*worker[M, N], x.workers)
-	for i := range workers {
-		workers[i] = newWorker(x)
-	}
+	workers := make([]*worker[M, N], x.workers) // created when first needed
+	workers[0] = newWorker(x)
 	res := &ExploreResult{Complete: true}
 
 	var init *state[M, N]
@@ -159,6 +157,11 @@ func (x *explorer[M, N]) split(n int) [][2]int {
 // parallel runs f on each chunk, chunk i on worker i, in goroutines when
 // there is more than one chunk. f must not panic.
 func parallel[M any, N Explorable[M, N]](workers []*worker[M, N], chunks [][2]int, f func(w *worker[M, N], lo, hi int)) {
+	for i := range chunks {
+		if workers[i] == nil {
+			workers[i] = newWorker(workers[0].x)
+		}
+	}
 	if len(chunks) == 1 {
 		f(workers[0], chunks[0][0], chunks[0][1])
 		return
@@ -354,9 +357,12 @@ func (w *worker[M, N]) guard(f func()) (fail *failure) {
 // (unless the panic was in the initial state) the failed action, to record
 // the trace up to the panic.
 func (x *explorer[M, N]) panicError(f *failure, path []action, initial bool) error {
-	if f.node < 0 {
-		// Not node code: a bug in the explorer or in EncodeMessage outside
-		// a handler. Do not disguise it as a node panic.
+	switch f.node {
+	case injecting:
+		return fmt.Errorf("sim: explore: encoding an injected message: %v: %w", f.value, ErrInvalidConfig)
+	case -1:
+		// Not node code: a bug in the explorer. Do not disguise it as a
+		// node panic.
 		panic(fmt.Sprintf("%v\n%s", f.value, f.stack))
 	}
 	w := newWorker(x)

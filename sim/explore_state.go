@@ -222,6 +222,9 @@ func (x *explorer[M, N]) quiescent(s *state[M, N]) bool {
 	return true
 }
 
+// injecting is worker.running while the injected messages are encoded.
+const injecting = -2
+
 // worker is the per-goroutine machinery: a Context, a random source and
 // scratch buffers, so that handler calls and hashing allocate little.
 type worker[M any, N Explorable[M, N]] struct {
@@ -236,8 +239,8 @@ type worker[M any, N Explorable[M, N]] struct {
 	world World[M, N]
 	tr    *tracer[M] // records events while replaying a path; nil during the search
 
-	// running is the node whose code is running (-1 if none), to name it
-	// when it panics.
+	// running is the node whose code is running (-1 if none, injecting
+	// while encoding the injected messages), to name it when it panics.
 	running int
 
 	// Search results of the current level, see search.go.
@@ -265,6 +268,7 @@ func newWorker[M any, N Explorable[M, N]](x *explorer[M, N]) *worker[M, N] {
 func (w *worker[M, N]) initial() *state[M, N] {
 	x := w.x
 	s := &state[M, N]{nodes: make([]nodeSlot[N], len(x.ids))}
+	w.running = injecting
 	for _, e := range x.cfg.Inject {
 		if m := w.send(e.From, e.To, e.Msg); m != nil {
 			s.addMessage(m)

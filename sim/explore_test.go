@@ -878,6 +878,15 @@ func TestExploreBinaryAppender(t *testing.T) {
 		kinds = append(kinds, e.Kind)
 	}
 	assert.Equal(t, []EventKind{Send, Send, Deliver}, kinds)
+
+	// An injected message that cannot be encoded is a configuration error.
+	_, err = Explore(ExploreConfig[xpBinMsg, xpBinNode]{
+		Nodes:  []string{"a", "b"},
+		New:    func(string) xpBinNode { return xpBinNode{} },
+		Inject: []Envelope[xpBinMsg]{{From: "client", To: "a", Msg: 255}},
+	})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.ErrorContains(t, err, "unencodable")
 }
 
 // xpDice draws a number from Context.Rand when it starts and sends it.
