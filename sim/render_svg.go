@@ -140,7 +140,7 @@ func newSVGDiagram(tr *Trace) *svgDiagram {
 	}
 	d.left = max(30+8*longest, 80)
 	d.linesEnd = d.x(max(d.columns-1, 0)) + 40
-	d.width = max(d.linesEnd+30, 600)
+	d.width = max(d.linesEnd+110, 600) // room for the last labels, drawn slanting right
 
 	d.sendOf = make(map[int]int)
 	d.copyOf = make(map[int]int)
@@ -200,6 +200,9 @@ func (d *svgDiagram) draw(b *bytes.Buffer) {
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="11">`+"\n",
 		d.width, height, d.width, height)
 	title := fmt.Sprintf("Trace: seed %d, %d nodes, %d events", tr.Seed, len(d.rows), len(tr.Events))
+	if d.abstract {
+		title = fmt.Sprintf("Trace: %d nodes, %d events, untimed", len(d.rows), len(tr.Events))
+	}
 	fmt.Fprintf(b, "<title>%s</title>\n", svgEscape(title))
 	b.WriteString(`<defs>` +
 		`<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker>` +
@@ -232,8 +235,9 @@ func (d *svgDiagram) draw(b *bytes.Buffer) {
 // was left out.
 func (d *svgDiagram) notes() []string {
 	notes := []string{
-		"● event · ○ timer · ◆ note · → message · ✕ dropped · 2 duplicated (the copy dashed)",
-		"X crash (the line dashed while down) · grey band: paused · dashed vertical: network fault",
+		"● event · ○ timer · ◆ note · → message · ✕ dropped",
+		"2 duplicated (the copy dashed) · grey dashed arrow: in flight at the end",
+		"X crash (the line dashed while down) · grey band: paused · purple dashed line: network fault",
 	}
 	if d.band >= 0 {
 		notes = append(notes, fmt.Sprintf("%d of %d events are not drawn (between the first and the last %d); the transcript has them all.",
@@ -329,8 +333,26 @@ func (d *svgDiagram) drawFaults(b *bytes.Buffer, linesBottom int) {
 }
 
 // drawMessages draws an arrow for every delivered message, a line ending
-// in a cross for every dropped one, and a mark where one was duplicated.
+// in a cross for every dropped one, a mark where one was duplicated, and
+// an arrow running off the end of the lines for every message still in
+// flight when the trace ends.
 func (d *svgDiagram) drawMessages(b *bytes.Buffer) {
+	settled := make(map[int]bool) // delivered or dropped
+	for _, e := range d.tr.Events {
+		if e.Kind == Deliver || e.Kind == Drop {
+			settled[e.MsgID] = true
+		}
+	}
+	for i, e := range d.tr.Events {
+		switch {
+		case e.Kind == Send && !settled[e.MsgID]:
+			d.drawInFlight(b, i, i, e.MsgID, false)
+		case e.Kind == Duplicate && !settled[e.Copy]:
+			if s, _, ok := d.origin(e.MsgID); ok {
+				d.drawInFlight(b, i, s, e.Copy, true)
+			}
+		}
+	}
 	for i, e := range d.tr.Events {
 		switch e.Kind {
 		case Deliver:
@@ -446,6 +468,30 @@ func (d *svgDiagram) drawDelivery(b *bytes.Buffer, i int, e Event) {
 		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-size="10" font-style="italic"%s>%s</text>`,
 			lx+4, ly, stroke, svgHalo, svgEscape(svgShorten(renderOneLine(label), svgLabelRune)))
 	}
+	b.WriteString("</g>\n")
+}
+
+// drawInFlight draws message id, sent at event s (and, for a copy, made
+// at event i), as a dashed arrow that leaves the picture at the end of the
+// lines: it was neither delivered nor dropped when the trace ended.
+func (d *svgDiagram) drawInFlight(b *bytes.Buffer, i, s, id int, isCopy bool) {
+	if !d.kept[s] {
+		return
+	}
+	send := d.tr.Events[s]
+	x1, y1 := d.ex(s), d.nodeY(send.Node)
+	x2, y2 := d.linesEnd, d.partY(send.Node, send.Peer)
+	stroke, marker := "#888", "arrow"
+	text := send.Text
+	if isCopy {
+		stroke, marker, text = "#d9822b", "arrow-copy", "copy: "+text
+	}
+	title := d.tooltip(i) + "; " + renderMsg(id) + " is still in flight at the end"
+	fmt.Fprintf(b, `<g><title>%s</title>`, svgEscape(title))
+	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1.2" stroke-dasharray="6 4" marker-end="url(#%s)"/>`,
+		x1, y1, x2, y2, stroke, marker)
+	fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-size="10" font-style="italic"%s>%s</text>`,
+		x1+(x2-x1)/2+4, y1+(y2-y1)/2, stroke, svgHalo, svgEscape(svgShorten(renderOneLine(text), svgLabelRune)+" (in flight)"))
 	b.WriteString("</g>\n")
 }
 

@@ -69,7 +69,8 @@ func stampTrace(tr *Trace) *Trace {
 
 // sampleTrace is a small run with every kind of event: a, b and c exchange
 // pings; b's pong is lost; the network duplicates one ping; c crashes and
-// restarts; b pauses; a partition comes and goes.
+// restarts; b pauses; a partition comes and goes; c's last message is
+// still in flight when the trace ends.
 func sampleTrace() *Trace {
 	ms := time.Millisecond
 	return stampTrace(&Trace{
@@ -101,6 +102,7 @@ func sampleTrace() *Trace {
 			{Time: 30 * ms, Kind: Fault, Text: "heal"},
 			{Time: 31 * ms, Kind: Send, Node: "b", Peer: "b", MsgID: 8, Text: "self"},
 			{Time: 32 * ms, Kind: Deliver, Node: "b", Peer: "b", MsgID: 8, Text: "self"},
+			{Time: 33 * ms, Kind: Send, Node: "c", Peer: "a", MsgID: 9, Text: "late"},
 		},
 	})
 }
@@ -388,6 +390,12 @@ func TestSVGDrawsEveryElement(t *testing.T) {
 		require.Len(t, g[0].Lines, 1, "a fault is a vertical line")
 		assert.Equal(t, f, g[0].Texts[0].Text, "a fault is labelled with its text")
 	}
+	late := byTitle("m9 is still in flight at the end")
+	require.Len(t, late, 1, "a message still in flight at the end is drawn")
+	require.Len(t, late[0].Lines, 1)
+	assert.NotEmpty(t, late[0].Lines[0].Dash, "a message in flight is a dashed arrow")
+	assert.Equal(t, "late (in flight)", late[0].Texts[0].Text)
+
 	notes := byTitle("note: stored 1")
 	require.Len(t, notes, 1)
 	assert.Equal(t, "stored 1", notes[0].Texts[0].Text, "a note is labelled with its text")
@@ -455,34 +463,39 @@ func parseShiViz(t *testing.T, data []byte) (re *regexp.Regexp, lines []string) 
 // order sends before their deliveries.
 func TestShiVizFormat(t *testing.T) {
 	for _, tr := range []*Trace{sampleTrace(), awkwardTrace()} {
-		re, lines := parseShiViz(t, render(t, tr.WriteShiViz))
-		type entry struct {
-			host  string
-			clock map[string]uint64
-			event string
+		checkShiViz(t, render(t, tr.WriteShiViz))
+	}
+}
+
+// checkShiViz checks a log against ShiViz's rules; see TestShiVizFormat.
+func checkShiViz(t *testing.T, data []byte) {
+	t.Helper()
+	re, lines := parseShiViz(t, data)
+	type entry struct {
+		host  string
+		clock map[string]uint64
+	}
+	var entries []entry
+	own := make(map[string]uint64)
+	for i, l := range lines {
+		m := re.FindStringSubmatch(l)
+		require.NotNil(t, m, "line %d does not match the regexp: %q", i+3, l)
+		assert.Equal(t, l, m[0], "the regexp matches whole lines")
+		e := entry{host: m[re.SubexpIndex("host")]}
+		require.NoError(t, json.Unmarshal([]byte(m[re.SubexpIndex("clock")]), &e.clock), "line %d: the clock is not JSON", i+3)
+		require.Contains(t, e.clock, e.host, "line %d: the clock lacks the host's own entry", i+3)
+		assert.Equal(t, own[e.host]+1, e.clock[e.host], "line %d: a host's own clock entries must run 1, 2, 3...", i+3)
+		own[e.host] = e.clock[e.host]
+		for _, c := range e.clock {
+			assert.Positive(t, c, "line %d: zero entries are not allowed", i+3)
 		}
-		var entries []entry
-		own := make(map[string]uint64)
-		for i, l := range lines {
-			m := re.FindStringSubmatch(l)
-			require.NotNil(t, m, "line %d does not match the regexp: %q", i+3, l)
-			assert.Equal(t, l, m[0], "the regexp matches whole lines")
-			e := entry{host: m[re.SubexpIndex("host")], event: m[re.SubexpIndex("event")]}
-			require.NoError(t, json.Unmarshal([]byte(m[re.SubexpIndex("clock")]), &e.clock), "line %d: the clock is not JSON", i+3)
-			require.Contains(t, e.clock, e.host, "line %d: the clock lacks the host's own entry", i+3)
-			assert.Equal(t, own[e.host]+1, e.clock[e.host], "line %d: a host's own clock entries must run 1, 2, 3...", i+3)
-			own[e.host] = e.clock[e.host]
-			for _, c := range e.clock {
-				assert.Positive(t, c, "line %d: zero entries are not allowed", i+3)
-			}
-			entries = append(entries, e)
-		}
-		// Every entry names a host of the log with a count it reaches.
-		for i, e := range entries {
-			for h, c := range e.clock {
-				require.Contains(t, own, h, "entry %d names host %q, which has no event", i, h)
-				assert.LessOrEqual(t, c, own[h], "entry %d: %q never reaches %d", i, h, c)
-			}
+		entries = append(entries, e)
+	}
+	// Every entry names a host of the log with a count it reaches.
+	for i, e := range entries {
+		for h, c := range e.clock {
+			require.Contains(t, own, h, "entry %d names host %q, which has no event", i, h)
+			assert.LessOrEqual(t, c, own[h], "entry %d: %q never reaches %d", i, h, c)
 		}
 	}
 }
@@ -491,6 +504,17 @@ func TestShiVizFormat(t *testing.T) {
 // the conventions, the log's clocks are the trace's own vectors.
 func TestShiVizClocksMatchTrace(t *testing.T) {
 	tr := sampleTrace()
+	assert.Equal(t, 2, checkShiVizClocks(t, tr), "faults are events of the network pseudo-host")
+	out := string(render(t, tr.WriteShiViz))
+	assert.Contains(t, out, "send m3 to a: pong 1 (dropped)", "a send says when its message was lost")
+	assert.Contains(t, out, "send m4 to b: ping 2 (duplicated as m5)")
+}
+
+// checkShiVizClocks checks that every node event of tr is a line of its
+// ShiViz log, in order, with the event's own vector clock, and returns the
+// number of network (fault) lines.
+func checkShiVizClocks(t *testing.T, tr *Trace) (faults int) {
+	t.Helper()
 	re, lines := parseShiViz(t, render(t, tr.WriteShiViz))
 	var nodeEvents []Event
 	for _, e := range tr.Events {
@@ -498,7 +522,6 @@ func TestShiVizClocksMatchTrace(t *testing.T) {
 			nodeEvents = append(nodeEvents, e)
 		}
 	}
-	faults := 0
 	for _, l := range lines {
 		m := re.FindStringSubmatch(l)
 		require.NotNil(t, m)
@@ -506,6 +529,7 @@ func TestShiVizClocksMatchTrace(t *testing.T) {
 			faults++
 			continue
 		}
+		require.NotEmpty(t, nodeEvents, "more lines than node events")
 		e := nodeEvents[0]
 		nodeEvents = nodeEvents[1:]
 		var v clocks.Vector
@@ -514,10 +538,79 @@ func TestShiVizClocksMatchTrace(t *testing.T) {
 		assert.Equal(t, e.Node, m[re.SubexpIndex("host")])
 	}
 	assert.Empty(t, nodeEvents, "every node event is in the log")
-	assert.Equal(t, 2, faults, "faults are events of the network pseudo-host")
-	out := string(render(t, tr.WriteShiViz))
-	assert.Contains(t, out, "send m3 to a: pong 1 (dropped)", "a send says when its message was lost")
-	assert.Contains(t, out, "send m4 to b: ping 2 (duplicated as m5)")
+	return faults
+}
+
+// chatter is a protocol for TestRenderRealRun: every node greets every
+// other at start and on a timer, and answers greetings.
+type chatter struct{ rounds int }
+
+func (c *chatter) Start(ctx *Context[string]) {
+	ctx.Broadcast("hello")
+	ctx.SetTimer("again", 5*time.Millisecond)
+}
+
+func (c *chatter) Receive(ctx *Context[string], from, msg string) {
+	if msg == "hello" {
+		ctx.Send(from, "welcome")
+	}
+}
+
+func (c *chatter) Timeout(ctx *Context[string], name string) {
+	if c.rounds++; c.rounds < 3 {
+		ctx.Broadcast("hello")
+		ctx.SetTimer("again", 5*time.Millisecond)
+		return
+	}
+	ctx.Note("done")
+}
+
+// TestRenderRealRun renders a simulated run with every kind of fault and
+// checks the three renderings against one another and the trace.
+func TestRenderRealRun(t *testing.T) {
+	s, err := New(Config{
+		Seed:  3,
+		Nodes: []string{"a", "b", "c"},
+		Link:  LinkConfig{Latency: Uniform(time.Millisecond, 4*time.Millisecond), Loss: 0.15, Duplicate: 0.15},
+	}, func(string) Node[string] { return &chatter{} })
+	require.NoError(t, err)
+	ms := time.Millisecond
+	s.At(2*ms, func(s *Sim[string]) { _ = s.Inject("client", "a", "hello") })
+	s.At(3*ms, func(s *Sim[string]) { _ = s.Partition([]string{"a"}, []string{"b", "c"}) })
+	s.At(6*ms, func(s *Sim[string]) { _ = s.Crash("c") })
+	s.At(7*ms, func(s *Sim[string]) { _ = s.Pause("b", 3*ms) })
+	s.At(8*ms, func(s *Sim[string]) { s.Heal() })
+	s.At(12*ms, func(s *Sim[string]) { _ = s.Restart("c") })
+	require.NoError(t, s.Run())
+	tr := s.Trace()
+	kinds := make(map[EventKind]bool)
+	for _, e := range tr.Events {
+		kinds[e.Kind] = true
+	}
+	for k := Send; k <= Fault; k++ {
+		require.True(t, kinds[k], "the run should have a %s event", renderKind(k))
+	}
+
+	lines := strings.Split(strings.TrimSuffix(string(render(t, tr.WriteTranscript)), "\n"), "\n")
+	assert.Len(t, lines, len(tr.Events)+2, "one transcript line per event")
+
+	doc := decodeSVG(t, render(t, tr.WriteSVG))
+	marks := 0
+	for _, g := range doc.Groups {
+		if strings.HasPrefix(g.Title, "#") {
+			marks++
+		}
+	}
+	assert.GreaterOrEqual(t, marks, len(tr.Events), "every event has at least one mark in the SVG")
+
+	checkShiViz(t, render(t, tr.WriteShiViz))
+	faults := 0
+	for _, e := range tr.Events {
+		if e.Kind == Fault {
+			faults++
+		}
+	}
+	assert.Equal(t, faults, checkShiVizClocks(t, tr), "the simulator's clocks are the ones ShiViz needs; one network line per fault")
 }
 
 func TestShiVizHostNames(t *testing.T) {
