@@ -31,26 +31,37 @@ var (
 // counts as empty). It returns nil or an error wrapping ErrDisagreement or
 // ErrInvalidCommit that names the nodes involved.
 func CheckSafety(cfg Config, storage func(id string) *sim.Storage) error {
-	first, firstID := Undecided, ""
+	if err := CheckAgreement(cfg.Nodes(), storage); err != nil {
+		return err
+	}
 	for _, id := range cfg.Nodes() {
+		if StoredDecision(storage(id)) != Committed {
+			continue
+		}
+		for _, p := range cfg.Participants {
+			if v := StoredVote(storage(p)); v != VotedYes {
+				return fmt.Errorf("commit: %s decided commit but %s's vote is %v: %w", id, p, v, ErrInvalidCommit)
+			}
+		}
+		break
+	}
+	return nil
+}
+
+// CheckAgreement checks that the nodes ids have not decided differently,
+// according to their durable records: AC1 restricted to those nodes. It
+// returns nil or an error wrapping ErrDisagreement that names two nodes
+// that disagree.
+func CheckAgreement(ids []string, storage func(id string) *sim.Storage) error {
+	first, firstID := Undecided, ""
+	for _, id := range ids {
 		d := StoredDecision(storage(id))
-		if d == Undecided {
-			continue
-		}
-		if first == Undecided {
+		switch {
+		case d == Undecided:
+		case first == Undecided:
 			first, firstID = d, id
-			continue
-		}
-		if d != first {
+		case d != first:
 			return fmt.Errorf("commit: %s decided %v but %s decided %v: %w", firstID, first, id, d, ErrDisagreement)
-		}
-	}
-	if first != Committed {
-		return nil
-	}
-	for _, p := range cfg.Participants {
-		if v := StoredVote(storage(p)); v != VotedYes {
-			return fmt.Errorf("commit: %s decided commit but %s's vote is %v: %w", firstID, p, v, ErrInvalidCommit)
 		}
 	}
 	return nil
@@ -71,4 +82,37 @@ func CheckDecided(cfg Config, decision func(id string) (Decision, bool)) error {
 		return fmt.Errorf("commit: %v running but undecided: %w", undecided, ErrUndecided)
 	}
 	return nil
+}
+
+// Decider is what both protocols' nodes report to the checks.
+type Decider interface {
+	Decision() Decision
+}
+
+// Safety returns an invariant for sim.Explore: CheckSafety on the
+// storages of the state, and the durability contract (every running
+// node's decision is the one in its storage).
+func Safety[N Decider](cfg Config) func(w *sim.World[Msg, N]) error {
+	return func(w *sim.World[Msg, N]) error {
+		for _, id := range cfg.Nodes() {
+			if n, up := w.Node(id); up && n.Decision() != StoredDecision(w.Storage(id)) {
+				return fmt.Errorf("commit: %s decided %v but stored %v", id, n.Decision(), StoredDecision(w.Storage(id)))
+			}
+		}
+		return CheckSafety(cfg, w.Storage)
+	}
+}
+
+// Termination returns a quiescent check for sim.Explore: CheckDecided on
+// the running nodes of the state.
+func Termination[N Decider](cfg Config) func(w *sim.World[Msg, N]) error {
+	return func(w *sim.World[Msg, N]) error {
+		return CheckDecided(cfg, func(id string) (Decision, bool) {
+			n, up := w.Node(id)
+			if !up {
+				return Undecided, false
+			}
+			return n.Decision(), true
+		})
+	}
 }
