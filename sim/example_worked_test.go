@@ -218,9 +218,16 @@ func Example_workedSimulation() {
 	// lazy=false: <nil>
 }
 
+// wkBounds are the explorer's fault bounds for the worked protocol.
+type wkBounds struct{ drops, dups, crashes, timeouts int }
+
 // wkExplore explores every schedule with at most one crash, one restart,
 // one drop, one duplicate and three timeouts.
 func wkExplore(lazy bool) (*sim.ExploreResult, error) {
+	return wkExploreWithin(lazy, wkBounds{drops: 1, dups: 1, crashes: 1, timeouts: 3})
+}
+
+func wkExploreWithin(lazy bool, b wkBounds) (*sim.ExploreResult, error) {
 	return sim.Explore(sim.ExploreConfig[wkMsg, *wkNode]{
 		Nodes: []string{"sender", "receiver"},
 		New:   func(id string) *wkNode { return newWorked(id, lazy) },
@@ -231,19 +238,22 @@ func wkExplore(lazy bool) (*sim.ExploreResult, error) {
 			}
 			return wkCheck(w.Storage("sender"), w.Storage("receiver"), buffered)
 		},
-		// When nothing is left to do: if the sender is still retrying,
-		// only the bounds stopped it; otherwise it must have delivered
-		// everything.
+		// When nothing is left to do: if a timer is still pending, only
+		// the timeout bound stopped the protocol; otherwise it must have
+		// delivered everything.
 		Quiescent: func(w *sim.World[wkMsg, *wkNode]) error {
-			if slices.Contains(w.Timers("sender"), "retry") {
-				return nil
+			for _, id := range w.Nodes() {
+				if len(w.Timers(id)) > 0 {
+					return nil
+				}
 			}
 			if log, _ := w.Storage("receiver").Get("log"); len(log) != wkItems {
 				return fmt.Errorf("the sender stopped with %d of %d items delivered", len(log), wkItems)
 			}
 			return nil
 		},
-		MaxCrashes: 1, MaxRestarts: 1, MaxDrops: 1, MaxDuplicates: 1, MaxTimeouts: 3,
+		MaxDrops: b.drops, MaxDuplicates: b.dups, MaxTimeouts: b.timeouts,
+		MaxCrashes: b.crashes, MaxRestarts: b.crashes,
 	})
 }
 
@@ -359,4 +369,32 @@ func TestWorkedFaultSchedules(t *testing.T) {
 			t.Fatalf("once the faults are over, every item must be delivered: the receiver has %v", log)
 		}
 	})
+}
+
+// BenchmarkWorkedExplore measures how the explorer's work grows with its
+// bounds, for the durable receiver (docs/simulation.md, section 6):
+//
+//	go test ./sim -run '^$' -bench WorkedExplore -benchtime 1x
+func BenchmarkWorkedExplore(b *testing.B) {
+	for _, bounds := range []wkBounds{
+		{0, 0, 0, 0}, {0, 0, 0, 1}, {0, 0, 0, 3}, {1, 0, 0, 3}, {1, 1, 0, 3},
+		{1, 1, 1, 3}, {2, 1, 1, 3}, {2, 2, 1, 4}, {2, 2, 2, 4}, {3, 2, 2, 5},
+	} {
+		name := fmt.Sprintf("drops=%d/dups=%d/crashes=%d/timeouts=%d", bounds.drops, bounds.dups, bounds.crashes, bounds.timeouts)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var res *sim.ExploreResult
+			for b.Loop() {
+				var err error
+				if res, err = wkExploreWithin(false, bounds); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if res.Violation != nil || !res.Complete {
+				b.Fatalf("the durable receiver must be safe and the search complete: %+v", res)
+			}
+			b.ReportMetric(float64(res.Distinct), "states")
+			b.ReportMetric(float64(res.Depth), "depth")
+		})
+	}
 }
