@@ -270,9 +270,7 @@ func (w *worker[M, N]) initial() *state[M, N] {
 	s := &state[M, N]{nodes: make([]nodeSlot[N], len(x.ids))}
 	w.running = injecting
 	for _, e := range x.cfg.Inject {
-		if m := w.send(e.From, e.To, e.Msg); m != nil {
-			s.addMessage(m)
-		}
+		s.addMessage(w.send(e.From, e.To, e.Msg))
 	}
 	for i := range s.nodes {
 		s.nodes[i].storage = new(Storage)
@@ -407,16 +405,15 @@ func (w *worker[M, N]) call(t *state[M, N], i int, n N, kind int, from string, m
 	}
 	for j := range w.ctx.sends {
 		o := &w.ctx.sends[j]
-		if m := w.send(x.ids[i], o.To, o.Msg); m != nil {
-			t.addMessage(m)
-		}
+		t.addMessage(w.send(x.ids[i], o.To, o.Msg))
 		var zero M
 		o.Msg = zero // do not keep messages alive through the context
 	}
 	slot.h = w.nodeHash(slot)
 }
 
-// send builds the message from sent to to, and records it if tracing.
+// send returns the message msg from from to to (to may be a client), built
+// or found among those built before, and records the send if tracing.
 func (w *worker[M, N]) send(from, to string, msg M) *message[M] {
 	ti, ok := w.x.index[to]
 	if !ok {
