@@ -46,6 +46,21 @@
 // (messages arrive within the timeout); two-phase commit's safety assumes
 // nothing about timing.
 //
+// Durable records, the keys a node writes to sim.Storage:
+//
+//   - "begun" (coordinator): it sent Prepare. A coordinator that restarts
+//     with "begun" but no decision crashed while undecided.
+//   - "vote" (participant): "yes" or "no", written before the vote is sent.
+//   - "prepared" (three-phase): PreCommit sent (coordinator) or received
+//     (participant).
+//   - "decision": "commit" or "abort", written before the decision is
+//     noted or announced.
+//
+// Timers, named after what the node is waiting for: "prepare" (a
+// participant waits for Prepare), "votes" and "acks" (the coordinator),
+// "precommit" and "commit" (a three-phase participant), "decision" (an
+// uncertain participant about to ask, or note that it is blocked).
+//
 // # References
 //
 //   - J. Gray, "Notes on data base operating systems", 1978 (two-phase

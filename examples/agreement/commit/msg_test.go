@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventually-perfect/primitives/sim"
 )
 
 func TestMsgEncodingRoundTrips(t *testing.T) {
@@ -86,4 +88,34 @@ func TestConfigValidation(t *testing.T) {
 		_, err = NewThreePhase(bad)
 		assert.ErrorIs(t, err, ErrInvalidConfig, name)
 	}
+}
+
+// The checks must be able to fail: each property, broken by hand.
+func TestChecksCatchViolations(t *testing.T) {
+	cfg := Config{Coordinator: "c", Participants: []string{"p1", "p2"}}
+	store := map[string]*sim.Storage{"c": {}, "p1": {}, "p2": {}}
+	get := func(id string) *sim.Storage { return store[id] }
+	require.NoError(t, CheckSafety(cfg, get), "nobody decided: nothing to violate")
+
+	store["c"].Put(keyDecision, []byte("commit"))
+	store["p1"].Put(keyVote, []byte("yes"))
+	store["p2"].Put(keyVote, []byte("no"))
+	assert.ErrorIs(t, CheckSafety(cfg, get), ErrInvalidCommit, "AC3: commit with a no vote")
+
+	store["p2"].Put(keyVote, []byte("yes"))
+	require.NoError(t, CheckSafety(cfg, get))
+	store["p2"].Put(keyDecision, []byte("abort"))
+	assert.ErrorIs(t, CheckSafety(cfg, get), ErrDisagreement, "AC1: commit and abort")
+	assert.NoError(t, CheckAgreement([]string{"p1", "p2"}, get), "p1 has not decided")
+
+	up := map[string]Decision{"c": Committed, "p1": Undecided}
+	decision := func(id string) (Decision, bool) { d, ok := up[id]; return d, ok }
+	err := CheckDecided(cfg, decision)
+	assert.ErrorIs(t, err, ErrUndecided)
+	assert.Contains(t, err.Error(), "p1", "the error should name the undecided node")
+	assert.NotContains(t, err.Error(), "p2", "a crashed node is not expected to decide")
+	up["p1"] = Aborted
+	assert.NoError(t, CheckDecided(cfg, decision))
+	assert.Equal(t, Undecided, StoredDecision(nil))
+	assert.Equal(t, NoVote, StoredVote(nil))
 }
