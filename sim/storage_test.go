@@ -77,3 +77,24 @@ func TestStorageAppendStateIsCanonical(t *testing.T) {
 		}
 	})
 }
+
+// Clone shares the map until a write; a write to either side must copy it
+// first, so neither ever sees the other's later writes or deletes.
+func TestStorageCloneCopiesOnWrite(t *testing.T) {
+	var s Storage
+	s.Put("a", []byte{1})
+	s.Put("b", []byte{2})
+	c1, c2 := s.Clone(), s.Clone()
+	c1.Delete("a")
+	c2.Put("b", []byte{9})
+	s.Put("c", []byte{3})
+	assert.Equal(t, []string{"a", "b", "c"}, s.Keys(), "the original must not see its clones' writes")
+	assert.Equal(t, []string{"b"}, c1.Keys(), "a clone must not see the original's or a sibling's writes")
+	got, _ := c2.Get("b")
+	assert.Equal(t, []byte{9}, got)
+	got, _ = s.Get("b")
+	assert.Equal(t, []byte{2}, got, "a write to a clone must not reach the original")
+	grand := c2.Clone()
+	c2.Put("z", nil)
+	assert.Equal(t, []string{"a", "b"}, grand.Keys(), "a clone of a clone is independent too")
+}
