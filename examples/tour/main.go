@@ -36,6 +36,7 @@ type section struct {
 // adds its section here, in a file of its own.
 var sections = []section{
 	{name: "clocks", title: "Clocks: ordering events without a shared clock", run: clocksSection},
+	{name: "agreement", title: "Agreement: two-phase and three-phase commit", run: agreementSection},
 }
 
 // tour is what a section writes to: the reader's terminal and the folder

@@ -316,18 +316,29 @@ func Diagrams() ([]Diagram, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range []*Exploration{blocked, split} {
-		if x.Result.Violation == nil {
-			return nil, fmt.Errorf("lessons: the exploration of %q found no violation to draw", x.Claim)
-		}
+	diagrams, err := ExplorerDiagrams(blocked, split)
+	if err != nil {
+		return nil, err
 	}
 	timed, err := Partition3PC(team)
 	if err != nil {
 		return nil, err
 	}
+	return append(diagrams, Diagram{Name: "3pc-partition-timed.svg",
+		Caption: "the same split in the simulator: a partition cuts the PreCommit off", Trace: timed.Trace()}), nil
+}
+
+// ExplorerDiagrams returns the diagrams of the counterexamples found by
+// Blocked2PC (2pc-blocked.svg) and Split3PC (3pc-partition.svg), or an
+// error if either found none.
+func ExplorerDiagrams(blocked, split *Exploration) ([]Diagram, error) {
+	for _, x := range []*Exploration{blocked, split} {
+		if x.Result.Violation == nil {
+			return nil, fmt.Errorf("lessons: the exploration of %q found no violation to draw", x.Claim)
+		}
+	}
 	return []Diagram{
 		{Name: "2pc-blocked.svg", Caption: "two-phase commit blocks: the coordinator crashes after asking for votes", Trace: blocked.Result.Violation.Trace},
 		{Name: "3pc-partition.svg", Caption: "three-phase commit splits: one participant commits on its timeout, another aborts on its own", Trace: split.Result.Violation.Trace},
-		{Name: "3pc-partition-timed.svg", Caption: "the same split in the simulator: a partition cuts the PreCommit off", Trace: timed.Trace()},
 	}, nil
 }
