@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -396,5 +397,85 @@ func BenchmarkWorkedExplore(b *testing.B) {
 			b.ReportMetric(float64(res.Distinct), "states")
 			b.ReportMetric(float64(res.Depth), "depth")
 		})
+	}
+}
+
+// TestWorkedDocQuotes checks that every Go snippet of docs/simulation.md
+// is quoted verbatim from the code of this package or of sim/simtest, so
+// that the chapter's code compiles and is tested. A line "// ..." in a
+// snippet marks an elision, and a snippet may quote several declarations:
+// each part between elisions, and each declaration, must match.
+func TestWorkedDocQuotes(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "simulation.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []string
+	for _, pattern := range []string{"*.go", filepath.Join("simtest", "*.go")} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sources = append(sources, string(b))
+		}
+	}
+	blocks := strings.Split(string(doc), "```go\n")[1:]
+	if len(blocks) < 10 {
+		t.Fatalf("found %d Go snippets in the chapter, expected at least 10", len(blocks))
+	}
+	for i, block := range blocks {
+		code, _, ok := strings.Cut(block, "```")
+		if !ok {
+			t.Fatalf("snippet %d is not closed", i+1)
+		}
+		var part []string
+		check := func() {
+			chunk := strings.Join(part, "\n")
+			part = nil
+			if strings.TrimSpace(chunk) == "" {
+				return
+			}
+			for _, src := range sources {
+				if strings.Contains(src, chunk) {
+					return
+				}
+			}
+			t.Errorf("snippet %d of docs/simulation.md is not in the code any more (regenerate the quote):\n%s", i+1, chunk)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(code, "\n"), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "// ...") || strings.HasPrefix(strings.TrimSpace(line), "// Output: ...") {
+				check()
+				continue
+			}
+			if strings.HasPrefix(line, "func ") || strings.HasPrefix(line, "type ") {
+				check() // declarations quoted together need not be adjacent
+			}
+			part = append(part, line)
+		}
+		check()
+	}
+	// Quoted example output must still be what the examples print.
+	for i, block := range strings.Split(string(doc), "\n```\n")[1:] {
+		out, _, _ := strings.Cut(block, "```")
+		if !strings.HasPrefix(out, "lazy=") && !strings.HasPrefix(out, "# trace") {
+			continue
+		}
+		var quoted []string
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			quoted = append(quoted, strings.TrimRight("\t// "+line, " "))
+		}
+		chunk := strings.Join(quoted, "\n")
+		found := false
+		for _, src := range sources {
+			found = found || strings.Contains(src, chunk)
+		}
+		if !found {
+			t.Errorf("output block %d of docs/simulation.md is not what the examples print any more:\n%s", i+1, out)
+		}
 	}
 }
