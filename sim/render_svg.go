@@ -48,7 +48,10 @@ const (
 //   - a red X for a crash, with the node's line dashed until it restarts;
 //   - a grey band over a node's line while it is paused;
 //   - a dashed vertical line across all nodes for a network fault
-//     (partition, heal, link change), labelled with its text.
+//     (partition, heal, link change), labelled with its text;
+//   - a grey dashed arrow running off the end of the lines for a message
+//     still in flight when the trace ends (as in an explorer
+//     counterexample that stops mid-protocol).
 //
 // Every element carries a tooltip with the event's full description,
 // Lamport time and vector clock. All text is escaped, so the output is

@@ -631,3 +631,28 @@ func TestShiVizHostNames(t *testing.T) {
 	// made of safe characters.
 	assert.Equal(t, []string{"a_b", "a_b~2", "network", "x_y_", "h:7000", "network~2"}, hosts)
 }
+
+// BenchmarkRender measures the three renderings of a 2,000-event trace
+// (the SVG draws 300 of them).
+func BenchmarkRender(b *testing.B) {
+	tr := &Trace{Nodes: []string{"a", "b", "c"}}
+	for i := range 1000 {
+		from, to := []string{"a", "b", "c"}[i%3], []string{"a", "b", "c"}[(i+1)%3]
+		tr.Events = append(tr.Events,
+			Event{Time: time.Duration(i) * time.Millisecond, Kind: Send, Node: from, Peer: to, MsgID: i + 1, Text: fmt.Sprint("msg ", i)},
+			Event{Time: time.Duration(i)*time.Millisecond + 500*time.Microsecond, Kind: Deliver, Node: to, Peer: from, MsgID: i + 1, Text: fmt.Sprint("msg ", i)})
+	}
+	stampTrace(tr)
+	for name, write := range map[string]func(io.Writer) error{
+		"Transcript": tr.WriteTranscript, "SVG": tr.WriteSVG, "ShiViz": tr.WriteShiViz,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := write(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
