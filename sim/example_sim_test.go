@@ -53,17 +53,10 @@ func (p *ppNode) Timeout(ctx *sim.Context[ppMsg], name string) {
 
 func newPP(id string) sim.Node[ppMsg] { return &ppNode{pinger: id == "a"} }
 
-// ppKinds names event kinds for the examples' output.
-var ppKinds = map[sim.EventKind]string{
-	sim.Send: "send", sim.Deliver: "deliver", sim.Drop: "drop", sim.Duplicate: "duplicate",
-	sim.Timer: "timer", sim.Local: "note", sim.Crash: "crash", sim.Restart: "restart",
-	sim.Pause: "pause", sim.Resume: "resume", sim.Fault: "fault",
-}
-
 // ppPrint prints a trace, one event per line.
 func ppPrint(tr *sim.Trace) {
 	for _, e := range tr.Events {
-		line := fmt.Sprintf("%-7v %-8s", e.Time, ppKinds[e.Kind])
+		line := fmt.Sprintf("%-7v %-8s", e.Time, e.Kind)
 		if e.Node != "" {
 			line += " " + e.Node
 		}

@@ -545,12 +545,12 @@ func (d *svgDiagram) drawEvents(b *bytes.Buffer) {
 			label = "restart"
 		case Pause, Resume:
 			fmt.Fprintf(b, `<rect x="%d" y="%d" width="4" height="14" fill="#616161"/>`, x-2, y-7)
-			label = renderKind(e.Kind)
+			label = e.Kind.String()
 		case Send, Deliver:
 			fmt.Fprintf(b, `<circle cx="%d" cy="%d" r="%d" fill="#1f4e79"/>`, x, y, svgDot)
 		default:
 			fmt.Fprintf(b, `<circle cx="%d" cy="%d" r="%d" fill="#888"/>`, x, y, svgDot)
-			label = renderKind(e.Kind)
+			label = e.Kind.String()
 		}
 		if label != "" {
 			fmt.Fprintf(b, `<text x="%d" y="%d" transform="rotate(-30 %d %d)"%s>%s</text>`,

@@ -188,7 +188,7 @@ func TestTranscriptOneLinePerEvent(t *testing.T) {
 		require.Positive(t, col)
 		for i, e := range tr.Events {
 			line := []rune(lines[i+2])
-			assert.True(t, strings.HasPrefix(string(line[col:]), renderKind(e.Kind)),
+			assert.True(t, strings.HasPrefix(string(line[col:]), e.Kind.String()),
 				"event %d: the kind column is not aligned: %q", i, lines[i+2])
 		}
 	}
@@ -588,7 +588,7 @@ func TestRenderRealRun(t *testing.T) {
 		kinds[e.Kind] = true
 	}
 	for k := Send; k <= Fault; k++ {
-		require.True(t, kinds[k], "the run should have a %s event", renderKind(k))
+		require.True(t, kinds[k], "the run should have a %s event", k.String())
 	}
 
 	lines := strings.Split(strings.TrimSuffix(string(render(t, tr.WriteTranscript)), "\n"), "\n")

@@ -46,7 +46,7 @@ func (t *Trace) WriteTranscript(w io.Writer) error {
 			strconv.Itoa(e.Seq),
 			renderTime(e.Time),
 			renderOrDash(renderOneLine(e.Node)),
-			renderKind(e.Kind),
+			e.Kind.String(),
 			renderOrDash(renderOneLine(e.Peer)),
 			renderMsgColumn(e),
 			renderLamportColumn(e),
@@ -144,36 +144,6 @@ func renderUntimed(t *Trace) bool {
 	return true
 }
 
-// renderKind is the lower-case name of an event kind, as the renderings
-// print it.
-func renderKind(k EventKind) string {
-	switch k {
-	case Send:
-		return "send"
-	case Deliver:
-		return "deliver"
-	case Drop:
-		return "drop"
-	case Duplicate:
-		return "duplicate"
-	case Timer:
-		return "timer"
-	case Local:
-		return "note"
-	case Crash:
-		return "crash"
-	case Restart:
-		return "restart"
-	case Pause:
-		return "pause"
-	case Resume:
-		return "resume"
-	case Fault:
-		return "fault"
-	}
-	return "kind(" + strconv.Itoa(int(k)) + ")"
-}
-
 // renderNetworkEvent reports whether events of kind k happen in the network
 // rather than at a node, and so carry no clocks.
 func renderNetworkEvent(k EventKind) bool {
@@ -248,7 +218,7 @@ func renderDescribe(e Event) string {
 	case Timer:
 		b.WriteString("timer")
 	default:
-		b.WriteString(renderKind(e.Kind))
+		b.WriteString(e.Kind.String())
 	}
 	if e.Text != "" {
 		if e.Kind == Timer {

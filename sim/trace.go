@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/eventually-perfect/primitives/clocks"
@@ -38,6 +39,37 @@ const (
 	// says which. Node is empty.
 	Fault
 )
+
+// String returns the lower-case name of the kind, as the renderings print
+// it: "send", "deliver", "drop", "duplicate", "timer", "note", "crash",
+// "restart", "pause", "resume" or "fault".
+func (k EventKind) String() string {
+	switch k {
+	case Send:
+		return "send"
+	case Deliver:
+		return "deliver"
+	case Drop:
+		return "drop"
+	case Duplicate:
+		return "duplicate"
+	case Timer:
+		return "timer"
+	case Local:
+		return "note"
+	case Crash:
+		return "crash"
+	case Restart:
+		return "restart"
+	case Pause:
+		return "pause"
+	case Resume:
+		return "resume"
+	case Fault:
+		return "fault"
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
 
 // Event is one entry of a Trace.
 type Event struct {
