@@ -51,13 +51,13 @@ type Context[M any] struct {
 	rand    *rand.Rand
 	storage *Storage
 
-	sends  []Outgoing[M]
+	sends  []outgoing[M]
 	timers []timerOp
 	notes  []string
 }
 
-// Outgoing is a message a node asked to send.
-type Outgoing[M any] struct {
+// outgoing is a message a node asked to send.
+type outgoing[M any] struct {
 	To  string
 	Msg M
 }
@@ -91,7 +91,7 @@ func (c *Context[M]) Storage() *Storage { return c.storage }
 
 // Send asks for msg to be sent to peer to once the call returns.
 func (c *Context[M]) Send(to string, msg M) {
-	c.sends = append(c.sends, Outgoing[M]{To: to, Msg: msg})
+	c.sends = append(c.sends, outgoing[M]{To: to, Msg: msg})
 }
 
 // Broadcast sends msg to every other node.
