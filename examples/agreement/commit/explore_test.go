@@ -69,6 +69,17 @@ func explore3PC(t *testing.T, cfg commit.Config, b bounds, invariant, quiescent 
 	return res
 }
 
+// requireNoViolation fails the test with the violation and its shortest
+// schedule, if the exploration found one.
+func requireNoViolation(t *testing.T, res *sim.ExploreResult, law string) {
+	t.Helper()
+	if v := res.Violation; v != nil {
+		var b strings.Builder
+		_ = v.Trace.WriteTranscript(&b)
+		t.Fatalf("%s: %v\n%s", law, v, b.String())
+	}
+}
+
 // Two-phase commit is safe in every explored schedule: no two nodes decide
 // differently (AC1) and nobody commits unless every participant voted yes
 // (AC3), whatever is lost, duplicated, crashed or restarted, and however
@@ -97,7 +108,7 @@ func TestExploreTwoPhaseIsSafe(t *testing.T) {
 			name := fmt.Sprintf("%d participants, %d queries, no votes %v, %v", c.n, c.queries, voteNo, c.b)
 			t.Run(name, func(t *testing.T) {
 				res := explore2PC(t, cfg, c.b, false)
-				require.Nil(t, res.Violation, "2PC broke agreement or validity")
+				requireNoViolation(t, res, "2PC broke agreement or validity")
 				assert.True(t, res.Complete, "the exploration was cut short")
 				assert.Greater(t, res.Distinct, 1000, "suspiciously few states: is the explorer exploring?")
 				t.Logf("%d distinct states, depth %d, %.0f states/s, %.0f bytes/state", res.Distinct, res.Depth, res.StatesPerSecond, res.BytesPerState)
@@ -153,7 +164,7 @@ func TestExploreTwoPhaseDecidesOnceRepaired(t *testing.T) {
 	// Timers: the coordinator's, one per participant, and one more per
 	// restart.
 	res := explore2PC(t, cfg, bounds{crashes: 1, restarts: 1, timeouts: 5}, true)
-	require.Nil(t, res.Violation, "2PC did not decide although every crash was repaired")
+	requireNoViolation(t, res, "2PC did not decide although every crash was repaired")
 	assert.True(t, res.Complete)
 	t.Logf("%d distinct states", res.Distinct)
 }
@@ -166,7 +177,7 @@ func TestExploreThreePhaseDoesNotBlock(t *testing.T) {
 	for _, n := range ns {
 		cfg := team(n, 0)
 		res := explore3PC(t, cfg, bounds{crashes: 1, timeouts: n + 1}, nil, commit.Termination[*commit.ThreePhase](cfg))
-		require.Nil(t, res.Violation, "3PC blocked")
+		requireNoViolation(t, res, "3PC blocked")
 		assert.True(t, res.Complete, "the exploration was cut short")
 		t.Logf("%d participants: %d distinct states, depth %d", n, res.Distinct, res.Depth)
 	}
@@ -219,7 +230,7 @@ func TestExploreThreePhaseIsUnsafeWhenTimeoutsLie(t *testing.T) {
 
 	// Two-phase commit under the same bounds is safe.
 	res2 := explore2PC(t, cfg, bounds{timeouts: 3}, false)
-	require.Nil(t, res2.Violation)
+	requireNoViolation(t, res2, "2PC broke agreement or validity")
 }
 
 // The explorer benchmark of the issue: two-phase commit with a
