@@ -102,7 +102,11 @@ func TestExploreTwoPhaseIsSafe(t *testing.T) {
 		)
 	}
 	for _, c := range cases {
-		for _, voteNo := range [][]string{nil, {"p2"}} {
+		noVoters := [][]string{nil, {"p2"}}
+		if c.n > 2 && !*long {
+			noVoters = noVoters[:1] // a no vote is covered with two participants
+		}
+		for _, voteNo := range noVoters {
 			cfg := team(c.n, c.queries)
 			cfg.VoteNo = voteNo
 			name := fmt.Sprintf("%d participants, %d queries, no votes %v, %v", c.n, c.queries, voteNo, c.b)
