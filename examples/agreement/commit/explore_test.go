@@ -19,9 +19,9 @@ import (
 // survive without any timing assumption.
 //
 // go test runs bounds that finish in seconds; -long explores more faults
-// (a few minutes).
+// (tens of seconds).
 
-var long = flag.Bool("long", false, "explore larger fault bounds (minutes)")
+var long = flag.Bool("long", false, "explore larger fault bounds (tens of seconds)")
 
 // team returns a coordinator and n participants, all voting yes.
 func team(n, queries int) commit.Config {
