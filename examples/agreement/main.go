@@ -33,9 +33,9 @@ import (
 
 func main() {
 	out := flag.String("out", "agreement-output", "folder to write the diagrams into (created if missing)")
-	n := flag.Int("participants", 3, "number of participants in the explorations (1 to 4; the state space grows fast)")
+	n := flag.Int("participants", 3, "number of participants in the explorations (1 to 3; the state space grows fast)")
 	flag.Parse()
-	if flag.NArg() > 0 || *n < 1 || *n > 4 {
+	if flag.NArg() > 0 || *n < 1 || *n > 3 {
 		flag.Usage()
 		os.Exit(2)
 	}
