@@ -30,7 +30,10 @@ import (
 // node created with New and started (Start), and the Inject messages in
 // flight. There is no time: Context.Now is always 0, a timer's duration is
 // ignored, and a pending timer may fire at any moment (the asynchronous
-// model, in which a timeout says nothing about whether a peer is alive).
+// model, in which a timeout says nothing about whether a peer is alive), or,
+// with ExploreConfig.Synchronous, only once no message in flight can be
+// delivered (the synchronous model, in which a timeout means a loss or a
+// crash).
 //
 // The actions, each one step of depth:
 //
@@ -133,6 +136,15 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 	// nothing is left to do within the bounds (see Explore); an error says
 	// the protocol can get stuck there: a liveness-style violation.
 	Quiescent func(w *World[M, N]) error
+	// Synchronous, if true, lets a timer fire only in states where no
+	// message in flight can be delivered (every message sent has arrived,
+	// been dropped, or is addressed to a crashed node): the synchronous
+	// model, in which timeouts are longer than any message delay, so a
+	// timeout means that a message was lost or a node crashed. Protocols
+	// such as three-phase commit are correct only under this assumption.
+	// If false (the default), any pending timer may fire at any moment: the
+	// asynchronous model, in which a timeout proves nothing.
+	Synchronous bool
 	// MaxDepth bounds the number of actions on a path; 0 means no bound.
 	MaxDepth int
 	// MaxDrops, MaxCrashes, MaxRestarts, MaxTimeouts and MaxDuplicates

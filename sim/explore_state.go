@@ -142,14 +142,18 @@ func (a action) idx() int             { return int(a & (1<<actionShift - 1)) }
 // order: deliveries, timers, drops, duplicates, crashes, restarts. It stops
 // early if f returns false.
 func (x *explorer[M, N]) forActions(s *state[M, N], f func(a action) bool) {
+	deliverable := false
 	for j, e := range s.flight {
 		if to := e.msg.to; to >= 0 && s.nodes[to].up {
+			deliverable = true
 			if !f(makeAction(actDeliver, j)) {
 				return
 			}
 		}
 	}
-	if s.used[budgetTimeouts] < x.bounds[budgetTimeouts] {
+	// In the synchronous model a timer fires only once every message that
+	// can be delivered has been: timeouts are longer than message delays.
+	if s.used[budgetTimeouts] < x.bounds[budgetTimeouts] && !(x.cfg.Synchronous && deliverable) {
 		k := 0
 		for i := range s.nodes {
 			for range s.nodes[i].timers {
