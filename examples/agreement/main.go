@@ -202,8 +202,9 @@ func partition3PC(p *printer, team commit.Config) error {
 	p.exploration(x)
 	if v := x.Result.Violation; v != nil {
 		p.printf("\n  The shortest schedule: one participant receives PreCommit, times out and\n")
-		p.printf("  commits; another's PreCommit is still held up (the explorer needs no drop:\n")
-		p.printf("  a late message looks exactly like a lost one), it times out and aborts.\n\n")
+		p.printf("  commits; the PreCommits to the others are lost, as in a partition, so they\n")
+		p.printf("  are still uncertain when their timers fire, and they abort. Timers fire\n")
+		p.printf("  only once no message can arrive, so each timeout is an honest one.\n\n")
 		p.transcript(v.Trace)
 	}
 	s, err := lessons.Partition3PC(lessons.Team(3))

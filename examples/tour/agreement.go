@@ -110,10 +110,12 @@ func agreementSection(t *tour) error {
 		the explorer found two participants deciding differently after %d
 		distinct states, in %d steps:`, split.Bounds, split.Result.Distinct, v.Depth))
 	story(t, v.Trace)
-	t.para(`The precommit to the second participant is held up, as by a
-		partition (whether it arrives late or never makes no difference: it
-		has already aborted), while the first commits. The explorer did not
-		even need to lose a message; a late one is enough. Two-phase commit
+	t.para(`The precommit to the second participant is lost, as in a
+		partition, while the first commits. The explorer let timers fire
+		only once no message could arrive, so every timeout here is an
+		honest one: the rule is followed and still the two sides disagree.
+		With timers that may fire early, as in a network with no bound on
+		delay, 3PC splits without losing anything at all. Two-phase commit
 		stays safe and blocks; three-phase commit stays live and can
 		disagree. Fischer, Lynch and Paterson proved in 1985 that the
 		choice cannot be escaped: in an asynchronous network where one node

@@ -41,9 +41,14 @@ func Team(n int) commit.Config {
 	return commit.Config{Coordinator: "coord", Participants: ps}
 }
 
-// Bounds are the faults an exploration allows on one path.
+// Bounds are the faults an exploration allows on one path, and the timing
+// model.
 type Bounds struct {
 	Drops, Duplicates, Crashes, Restarts, Timeouts int
+	// Synchronous selects the explorer's synchronous model: a timer fires
+	// only when no message can be delivered, so a timeout means a loss or
+	// a crash (sim.ExploreConfig.Synchronous).
+	Synchronous bool
 }
 
 // String lists the bounds in words, such as "1 crash, 4 timeouts".
@@ -63,7 +68,10 @@ func (b Bounds) String() string {
 	add(b.Restarts, "restart", "restarts")
 	add(b.Timeouts, "timeout", "timeouts")
 	if len(parts) == 0 {
-		return "no faults, no timeouts"
+		parts = append(parts, "no faults, no timeouts")
+	}
+	if b.Synchronous {
+		parts = append(parts, "timeouts only when no message can arrive")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -98,6 +106,7 @@ func explore[N interface {
 		MaxCrashes:    b.Crashes,
 		MaxRestarts:   b.Restarts,
 		MaxTimeouts:   b.Timeouts,
+		Synchronous:   b.Synchronous,
 	})
 	if err != nil {
 		return nil, err
@@ -148,16 +157,18 @@ func NonBlocking3PC(cfg commit.Config) (*Exploration, error) {
 }
 
 // Split3PC explores three-phase commit with up to two lost messages (a
-// partition's work) and enough timeouts for every timer to fire, and
-// checks that no two participants decide differently. The expected result
-// is a violation: a participant that got PreCommit commits on its timeout
-// while one that did not aborts on its own.
+// partition's work) and enough timeouts for every timer to fire, in the
+// synchronous model three-phase commit assumes (a timer fires only when no
+// message can arrive), and checks that no two participants decide
+// differently. The expected result is a violation: a participant that got
+// PreCommit commits on its timeout, while one whose PreCommit was lost is
+// still uncertain when its timer fires and aborts.
 func Split3PC(cfg commit.Config) (*Exploration, error) {
 	newNode, err := commit.NewThreePhase(cfg)
 	if err != nil {
 		return nil, err
 	}
-	b := Bounds{Drops: 2, Timeouts: len(cfg.Participants) + 1}
+	b := Bounds{Drops: 2, Timeouts: len(cfg.Participants) + 1, Synchronous: true}
 	agree := func(w *sim.World[commit.Msg, *commit.ThreePhase]) error {
 		return commit.CheckAgreement(cfg.Participants, w.Storage)
 	}
