@@ -35,7 +35,7 @@ func (c *xpCaller) Receive(ctx *Context[xpMsg], from string, m xpMsg) {
 }
 
 func (c *xpCaller) Timeout(ctx *Context[xpMsg], name string) { c.timedOut = true }
-func (c *xpCaller) Clone() *xpCaller                          { d := *c; return &d }
+func (c *xpCaller) Clone() *xpCaller                         { d := *c; return &d }
 func (c *xpCaller) AppendState(b []byte) []byte {
 	return binary.AppendUvarint(b, uint64(b2i(c.answered)<<1|b2i(c.timedOut)))
 }
