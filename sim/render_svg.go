@@ -494,7 +494,10 @@ func (d *svgDiagram) drawInFlight(b *bytes.Buffer, i, s, id int, isCopy bool) {
 	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1.2" stroke-dasharray="6 4" marker-end="url(#%s)"/>`,
 		x1, y1, x2, y2, stroke, marker)
 	fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-size="10" font-style="italic"%s>%s</text>`,
-		x1+(x2-x1)/2+4, y1+(y2-y1)/2, stroke, svgHalo, svgEscape(svgShorten(renderOneLine(text), svgLabelRune)+" (in flight)"))
+		// The label sits near the start of the arrow, above it, clear of
+		// the notes and timers drawn further right; the legend and the
+		// tooltip say that a grey dashed arrow is still in flight.
+		x1+(x2-x1)/6+4, y1+(y2-y1)/6-6, stroke, svgHalo, svgEscape(svgShorten(renderOneLine(text), svgLabelRune)))
 	b.WriteString("</g>\n")
 }
 

@@ -394,7 +394,7 @@ func TestSVGDrawsEveryElement(t *testing.T) {
 	require.Len(t, late, 1, "a message still in flight at the end is drawn")
 	require.Len(t, late[0].Lines, 1)
 	assert.NotEmpty(t, late[0].Lines[0].Dash, "a message in flight is a dashed arrow")
-	assert.Equal(t, "late (in flight)", late[0].Texts[0].Text)
+	assert.Equal(t, "late", late[0].Texts[0].Text, "a message in flight is labelled with its text; the title and legend say it is in flight")
 
 	notes := byTitle("note: stored 1")
 	require.Len(t, notes, 1)
