@@ -25,18 +25,32 @@ import (
 )
 
 // A section is one chapter of the tour: a primitive (or a family of them)
-// shown at work. Sections run in the order of the sections list.
+// shown at work. Sections run in increasing order.
 type section struct {
+	order int    // where the section runs: the order of the packages in the README
 	name  string // what -section selects, e.g. "clocks"
 	title string // the heading printed before the section
 	run   func(t *tour) error
 }
 
 // sections lists the tour's chapters in the order they run. A new package
-// adds its section here, in a file of its own.
-var sections = []section{
-	{name: "clocks", title: "Clocks: ordering events without a shared clock", run: clocksSection},
-	{name: "agreement", title: "Agreement: two-phase and three-phase commit", run: agreementSection},
+// adds its section in a file of its own, with an init function that calls
+// register, so that sections written at the same time never edit the same
+// line.
+var sections []section
+
+// register adds a section to the tour, keeping sections sorted by order.
+func register(s section) {
+	i := 0
+	for i < len(sections) && sections[i].order <= s.order {
+		i++
+	}
+	sections = append(sections[:i], append([]section{s}, sections[i:]...)...)
+}
+
+func init() {
+	register(section{order: 10, name: "clocks", title: "Clocks: ordering events without a shared clock", run: clocksSection})
+	register(section{order: 60, name: "agreement", title: "Agreement: two-phase and three-phase commit", run: agreementSection})
 }
 
 // tour is what a section writes to: the reader's terminal and the folder
