@@ -44,6 +44,15 @@ func newBase(cfg *config, id string) base {
 	return base{cfg: cfg, id: id, role: r, bit: bit}
 }
 
+// ID returns the node's identifier.
+func (b *base) ID() string { return b.id }
+
+// State returns where the node stands in the protocol.
+func (b *base) State() State { return b.state }
+
+// Decision returns the node's decision, or Undecided.
+func (b *base) Decision() Decision { return b.decision }
+
 // decide persists d, then notes it, stops every timer and, at the
 // coordinator, announces it to every participant. Persisting first is the
 // durability contract: a node that has told anyone its decision will

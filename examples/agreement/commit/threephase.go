@@ -63,15 +63,6 @@ func NewThreePhase(cfg Config) (func(id string) *ThreePhase, error) {
 	return func(id string) *ThreePhase { return &ThreePhase{base: newBase(c, id)} }, nil
 }
 
-// ID returns the node's identifier.
-func (n *ThreePhase) ID() string { return n.id }
-
-// State returns where the node stands in the protocol.
-func (n *ThreePhase) State() State { return n.state }
-
-// Decision returns the node's decision, or Undecided.
-func (n *ThreePhase) Decision() Decision { return n.decision }
-
 // Uncertain reports whether the node is a participant that voted yes and
 // has not received PreCommit: the state whose timeout rule is "abort".
 func (n *ThreePhase) Uncertain() bool { return n.role == participant && n.state == Waiting }

@@ -47,15 +47,6 @@ func NewTwoPhase(cfg Config) (func(id string) *TwoPhase, error) {
 	return func(id string) *TwoPhase { return &TwoPhase{base: newBase(c, id)} }, nil
 }
 
-// ID returns the node's identifier.
-func (n *TwoPhase) ID() string { return n.id }
-
-// State returns where the node stands in the protocol.
-func (n *TwoPhase) State() State { return n.state }
-
-// Decision returns the node's decision, or Undecided.
-func (n *TwoPhase) Decision() Decision { return n.decision }
-
 // Uncertain reports whether the node is a participant that voted yes and
 // does not know the outcome: the state in which two-phase commit blocks.
 func (n *TwoPhase) Uncertain() bool { return n.role == participant && n.state == Waiting }
