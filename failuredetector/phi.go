@@ -1,0 +1,233 @@
+package failuredetector
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+)
+
+// Config configures a phi accrual detector. DefaultConfig returns Akka's
+// documented defaults (akka.remote.watch-failure-detector and
+// akka.cluster.failure-detector in Akka's reference.conf).
+type Config struct {
+	// Threshold is the φ at or above which Suspect reports the peer.
+	// φ = 1 means about a 10% chance that the suspicion is a mistake,
+	// φ = 2 about 1%, φ = 8 about 10⁻⁸ (if the distribution fits). Default 8.
+	Threshold float64
+	// WindowSize is how many recent intervals the statistics cover.
+	// Default 1000.
+	WindowSize int
+	// MinStdDeviation is a floor for the standard deviation, so that very
+	// regular heartbeats do not make a tiny delay look like a crash (and
+	// φ does not divide by zero). Default 100 ms.
+	MinStdDeviation time.Duration
+	// AcceptableHeartbeatPause is a delay added to the expected interval
+	// before suspicion starts to grow: the pauses (garbage collection,
+	// network hiccups) that the application wants to tolerate. Default 3 s.
+	AcceptableHeartbeatPause time.Duration
+	// FirstHeartbeatEstimate bootstraps the statistics at the first
+	// heartbeat, before any interval has been seen: the window starts with
+	// two intervals, estimate ± estimate/4, as in Akka. Default 1 s.
+	FirstHeartbeatEstimate time.Duration
+	// Distribution models the intervals. nil means Normal.
+	Distribution Distribution
+	// MaxLocalPause guards against the monitor's own stalls: if two
+	// consecutive calls to Suspect are further apart than MaxLocalPause, the
+	// monitoring process itself probably stalled (a GC pause, a descheduled
+	// VM), and the heartbeats it did not process in the meantime are likely
+	// still queued; Suspect then reports false for MaxLocalPause after the
+	// stall, as Cassandra's FailureDetector does (its MAX_LOCAL_PAUSE, 5 s).
+	// It only makes sense when Suspect is called periodically (as
+	// Monitor.Check is); 0, the default, disables the guard.
+	MaxLocalPause time.Duration
+}
+
+// DefaultConfig returns Akka's defaults: threshold 8, at most 1000
+// samples, minimum standard deviation 100 ms, acceptable heartbeat pause
+// 3 s, first-heartbeat estimate 1 s, with the exact normal distribution
+// and the local-pause guard off.
+func DefaultConfig() Config {
+	return Config{
+		Threshold:                8,
+		WindowSize:               1000,
+		MinStdDeviation:          100 * time.Millisecond,
+		AcceptableHeartbeatPause: 3 * time.Second,
+		FirstHeartbeatEstimate:   time.Second,
+		Distribution:             Normal{},
+	}
+}
+
+// Validate reports the first problem with c, wrapping ErrInvalidConfig.
+func (c Config) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("failuredetector: "+format+": %w", append(args, ErrInvalidConfig)...)
+	}
+	switch {
+	case math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0):
+		return bad("threshold %v is not a finite number", c.Threshold)
+	case c.Threshold <= 0:
+		return bad("threshold %v must be positive", c.Threshold)
+	case c.WindowSize < 1 || c.WindowSize > MaxWindow:
+		return bad("window size %d not in [1, %d]", c.WindowSize, MaxWindow)
+	case c.MinStdDeviation <= 0:
+		return bad("minimum standard deviation %v must be positive", c.MinStdDeviation)
+	case c.AcceptableHeartbeatPause < 0:
+		return bad("acceptable heartbeat pause %v is negative", c.AcceptableHeartbeatPause)
+	case c.FirstHeartbeatEstimate <= 0 || c.FirstHeartbeatEstimate > MaxSample:
+		return bad("first heartbeat estimate %v not in (0, %v]", c.FirstHeartbeatEstimate, MaxSample)
+	case c.MaxLocalPause < 0:
+		return bad("max local pause %v is negative", c.MaxLocalPause)
+	}
+	return nil
+}
+
+// Phi is a phi accrual failure detector (Hayashibara, Défago, Yared and
+// Katayama, "The φ accrual failure detector", SRDS 2004) for one peer.
+// Instead of a yes/no answer it outputs a suspicion level φ that grows with
+// the time since the last heartbeat, scaled by how regular the heartbeats
+// have been; the application chooses a threshold.
+//
+// Time is passed in as a time.Duration since an epoch of the caller's
+// choice (time.Since(start), or the simulator's clock); the detector reads
+// no clock and sets no timer. Until the first heartbeat the peer is not
+// monitored: φ is 0. Heartbeat and φ cost O(1) for the Normal, Logistic
+// and Exponential distributions (O(window) for Empirical) and never
+// allocate. A Phi is safe for concurrent use.
+//
+// Two refinements over the paper, both from the peers' experience: an
+// interval that ends while the peer is suspected (φ at or above the
+// threshold when the heartbeat arrives) is not added to the window, so a
+// pause or partition does not inflate the statistics and slow the next
+// detection (as in Akka); and the optional local-pause guard
+// (Config.MaxLocalPause).
+type Phi struct {
+	mu       sync.Mutex
+	cfg      Config
+	dist     Distribution
+	w        *Window
+	started  bool
+	last     time.Duration // time of the last heartbeat
+	skipped  int           // intervals not recorded because the peer was suspected
+	checked  bool          // Suspect has been called
+	lastCall time.Duration // time of the last Suspect call
+	pausedAt time.Duration // end of the last local pause detected
+	paused   bool
+}
+
+// NewPhi returns a detector configured by cfg, or an error wrapping
+// ErrInvalidConfig.
+func NewPhi(cfg Config) (*Phi, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	w, err := NewWindow(cfg.WindowSize)
+	if err != nil {
+		return nil, err
+	}
+	d := cfg.Distribution
+	if d == nil {
+		d = Normal{}
+	}
+	return &Phi{cfg: cfg, dist: d, w: w}, nil
+}
+
+// Heartbeat records a heartbeat that arrived at now. The first heartbeat
+// starts monitoring, seeding the window from Config.FirstHeartbeatEstimate.
+// A heartbeat at the same time as the previous one is a duplicate and is
+// ignored. A heartbeat earlier than the previous one returns an error
+// wrapping ErrNonMonotonic and changes nothing.
+func (p *Phi) Heartbeat(now time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		p.started = true
+		p.last = now
+		// Akka's bootstrap: two intervals at mean ± mean/4.
+		est := p.cfg.FirstHeartbeatEstimate
+		p.w.Add(est - est/4)
+		p.w.Add(est + est/4)
+		return nil
+	}
+	if now < p.last {
+		return fmt.Errorf("failuredetector: heartbeat at %v after one at %v: %w", now, p.last, ErrNonMonotonic)
+	}
+	if now == p.last {
+		return nil
+	}
+	if p.phi(now) < p.cfg.Threshold {
+		p.w.Add(now - p.last)
+	} else {
+		p.skipped++
+	}
+	p.last = now
+	return nil
+}
+
+// Phi returns the suspicion level at now: -log10 of the probability, under
+// the configured distribution, that a heartbeat would arrive later than
+// now given the last one. It is 0 before the first heartbeat and for a
+// now earlier than the last heartbeat, never negative, NaN or +Inf.
+func (p *Phi) Phi(now time.Duration) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.phi(now)
+}
+
+func (p *Phi) phi(now time.Duration) float64 {
+	if !p.started {
+		return 0
+	}
+	elapsed := max(now-p.last, 0)
+	return sanitize(p.dist.Phi(Estimate{
+		Elapsed: float64(elapsed) - float64(p.cfg.AcceptableHeartbeatPause),
+		Mean:    p.w.Mean(),
+		StdDev:  max(p.w.StdDev(), float64(p.cfg.MinStdDeviation)),
+		Window:  p.w,
+	}))
+}
+
+// Suspect reports whether φ at now is at or above the threshold, unless
+// the local-pause guard holds it back (see Config.MaxLocalPause).
+func (p *Phi) Suspect(now time.Duration) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if g := p.cfg.MaxLocalPause; g > 0 {
+		if p.checked && now-p.lastCall > g {
+			p.paused, p.pausedAt = true, now
+		}
+		if now > p.lastCall || !p.checked {
+			p.lastCall = now
+		}
+		p.checked = true
+		if p.paused && now-p.pausedAt < g {
+			return false
+		}
+	}
+	return p.phi(now) >= p.cfg.Threshold
+}
+
+// PhiStats is a snapshot of a Phi detector's state, for monitoring and
+// teaching.
+type PhiStats struct {
+	Started       bool          // a heartbeat has been seen
+	LastHeartbeat time.Duration // when the last heartbeat arrived
+	Samples       int           // intervals in the window
+	Mean          time.Duration // their mean
+	StdDev        time.Duration // their standard deviation (before the minimum is applied)
+	Skipped       int           // intervals left out because they ended during a suspicion
+}
+
+// Stats returns a snapshot of the detector's state.
+func (p *Phi) Stats() PhiStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return PhiStats{
+		Started:       p.started,
+		LastHeartbeat: p.last,
+		Samples:       p.w.Len(),
+		Mean:          time.Duration(p.w.Mean()),
+		StdDev:        time.Duration(p.w.StdDev()),
+		Skipped:       p.skipped,
+	}
+}
