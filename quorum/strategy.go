@@ -1,0 +1,485 @@
+package quorum
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize/convex/lp"
+)
+
+// ErrNotQuorum: a strategy names a set that is not a quorum of its side.
+var ErrNotQuorum = errors.New("not a quorum")
+
+// A Workload is the mix of operations a system serves: a read fraction
+// (the share of operations that are reads), or a distribution over read
+// fractions when the mix varies (quoracle's distributions, Whittaker et
+// al. 2021, section 3). The zero Workload is all writes (read fraction 0).
+type Workload struct {
+	fractions, weights []float64 // weights sum to 1
+}
+
+// ReadFraction returns the workload whose read fraction is always f, in
+// [0, 1] (ErrWorkload otherwise).
+func ReadFraction(f float64) (Workload, error) {
+	if !(f >= 0 && f <= 1) {
+		return Workload{}, fmt.Errorf("quorum: read fraction %v outside [0, 1]: %w", f, ErrWorkload)
+	}
+	return Workload{fractions: []float64{f}, weights: []float64{1}}, nil
+}
+
+// Distribution returns the workload whose read fraction is fractions[i]
+// with probability proportional to weights[i]. Fractions lie in [0, 1],
+// weights are positive and finite (ErrWorkload otherwise).
+func Distribution(fractions, weights []float64) (Workload, error) {
+	if len(fractions) == 0 || len(fractions) != len(weights) {
+		return Workload{}, fmt.Errorf("quorum: %d fractions and %d weights: %w", len(fractions), len(weights), ErrWorkload)
+	}
+	total := 0.0
+	for i, f := range fractions {
+		if !(f >= 0 && f <= 1) || !(weights[i] > 0) || math.IsInf(weights[i], 0) {
+			return Workload{}, fmt.Errorf("quorum: read fraction %v with weight %v: %w", f, weights[i], ErrWorkload)
+		}
+		total += weights[i]
+	}
+	w := Workload{fractions: slices.Clone(fractions), weights: make([]float64, len(weights))}
+	for i, x := range weights {
+		w.weights[i] = x / total
+	}
+	return w, nil
+}
+
+func (w Workload) each() ([]float64, []float64) {
+	if len(w.fractions) == 0 {
+		return []float64{0}, []float64{1}
+	}
+	return w.fractions, w.weights
+}
+
+// mean returns the expected read fraction.
+func (w Workload) mean() float64 {
+	fs, ps := w.each()
+	m := 0.0
+	for i, f := range fs {
+		m += f * ps[i]
+	}
+	return m
+}
+
+// String returns "read fraction f" or the distribution as "{f: p, ...}".
+func (w Workload) String() string {
+	fs, ps := w.each()
+	if len(fs) == 1 {
+		return fmt.Sprintf("read fraction %g", fs[0])
+	}
+	s := "{"
+	for i, f := range fs {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%g: %g", f, ps[i])
+	}
+	return s + "}"
+}
+
+// A Strategy says how often each quorum is used: a probability
+// distribution over read quorums and one over write quorums (Naor and
+// Wool 1998, section 2). Its load is the busiest node's share of the work,
+// measured against that node's capacity; its capacity, the inverse of the
+// load, is how many operations per unit of time the system can serve.
+//
+// A Strategy is immutable and safe for concurrent use. Get one from
+// System.Uniform, System.Strategy or System.Optimal; the zero Strategy is
+// not usable.
+type Strategy struct {
+	sys     *System
+	quorums [2][]Set
+	probs   [2][]float64
+	use     [2][]float64 // per node: probability it is in the chosen quorum
+}
+
+// Uniform returns the strategy that picks every minimal quorum of each
+// side with equal probability.
+func (s *System) Uniform() (*Strategy, error) {
+	var q [2][]Set
+	var p [2][]float64
+	for side := range q {
+		qs, err := s.MinimalQuorums(Side(side))
+		if err != nil {
+			return nil, err
+		}
+		q[side] = qs
+		p[side] = make([]float64, len(qs))
+		for i := range qs {
+			p[side][i] = 1 / float64(len(qs))
+		}
+	}
+	return s.newStrategy(q, p), nil
+}
+
+// Strategy returns the strategy that picks reads[i] with probability
+// proportional to readWeights[i], and writes likewise. Every set must be a
+// quorum of its side (ErrNotQuorum) and the weights non-negative with a
+// positive sum (ErrWorkload).
+func (s *System) Strategy(reads []Set, readWeights []float64, writes []Set, writeWeights []float64) (*Strategy, error) {
+	q := [2][]Set{slices.Clone(reads), slices.Clone(writes)}
+	p := [2][]float64{slices.Clone(readWeights), slices.Clone(writeWeights)}
+	for side := range q {
+		if len(q[side]) != len(p[side]) || len(q[side]) == 0 {
+			return nil, fmt.Errorf("quorum: %d %s quorums and %d weights: %w", len(q[side]), Side(side), len(p[side]), ErrWorkload)
+		}
+		total := 0.0
+		for i, set := range q[side] {
+			if !s.IsQuorum(Side(side), set) || set&^s.all != 0 {
+				return nil, fmt.Errorf("quorum: %s is not a %s quorum: %w", s.FormatSet(set), Side(side), ErrNotQuorum)
+			}
+			if !(p[side][i] >= 0) || math.IsInf(p[side][i], 0) {
+				return nil, fmt.Errorf("quorum: weight %v: %w", p[side][i], ErrWorkload)
+			}
+			total += p[side][i]
+		}
+		if !(total > 0) {
+			return nil, fmt.Errorf("quorum: %s weights sum to %v: %w", Side(side), total, ErrWorkload)
+		}
+		for i := range p[side] {
+			p[side][i] /= total
+		}
+	}
+	return s.newStrategy(q, p), nil
+}
+
+func (s *System) newStrategy(q [2][]Set, p [2][]float64) *Strategy {
+	st := &Strategy{sys: s, quorums: q, probs: p}
+	for side := range q {
+		st.use[side] = make([]float64, len(s.names))
+		for i, set := range q[side] {
+			for x := range s.names {
+				if set.Has(x) {
+					st.use[side][x] += p[side][i]
+				}
+			}
+		}
+	}
+	return st
+}
+
+// Quorums returns the quorums of one side that the strategy uses and
+// their probabilities.
+func (st *Strategy) Quorums(side Side) ([]Set, []float64) {
+	return slices.Clone(st.quorums[side&1]), slices.Clone(st.probs[side&1])
+}
+
+// nodeLoadAt is node x's load at read fraction f: the expected work it
+// does per operation, as a fraction of its capacity.
+func (st *Strategy) nodeLoadAt(x int, f float64) float64 {
+	n := st.sys.nodes[x]
+	return f*st.use[Read][x]/n.ReadCapacity + (1-f)*st.use[Write][x]/n.WriteCapacity
+}
+
+func (st *Strategy) loadAt(f float64) float64 {
+	l := 0.0
+	for x := range st.sys.names {
+		l = max(l, st.nodeLoadAt(x, f))
+	}
+	return l
+}
+
+// Load returns the strategy's load: the load of its busiest node, averaged
+// over the workload's read fractions.
+func (st *Strategy) Load(w Workload) float64 {
+	fs, ps := w.each()
+	l := 0.0
+	for i, f := range fs {
+		l += ps[i] * st.loadAt(f)
+	}
+	return l
+}
+
+// Capacity returns the expected capacity, the inverse of the load at each
+// read fraction averaged over the workload (quoracle's definition: the
+// expectation of the capacity, not the inverse of the expected load).
+func (st *Strategy) Capacity(w Workload) float64 {
+	fs, ps := w.each()
+	c := 0.0
+	for i, f := range fs {
+		c += ps[i] / st.loadAt(f)
+	}
+	return c
+}
+
+// NetworkLoad returns the expected number of nodes contacted per
+// operation.
+func (st *Strategy) NetworkLoad(w Workload) float64 {
+	f := w.mean()
+	return f*st.expect(Read, func(q Set) float64 { return float64(q.Len()) }) +
+		(1-f)*st.expect(Write, func(q Set) float64 { return float64(q.Len()) })
+}
+
+// Latency returns the expected latency of an operation, a quorum's
+// latency being that of its slowest node.
+func (st *Strategy) Latency(w Workload) time.Duration {
+	f := w.mean()
+	lat := func(q Set) float64 { return float64(st.sys.quorumLatency(q)) }
+	return time.Duration(math.Round(f*st.expect(Read, lat) + (1-f)*st.expect(Write, lat)))
+}
+
+func (st *Strategy) expect(side Side, v func(Set) float64) float64 {
+	e := 0.0
+	for i, q := range st.quorums[side] {
+		e += st.probs[side][i] * v(q)
+	}
+	return e
+}
+
+func (s *System) quorumLatency(q Set) time.Duration {
+	var l time.Duration
+	for x, n := range s.nodes {
+		if q.Has(x) {
+			l = max(l, n.Latency)
+		}
+	}
+	return l
+}
+
+// NodeLoad returns node i's load (its expected work per operation as a
+// fraction of its capacity) averaged over the workload.
+func (st *Strategy) NodeLoad(i int, w Workload) float64 {
+	return st.perNode(i, w, func(f float64) float64 { return st.nodeLoadAt(i, f) })
+}
+
+// NodeUtilization returns the fraction of node i's capacity in use when
+// the system runs at its capacity, averaged over the workload; the
+// busiest nodes have utilization 1.
+func (st *Strategy) NodeUtilization(i int, w Workload) float64 {
+	return st.perNode(i, w, func(f float64) float64 { return st.nodeLoadAt(i, f) / st.loadAt(f) })
+}
+
+// NodeThroughput returns how many operations per unit of time node i takes
+// part in when the system runs at its capacity, averaged over the
+// workload.
+func (st *Strategy) NodeThroughput(i int, w Workload) float64 {
+	return st.perNode(i, w, func(f float64) float64 {
+		return (f*st.use[Read][i] + (1-f)*st.use[Write][i]) / st.loadAt(f)
+	})
+}
+
+func (st *Strategy) perNode(i int, w Workload, at func(float64) float64) float64 {
+	if i < 0 || i >= len(st.sys.names) {
+		return 0
+	}
+	fs, ps := w.each()
+	v := 0.0
+	for k, f := range fs {
+		v += ps[k] * at(f)
+	}
+	return v
+}
+
+// Objective is what System.Optimal minimises.
+type Objective uint8
+
+const (
+	// MinLoad minimises the load (maximises throughput). The zero Objective.
+	MinLoad Objective = iota
+	// MinNetworkLoad minimises the expected number of nodes contacted.
+	MinNetworkLoad
+	// MinLatency minimises the expected latency.
+	MinLatency
+)
+
+// Goal describes the strategy System.Optimal looks for.
+type Goal struct {
+	Workload  Workload  // the read fraction or its distribution
+	Objective Objective // what to minimise; MinLoad by default
+	// Limits on the other measures; zero means no limit.
+	MaxLoad        float64
+	MaxNetworkLoad float64
+	MaxLatency     time.Duration
+	// Resilience f > 0 restricts the strategy to quorums that stay quorums
+	// after any f of their nodes fail (quoracle's f-resilient strategies).
+	// It enumerates subsets, so it needs at most 16 nodes (ErrTooLarge).
+	Resilience int
+}
+
+// Optimal returns a strategy that minimises g.Objective under g's limits,
+// found by linear programming (gonum's simplex) over the minimal quorums,
+// as quoracle does (Whittaker et al. 2021, section 4). Limits no strategy
+// can meet give an error wrapping ErrInfeasible. Its cost grows with the
+// number of minimal quorums: the 5x5 grid's 3125 write quorums take tens
+// of milliseconds.
+func (s *System) Optimal(g Goal) (*Strategy, error) {
+	if g.MaxLoad < 0 || g.MaxNetworkLoad < 0 || g.MaxLatency < 0 || g.Resilience < 0 || math.IsNaN(g.MaxLoad) || math.IsNaN(g.MaxNetworkLoad) {
+		return nil, fmt.Errorf("quorum: negative limit or resilience in goal: %w", ErrThreshold)
+	}
+	if g.Objective > MinLatency {
+		return nil, fmt.Errorf("quorum: objective %d: %w", g.Objective, ErrThreshold)
+	}
+	var q [2][]Set
+	for side := range q {
+		qs, err := s.resilientQuorums(Side(side), g.Resilience)
+		if err != nil {
+			return nil, err
+		}
+		if len(qs) == 0 {
+			return nil, fmt.Errorf("quorum: no %d-resilient %s quorum: %w", g.Resilience, Side(side), ErrInfeasible)
+		}
+		q[side] = qs
+	}
+	fs, ps := g.Workload.each()
+	mean := g.Workload.mean()
+	n, nr, nw, m := len(s.names), len(q[Read]), len(q[Write]), len(fs)
+	// Columns: read quorum probabilities, write quorum probabilities, the
+	// load L_i at each read fraction, one slack per (fraction, node) and one
+	// per limit.
+	colL := nr + nw
+	colSlack := colL + m
+	limits := 0
+	for _, on := range []bool{g.MaxLoad > 0, g.MaxNetworkLoad > 0, g.MaxLatency > 0} {
+		if on {
+			limits++
+		}
+	}
+	cols := colSlack + m*n + limits
+	rows := 2 + m*n + limits
+	A := mat.NewDense(rows, cols, nil)
+	b := make([]float64, rows)
+	c := make([]float64, cols)
+	for j := range nr {
+		A.Set(0, j, 1)
+	}
+	for j := range nw {
+		A.Set(1, nr+j, 1)
+	}
+	b[0], b[1] = 1, 1
+	for i, f := range fs {
+		for x := range n {
+			r := 2 + i*n + x
+			node := s.nodes[x]
+			for j, set := range q[Read] {
+				if set.Has(x) {
+					A.Set(r, j, f/node.ReadCapacity)
+				}
+			}
+			for j, set := range q[Write] {
+				if set.Has(x) {
+					A.Set(r, nr+j, (1-f)/node.WriteCapacity)
+				}
+			}
+			A.Set(r, colL+i, -1)
+			A.Set(r, colSlack+i*n+x, 1)
+		}
+	}
+	size := func(set Set) float64 { return float64(set.Len()) }
+	lat := func(set Set) float64 { return s.quorumLatency(set).Seconds() }
+	// per quorum coefficient of an expected measure (network load, latency)
+	expected := func(v func(Set) float64, row []float64) {
+		for j, set := range q[Read] {
+			row[j] = mean * v(set)
+		}
+		for j, set := range q[Write] {
+			row[nr+j] = (1 - mean) * v(set)
+		}
+	}
+	loadRow := make([]float64, cols)
+	for i := range fs {
+		loadRow[colL+i] = ps[i]
+	}
+	netRow, latRow := make([]float64, cols), make([]float64, cols)
+	expected(size, netRow)
+	expected(lat, latRow)
+	r := 2 + m*n
+	for _, lim := range []struct {
+		on    bool
+		row   []float64
+		bound float64
+	}{
+		{g.MaxLoad > 0, loadRow, g.MaxLoad},
+		{g.MaxNetworkLoad > 0, netRow, g.MaxNetworkLoad},
+		{g.MaxLatency > 0, latRow, g.MaxLatency.Seconds()},
+	} {
+		if !lim.on {
+			continue
+		}
+		for j, v := range lim.row {
+			if v != 0 {
+				A.Set(r, j, v)
+			}
+		}
+		A.Set(r, cols-limits+(r-2-m*n), 1)
+		b[r] = lim.bound
+		r++
+	}
+	switch g.Objective {
+	case MinLoad:
+		copy(c, loadRow)
+	case MinNetworkLoad:
+		copy(c, netRow)
+	case MinLatency:
+		copy(c, latRow)
+	}
+	_, x, err := lp.Simplex(c, A, b, 1e-10, nil)
+	if err != nil {
+		if errors.Is(err, lp.ErrInfeasible) {
+			return nil, fmt.Errorf("quorum: no strategy meets the limits: %w", ErrInfeasible)
+		}
+		return nil, fmt.Errorf("quorum: linear program: %v: %w", err, ErrInfeasible)
+	}
+	var p [2][]float64
+	var kept [2][]Set
+	for side, off := range []int{0, nr} {
+		total := 0.0
+		for j := range q[side] {
+			if v := x[off+j]; v > 1e-12 {
+				kept[side] = append(kept[side], q[side][j])
+				p[side] = append(p[side], v)
+				total += v
+			}
+		}
+		for j := range p[side] {
+			p[side][j] /= total
+		}
+	}
+	return s.newStrategy(kept, p), nil
+}
+
+// resilientQuorums returns the minimal sets that remain quorums of side
+// after any f of their nodes fail; for f = 0, the minimal quorums.
+func (s *System) resilientQuorums(side Side, f int) ([]Set, error) {
+	if f == 0 {
+		return s.MinimalQuorums(side)
+	}
+	n := len(s.names)
+	if n > 16 {
+		return nil, fmt.Errorf("quorum: %d-resilient strategies need at most 16 nodes, not %d: %w", f, n, ErrTooLarge)
+	}
+	var out []Set
+	for set := Set(1); set <= s.all; set++ {
+		if set.Len() <= f || !s.IsQuorum(side, set) {
+			continue
+		}
+		var members []int
+		for x := range n {
+			if set.Has(x) {
+				members = append(members, x)
+			}
+		}
+		ok := true
+		combinations(len(members), f, func(pick []int) {
+			if !ok {
+				return
+			}
+			rest := set
+			for _, i := range pick {
+				rest &^= 1 << uint(members[i])
+			}
+			ok = s.IsQuorum(side, rest)
+		})
+		if ok {
+			out = append(out, set)
+		}
+	}
+	return minimize(out), nil
+}
