@@ -96,3 +96,33 @@ func ExampleEventuallyPerfect() {
 	// false
 	// 2s 1
 }
+
+func ExampleMonitor() {
+	events := make(chan fd.Event, 10)
+	m, err := fd.NewMonitor(fd.MonitorConfig{
+		NewDetector: func() (fd.Detector, error) { return fd.NewTimeout(2 * time.Second) },
+		OnChange:    func(e fd.Event) { events <- e },
+	})
+	if err != nil {
+		panic(err)
+	}
+	_ = m.Heartbeat("a", 0)
+	_ = m.Heartbeat("b", 0)
+	_ = m.Heartbeat("a", 2*time.Second)
+	_, _ = m.Check(3 * time.Second) // b has been silent for 3 s
+	_ = m.Heartbeat("b", 4*time.Second)
+	m.Close() // delivers every queued event
+	close(events)
+	for e := range events {
+		fmt.Println(e)
+	}
+	// Output:
+	// b suspected at 3s
+	// b recovered at 4s
+}
+
+func ExampleEventKind() {
+	fmt.Println(fd.Suspected, fd.Recovered)
+	// Output:
+	// suspected recovered
+}

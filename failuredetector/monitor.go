@@ -1,0 +1,262 @@
+package failuredetector
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// EventKind says whether a peer became suspected or recovered.
+type EventKind int
+
+const (
+	// Suspected: the peer's detector started suspecting it.
+	Suspected EventKind = iota + 1
+	// Recovered: a heartbeat arrived from a suspected peer.
+	Recovered
+)
+
+// String returns "suspected" or "recovered".
+func (k EventKind) String() string {
+	switch k {
+	case Suspected:
+		return "suspected"
+	case Recovered:
+		return "recovered"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is a transition of one peer, as reported to MonitorConfig.OnChange.
+type Event struct {
+	Peer string
+	Kind EventKind
+	At   time.Duration // the time passed to the call that noticed it
+}
+
+// String formats the event as "b suspected at 5s".
+func (e Event) String() string { return fmt.Sprintf("%s %v at %v", e.Peer, e.Kind, e.At) }
+
+// MonitorConfig configures a Monitor.
+type MonitorConfig struct {
+	// NewDetector creates the detector for a newly added peer. Required.
+	NewDetector func() (Detector, error)
+	// OnChange receives every transition, in the order the Monitor noticed
+	// them, on a goroutine of the Monitor's own: a slow callback delays
+	// later callbacks, never Heartbeat or Check. nil discards events.
+	OnChange func(Event)
+}
+
+// Monitor watches many peers, one detector each, keyed by node ID. Heartbeat
+// reports a recovery when a suspected peer is heard from; Check, called
+// periodically, reports new suspicions. Transitions go to the callback
+// through an unbounded queue drained by one goroutine, so callers never
+// block on the callback. Heartbeat costs one read-locked map lookup plus
+// the detector's own cost; Check costs O(peers).
+//
+// The zero value is not usable; create a Monitor with NewMonitor and
+// release its goroutine with Close. A Monitor is safe for concurrent use.
+type Monitor struct {
+	cfg MonitorConfig
+
+	mu    sync.RWMutex
+	peers map[string]*peer
+
+	qmu    sync.Mutex
+	queue  []Event
+	wake   chan struct{}
+	closed bool
+	done   chan struct{}
+}
+
+type peer struct {
+	mu        sync.Mutex
+	d         Detector
+	suspected bool
+}
+
+// NewMonitor starts a Monitor. It returns an error wrapping
+// ErrInvalidConfig if cfg.NewDetector is nil.
+func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
+	if cfg.NewDetector == nil {
+		return nil, fmt.Errorf("failuredetector: monitor needs NewDetector: %w", ErrInvalidConfig)
+	}
+	m := &Monitor{
+		cfg:   cfg,
+		peers: make(map[string]*peer),
+		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+	go m.deliver()
+	return m, nil
+}
+
+// Add starts monitoring id as if a first heartbeat arrived at now, so that
+// a peer that never speaks is still suspected. Adding a monitored peer
+// does nothing.
+func (m *Monitor) Add(id string, now time.Duration) error {
+	m.mu.Lock()
+	if _, ok := m.peers[id]; ok {
+		m.mu.Unlock()
+		return nil
+	}
+	d, err := m.cfg.NewDetector()
+	if err != nil {
+		m.mu.Unlock()
+		return fmt.Errorf("failuredetector: creating detector for %q: %w", id, err)
+	}
+	if d == nil {
+		m.mu.Unlock()
+		return fmt.Errorf("failuredetector: NewDetector returned nil for %q: %w", id, ErrInvalidConfig)
+	}
+	p := &peer{d: d}
+	m.peers[id] = p
+	m.mu.Unlock()
+	return d.Heartbeat(now)
+}
+
+// Remove stops monitoring id. It returns an error wrapping ErrUnknownPeer
+// if id is not monitored.
+func (m *Monitor) Remove(id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.peers[id]; !ok {
+		return fmt.Errorf("failuredetector: remove %q: %w", id, ErrUnknownPeer)
+	}
+	delete(m.peers, id)
+	return nil
+}
+
+// Heartbeat records a heartbeat from id at now, adding the peer if it is
+// new, and reports a Recovered event if id was suspected and no longer is.
+// It returns the detector's error (ErrNonMonotonic) or ErrClosed.
+func (m *Monitor) Heartbeat(id string, now time.Duration) error {
+	m.mu.RLock()
+	p, ok := m.peers[id]
+	m.mu.RUnlock()
+	if !ok {
+		return m.Add(id, now)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.d.Heartbeat(now); err != nil {
+		return err
+	}
+	if p.suspected && !p.d.Suspect(now) {
+		p.suspected = false
+		return m.emit(Event{Peer: id, Kind: Recovered, At: now})
+	}
+	return nil
+}
+
+// Check asks every peer's detector whether it suspects the peer at now,
+// reports a Suspected event for each new suspicion, and returns how many
+// peers are suspected. Call it periodically (every heartbeat interval, for
+// example).
+func (m *Monitor) Check(now time.Duration) (int, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for id, p := range m.peers {
+		p.mu.Lock()
+		s := p.d.Suspect(now)
+		var err error
+		if s && !p.suspected {
+			p.suspected = true
+			err = m.emit(Event{Peer: id, Kind: Suspected, At: now})
+		}
+		p.mu.Unlock()
+		if err != nil {
+			return n, err
+		}
+		if s {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Suspected returns the peers currently marked suspected (as of the last
+// Check or Heartbeat), sorted.
+func (m *Monitor) Suspected() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []string
+	for id, p := range m.peers {
+		p.mu.Lock()
+		if p.suspected {
+			out = append(out, id)
+		}
+		p.mu.Unlock()
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Len returns the number of peers monitored.
+func (m *Monitor) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.peers)
+}
+
+// emit queues e for the callback without blocking.
+func (m *Monitor) emit(e Event) error {
+	m.qmu.Lock()
+	if m.closed {
+		m.qmu.Unlock()
+		return fmt.Errorf("failuredetector: event %v: %w", e, ErrClosed)
+	}
+	m.queue = append(m.queue, e)
+	m.qmu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// deliver runs the callbacks until Close, then delivers what is left.
+func (m *Monitor) deliver() {
+	defer close(m.done)
+	var batch []Event
+	for {
+		<-m.wake
+		m.qmu.Lock()
+		batch, m.queue = m.queue, batch[:0]
+		closed := m.closed
+		m.qmu.Unlock()
+		if m.cfg.OnChange != nil {
+			for _, e := range batch {
+				m.cfg.OnChange(e)
+			}
+		}
+		clear(batch)
+		if closed {
+			m.qmu.Lock()
+			rest := len(m.queue)
+			m.qmu.Unlock()
+			if rest == 0 {
+				return
+			}
+		}
+	}
+}
+
+// Close stops the Monitor after every queued event has been delivered, and
+// waits for that. Later calls that would report an event return ErrClosed.
+// Close is idempotent.
+func (m *Monitor) Close() {
+	m.qmu.Lock()
+	already := m.closed
+	m.closed = true
+	m.qmu.Unlock()
+	if !already {
+		select {
+		case m.wake <- struct{}{}:
+		default:
+		}
+	}
+	<-m.done
+}
