@@ -1,0 +1,265 @@
+package crdt
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// kernel is the dot store shared by the causal types (Almeida et al.
+// 2018, section 7.1, the "dot kernel"): a map from keys to the dots that
+// support them, plus the causal context of everything seen. A key is
+// present while it has a dot; a dot seen in the context but absent from
+// the entries has been removed, so no tombstone is needed.
+//
+// Invariants: every dot of the entries is in the context; no dot supports
+// two keys; no key has an empty dot list; dot lists are sorted.
+type kernel[K comparable] struct {
+	entries map[K][]Dot
+	ctx     CausalContext
+}
+
+// put replaces key's dots with a new dot of replica and returns the delta:
+// the key with its new dot, and a context of the old dots and the new one.
+func (k *kernel[K]) put(replica string, key K) kernel[K] {
+	d := k.ctx.next(replica)
+	var delta kernel[K]
+	for _, old := range k.entries[key] {
+		delta.ctx.add(old)
+	}
+	delta.ctx.add(d)
+	delta.entries = map[K][]Dot{key: {d}}
+	if k.entries == nil {
+		k.entries = map[K][]Dot{}
+	}
+	k.entries[key] = []Dot{d}
+	k.ctx.add(d)
+	return delta
+}
+
+// remove drops key's dots and returns the delta: no entries and a context
+// of the dots removed.
+func (k *kernel[K]) remove(key K) kernel[K] {
+	var delta kernel[K]
+	for _, old := range k.entries[key] {
+		delta.ctx.add(old)
+	}
+	delete(k.entries, key)
+	return delta
+}
+
+// clear removes every key and returns the delta.
+func (k *kernel[K]) clear() kernel[K] {
+	var delta kernel[K]
+	for _, ds := range k.entries {
+		for _, d := range ds {
+			delta.ctx.add(d)
+		}
+	}
+	k.entries = nil
+	return delta
+}
+
+// merge joins o into k: a dot survives if both sides have it, or if one
+// side has it and the other has not seen it. It costs O(|k| + |o|) map
+// operations.
+func (k *kernel[K]) merge(o kernel[K]) {
+	for key, ds := range k.entries {
+		if _, ok := o.entries[key]; ok {
+			continue
+		}
+		kept := ds[:0:0]
+		for _, d := range ds {
+			if !o.ctx.Contains(d) {
+				kept = append(kept, d)
+			}
+		}
+		k.setDots(key, ds, kept)
+	}
+	for key, ods := range o.entries {
+		ds := k.entries[key]
+		var kept []Dot
+		for _, d := range ds {
+			if !o.ctx.Contains(d) || slices.Contains(ods, d) {
+				kept = append(kept, d)
+			}
+		}
+		for _, d := range ods {
+			if !k.ctx.Contains(d) {
+				kept = append(kept, d)
+			}
+		}
+		slices.SortFunc(kept, cmpDot)
+		if k.entries == nil && len(kept) > 0 {
+			k.entries = map[K][]Dot{}
+		}
+		k.setDots(key, ds, kept)
+	}
+	k.ctx.Merge(o.ctx)
+}
+
+func (k *kernel[K]) setDots(key K, old, kept []Dot) {
+	switch {
+	case len(kept) == 0:
+		delete(k.entries, key)
+	case len(kept) != len(old):
+		k.entries[key] = kept
+	default:
+		if !slices.Equal(kept, old) {
+			k.entries[key] = kept
+		}
+	}
+}
+
+func (k kernel[K]) clone() kernel[K] {
+	var c kernel[K]
+	if len(k.entries) > 0 {
+		c.entries = make(map[K][]Dot, len(k.entries))
+		for key, ds := range k.entries {
+			c.entries[key] = slices.Clone(ds)
+		}
+	}
+	c.ctx = k.ctx.Clone()
+	return c
+}
+
+func (k kernel[K]) equal(o kernel[K]) bool {
+	return k.ctx.Equal(o.ctx) && len(k.entries) == len(o.entries) &&
+		maps.EqualFunc(k.entries, o.entries, slices.Equal)
+}
+
+// dots returns the number of dots in the entries.
+func (k kernel[K]) dots() int {
+	n := 0
+	for _, ds := range k.entries {
+		n += len(ds)
+	}
+	return n
+}
+
+// keyCodec encodes keys canonically: decode(encode(k)) == k and
+// encode(decode(b)) == b for every b decode accepts.
+type keyCodec[K any] struct {
+	encode func(K) ([]byte, error)
+	decode func([]byte) (K, error)
+}
+
+type encodedKey[K any] struct {
+	enc  []byte
+	key  K
+	dots []Dot
+}
+
+// sorted returns the entries sorted by their encoded keys.
+func (k kernel[K]) sorted(kc keyCodec[K]) ([]encodedKey[K], error) {
+	out := make([]encodedKey[K], 0, len(k.entries))
+	for key, ds := range k.entries {
+		b, err := kc.encode(key)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > MaxElementLen {
+			return nil, fmt.Errorf("element of %d bytes: %w", len(b), ErrTooLarge)
+		}
+		out = append(out, encodedKey[K]{b, key, ds})
+	}
+	slices.SortFunc(out, func(a, b encodedKey[K]) int { return bytes.Compare(a.enc, b.enc) })
+	return out, nil
+}
+
+// appendBinary appends the context, the number of entries, then each
+// entry in encoded key order: the key (length prefixed), the number of its
+// dots and the dots in order.
+func (k kernel[K]) appendBinary(b []byte, kc keyCodec[K]) ([]byte, error) {
+	if len(k.entries) > MaxEntries || len(k.ctx.cloud) > MaxEntries {
+		return nil, fmt.Errorf("%d entries: %w", len(k.entries), ErrTooLarge)
+	}
+	b, err := k.ctx.appendBinary(b)
+	if err != nil {
+		return nil, err
+	}
+	es, err := k.sorted(kc)
+	if err != nil {
+		return nil, err
+	}
+	b = appendUvarint(b, uint64(len(es)))
+	for _, e := range es {
+		b = appendUvarint(b, uint64(len(e.enc)))
+		b = append(b, e.enc...)
+		b = appendUvarint(b, uint64(len(e.dots)))
+		for _, d := range e.dots {
+			b = appendDot(b, d)
+		}
+	}
+	return b, nil
+}
+
+// kernel decodes what appendBinary writes and checks the invariants.
+func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
+	var k kernel[K]
+	ctx, err := d.context()
+	if err != nil {
+		return k, err
+	}
+	k.ctx = ctx
+	n, err := d.count("entries", 3)
+	if err != nil {
+		return k, err
+	}
+	seen := map[Dot]bool{}
+	var prev []byte
+	for i := range n {
+		enc, err := d.bytes("element")
+		if err != nil {
+			return k, err
+		}
+		if len(enc) > MaxElementLen {
+			return k, fmt.Errorf("crdt: %s: element of %d bytes: %w", d.what, len(enc), ErrTooLarge)
+		}
+		if i > 0 && bytes.Compare(prev, enc) >= 0 {
+			return k, d.errf("elements not sorted")
+		}
+		prev = enc
+		key, err := kc.decode(enc)
+		if err != nil {
+			return k, d.errf("element: %v", err)
+		}
+		if again, err := kc.encode(key); err != nil || !bytes.Equal(again, enc) {
+			return k, d.errf("element %q not canonical", enc)
+		}
+		nd, err := d.count("dots", 2)
+		if err != nil {
+			return k, err
+		}
+		if nd == 0 {
+			return k, d.errf("element without dots")
+		}
+		ds := make([]Dot, 0, nd)
+		for j := range nd {
+			x, err := d.dot()
+			if err != nil {
+				return k, err
+			}
+			if j > 0 && cmpDot(ds[j-1], x) >= 0 {
+				return k, d.errf("dots not sorted")
+			}
+			if !ctx.Contains(x) {
+				return k, d.errf("dot %v outside the causal context", x)
+			}
+			if seen[x] {
+				return k, d.errf("dot %v supports two elements", x)
+			}
+			seen[x] = true
+			ds = append(ds, x)
+		}
+		if k.entries == nil {
+			k.entries = make(map[K][]Dot, n)
+		}
+		k.entries[key] = ds
+	}
+	if len(d.b) != 0 {
+		return k, d.errf("%d trailing bytes", len(d.b))
+	}
+	return k, nil
+}
