@@ -121,9 +121,9 @@ func (p *parser) infix(depth int, op byte) (Expr, error) {
 	}
 	operand := func() (Expr, error) {
 		if op == '+' {
-			return p.infix(depth+1, '*')
+			return p.infix(depth, '*')
 		}
-		return p.factor(depth + 1)
+		return p.factor(depth)
 	}
 	start := p.peekPos()
 	first, err := operand()

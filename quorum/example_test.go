@@ -1,0 +1,188 @@
+package quorum_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eventually-perfect/primitives/quorum"
+)
+
+func ExampleExpr() {
+	rows := quorum.Or(quorum.And(quorum.Leaves("a", "b", "c")...), quorum.And(quorum.Leaves("d", "e", "f")...))
+	fmt.Println(rows)
+	fmt.Println(rows.Dual())
+	fmt.Println(quorum.Choose(2, quorum.Leaves("x", "y", "z")...).Dual())
+	// Output:
+	// a*b*c + d*e*f
+	// (a + b + c)*(d + e + f)
+	// majority(x, y, z)
+}
+
+func ExampleParse() {
+	e, err := quorum.Parse("majority(a, b, c) * choose(1, d, e)")
+	fmt.Println(e, err)
+	// Output:
+	// majority(a, b, c)*choose(1, d, e) <nil>
+}
+
+func ExampleParseError() {
+	_, err := quorum.Parse("a*b + (c*d")
+	var pe *quorum.ParseError
+	fmt.Println(errors.As(err, &pe), pe.Offset, errors.Is(err, quorum.ErrSyntax))
+	fmt.Println(err)
+	// Output:
+	// true 10 true
+	// quorum: parse error at column 11: expected ')', found end of input
+}
+
+func ExampleSystem() {
+	e, _ := quorum.Parse("a*b*c + d*e*f")
+	s, _ := quorum.New(quorum.Config{Reads: e})
+	fmt.Println(s)
+	writes, _ := s.MinimalQuorums(quorum.Write)
+	fmt.Println(len(writes), "minimal write quorums, e.g.", s.FormatSet(writes[0]))
+	r, _ := s.Resilience(quorum.Read)
+	w, _ := s.Resilience(quorum.Write)
+	fmt.Println("read resilience", r, "write resilience", w)
+	// Output:
+	// reads: a*b*c + d*e*f; writes: (a + b + c)*(d + e + f)
+	// 9 minimal write quorums, e.g. {a, d}
+	// read resilience 1 write resilience 2
+}
+
+func ExampleSet() {
+	s, _ := quorum.Majority("a", "b", "c")
+	set, _ := s.SetOf("a", "c")
+	fmt.Println(set.Len(), s.IsWrite(set), s.IsWrite(set&^1)) // drop a (bit 0)
+	// Output:
+	// 2 true false
+}
+
+func ExampleSide() {
+	s, _ := quorum.Flexible([]string{"a", "b", "c", "d"}, 3, 2)
+	for _, side := range []quorum.Side{quorum.Read, quorum.Write} {
+		r, _ := s.Resilience(side)
+		fmt.Println(side, "quorums survive", r, "failures")
+	}
+	// Output:
+	// read quorums survive 1 failures
+	// write quorums survive 2 failures
+}
+
+func ExampleConfig() {
+	// Reads and writes given separately, and an unsafe pair built on
+	// purpose for a lesson.
+	l := quorum.Leaves("a", "b", "c", "d")
+	_, err := quorum.New(quorum.Config{Reads: quorum.Choose(2, l...), Writes: quorum.Choose(2, l...)})
+	fmt.Println(err)
+	s, _ := quorum.New(quorum.Config{Reads: quorum.Choose(2, l...), Writes: quorum.Choose(2, l...), Unchecked: true})
+	fmt.Println(s.Intersecting())
+	// Output:
+	// quorum: read and write quorums do not intersect
+	// false
+}
+
+func ExampleNode() {
+	// A node twice as fast as the others gets twice the work.
+	e, _ := quorum.Parse("choose(2, a, b, c)")
+	s, _ := quorum.New(quorum.Config{Reads: e, Writes: e, Nodes: []quorum.Node{
+		{Name: "a", ReadCapacity: 2, WriteCapacity: 2, Latency: time.Millisecond},
+	}})
+	w, _ := quorum.ReadFraction(0.5)
+	st, _ := s.Optimal(quorum.Goal{Workload: w})
+	fmt.Printf("load %.3f capacity %.3f\n", st.Load(w), st.Capacity(w))
+	// Output:
+	// load 0.500 capacity 2.000
+}
+
+func ExampleTracker() {
+	s, _ := quorum.Majority("a", "b", "c", "d", "e")
+	t := quorum.NewTracker(s, quorum.Write)
+	for _, v := range []struct {
+		node string
+		yes  bool
+	}{{"a", true}, {"b", false}, {"c", true}, {"d", true}} {
+		r, _ := t.VoteName(v.node, v.yes)
+		fmt.Println(v.node, v.yes, r)
+	}
+	// Output:
+	// a true pending
+	// b false pending
+	// c true pending
+	// d true won
+}
+
+func ExampleVoteResult() {
+	g, _ := quorum.Grid([][]string{{"a", "b"}, {"c", "d"}})
+	t := quorum.NewTracker(g, quorum.Read) // a whole row must say yes
+	t.VoteName("a", false)
+	r, _ := t.VoteName("c", false)
+	fmt.Println(r)
+	// Output:
+	// lost
+}
+
+func ExampleSystem_CommittedIndex() {
+	s, _ := quorum.Majority("a", "b", "c")
+	c, _ := s.CommittedIndex(quorum.Write, []uint64{7, 9, 4})
+	fmt.Println(c)
+	// Output:
+	// 7
+}
+
+func ExampleStrategy() {
+	e, _ := quorum.Parse("a*b*c + d*e*f")
+	s, _ := quorum.New(quorum.Config{Reads: e})
+	w, _ := quorum.ReadFraction(0.25)
+	st, _ := s.Optimal(quorum.Goal{Workload: w})
+	fmt.Printf("load %.3f capacity %.3f network load %.2f\n", st.Load(w), st.Capacity(w), st.NetworkLoad(w))
+	for i, n := range s.Names() {
+		fmt.Printf("%s %.3f ", n, st.NodeLoad(i, w))
+	}
+	fmt.Println()
+	// Output:
+	// load 0.375 capacity 2.667 network load 2.25
+	// a 0.375 b 0.375 c 0.375 d 0.375 e 0.375 f 0.375
+}
+
+func ExampleWorkload() {
+	s, _ := quorum.Majority("a", "b", "c")
+	mixed, _ := quorum.Distribution([]float64{0.1, 0.9}, []float64{3, 1})
+	u, _ := s.Uniform()
+	fmt.Println(mixed, u.Load(mixed))
+	// Output:
+	// {0.1: 0.75, 0.9: 0.25} 0.6666666666666666
+}
+
+func ExampleObjective() {
+	s, _ := quorum.Majority("a", "b", "c", "d", "e")
+	w, _ := quorum.ReadFraction(0.5)
+	st, _ := s.Optimal(quorum.Goal{Workload: w, Objective: quorum.MinNetworkLoad})
+	fmt.Println(st.NetworkLoad(w))
+	// Output:
+	// 3
+}
+
+func ExampleGoal() {
+	s, _ := quorum.Majority("a", "b", "c", "d", "e")
+	w, _ := quorum.ReadFraction(0.5)
+	_, err := s.Optimal(quorum.Goal{Workload: w, MaxLoad: 0.5})
+	fmt.Println(err)
+	st, _ := s.Optimal(quorum.Goal{Workload: w, Resilience: 1})
+	fmt.Printf("%.1f\n", st.Load(w))
+	// Output:
+	// quorum: no strategy meets the limits: infeasible
+	// 0.8
+}
+
+func ExampleAurora() {
+	s := quorum.Aurora()
+	reads, _ := s.SurvivesZoneLoss(quorum.Read, quorum.AuroraZones, 1)
+	writes, _ := s.SurvivesZoneLoss(quorum.Write, quorum.AuroraZones, 0)
+	fmt.Println("reads survive a zone and one more:", reads)
+	fmt.Println("writes survive a zone:", writes)
+	// Output:
+	// reads survive a zone and one more: true
+	// writes survive a zone: true
+}

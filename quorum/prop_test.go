@@ -1,0 +1,266 @@
+package quorum
+
+import (
+	"fmt"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// propNames are the nodes random expressions are drawn over: few enough
+// that every subset can be checked by brute force.
+var propNames = []string{"a", "b", "c", "d", "e", "f", "g"}
+
+// genExpr draws a random expression of the given depth over propNames.
+func genExpr(depth int) *rapid.Generator[Expr] {
+	return rapid.Custom(func(t *rapid.T) Expr {
+		if depth == 0 || rapid.IntRange(0, 3).Draw(t, "leafness") == 0 {
+			return Leaf(rapid.SampledFrom(propNames).Draw(t, "node"))
+		}
+		n := rapid.IntRange(1, 4).Draw(t, "args")
+		args := make([]Expr, n)
+		for i := range args {
+			args[i] = genExpr(depth-1).Draw(t, "arg")
+		}
+		k := rapid.IntRange(1, n).Draw(t, "k")
+		return Choose(k, args...)
+	})
+}
+
+// refEval is the reference semantics of an expression, written directly
+// from its definition: at least k of the arguments hold.
+func refEval(e Expr, live map[string]bool) bool {
+	if e.kind == kindNode {
+		return live[e.name]
+	}
+	c := 0
+	for _, a := range e.args {
+		if refEval(a, live) {
+			c++
+		}
+	}
+	return c >= e.k
+}
+
+func liveOf(s *System, set Set) map[string]bool {
+	live := map[string]bool{}
+	for _, n := range s.NamesOf(set) {
+		live[n] = true
+	}
+	return live
+}
+
+func genSystem(t *rapid.T) *System {
+	e := genExpr(3).Draw(t, "reads")
+	s, err := New(Config{Reads: e})
+	if err != nil {
+		t.Fatalf("New rejected a valid expression %s: %v", e, err)
+	}
+	return s
+}
+
+func TestPropMembershipMatchesDefinition(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		for set := Set(0); set <= s.All(); set++ {
+			for side := range 2 {
+				if got, want := s.IsQuorum(Side(side), set), refEval(s.exprs[side], liveOf(s, set)); got != want {
+					t.Fatalf("membership of %s in %s quorums of %s is %v, the definition says %v", s.FormatSet(set), Side(side), s, got, want)
+				}
+			}
+		}
+	})
+}
+
+func TestPropDualsIntersect(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		reads, err := s.MinimalQuorums(Read)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for set := Set(0); set <= s.All(); set++ {
+			if !s.IsWrite(set) {
+				// the dual is exactly the sets meeting every read quorum
+				for _, r := range reads {
+					if r&set == 0 {
+						goto next
+					}
+				}
+				t.Fatalf("%s meets every read quorum of %s but is not a write quorum (dual not maximal)", s.FormatSet(set), s)
+			next:
+				continue
+			}
+			for _, r := range reads {
+				if r&set == 0 {
+					t.Fatalf("write quorum %s misses read quorum %s in %s: the dual must intersect every quorum", s.FormatSet(set), s.FormatSet(r), s)
+				}
+			}
+		}
+	})
+}
+
+func TestPropSupersetsAreQuorums(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		a := Set(rapid.Uint64().Draw(t, "a")) & s.All()
+		b := Set(rapid.Uint64().Draw(t, "b")) & s.All()
+		for side := range 2 {
+			if s.IsQuorum(Side(side), a) && !s.IsQuorum(Side(side), a|b) {
+				t.Fatalf("%s is a %s quorum but its superset %s is not: quorums must be monotone", s.FormatSet(a), Side(side), s.FormatSet(a|b))
+			}
+		}
+	})
+}
+
+func TestPropMinimalQuorumsAreMinimal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		for side := range 2 {
+			qs, err := s.MinimalQuorums(Side(side))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// brute force: the minimal quorums are the quorums none of whose
+			// one-smaller subsets is a quorum
+			var want []Set
+			for set := Set(0); set <= s.All(); set++ {
+				if !s.IsQuorum(Side(side), set) {
+					continue
+				}
+				minimal := true
+				for b := set; b != 0; b &= b - 1 {
+					if s.IsQuorum(Side(side), set&^(b&-b)) {
+						minimal = false
+					}
+				}
+				if minimal {
+					want = append(want, set)
+				}
+			}
+			want = minimize(want)
+			if fmt.Sprint(qs) != fmt.Sprint(want) {
+				t.Fatalf("minimal %s quorums of %s: got %v, brute force finds %v", Side(side), s, qs, want)
+			}
+			// writes are the dual of reads, so each side's quorums are the
+			// other side's blocking sets
+			rs, err := s.Resilience(Side(side))
+			if err != nil {
+				t.Fatal(err)
+			}
+			blocking, _ := s.MinimalQuorums(1 - Side(side))
+			smallest := s.Len() + 1
+			for _, q := range blocking {
+				smallest = min(smallest, q.Len())
+			}
+			if rs != smallest-1 {
+				t.Fatalf("%s resilience of %s is %d, but the smallest set meeting every quorum has %d nodes: resilience is one less", Side(side), s, rs, smallest)
+			}
+		}
+	})
+}
+
+func TestPropOptimalNotAboveUniform(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		f := rapid.Float64Range(0, 1).Draw(t, "read fraction")
+		w, _ := ReadFraction(f)
+		u, err := s.Uniform()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := s.Optimal(Goal{Workload: w})
+		if err != nil {
+			t.Fatalf("optimal strategy of %s: %v", s, err)
+		}
+		if o.Load(w) > u.Load(w)+1e-9 {
+			t.Fatalf("optimal load %v above the uniform strategy's %v for %s at %v: the optimum is never worse than any strategy", o.Load(w), u.Load(w), s, f)
+		}
+	})
+}
+
+// The vote tracker agrees with a brute-force reference: won when some
+// subset of the yes voters satisfies the expression, lost when no subset of
+// the nodes that did not vote no does.
+func TestPropTrackerMatchesReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		side := Side(rapid.IntRange(0, 1).Draw(t, "side"))
+		tr := NewTracker(s, side)
+		voted := map[int]bool{}
+		yes, no := map[string]bool{}, map[string]bool{}
+		for range rapid.IntRange(0, 2*s.Len()).Draw(t, "votes") {
+			i := rapid.IntRange(0, s.Len()-1).Draw(t, "node")
+			v := rapid.Bool().Draw(t, "yes")
+			got, err := tr.Vote(i, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !voted[i] {
+				voted[i] = true
+				if v {
+					yes[s.names[i]] = true
+				} else {
+					no[s.names[i]] = true
+				}
+			}
+			notNo := map[string]bool{}
+			for _, n := range s.names {
+				notNo[n] = !no[n]
+			}
+			want := Pending
+			switch {
+			case refEval(s.exprs[side], yes):
+				want = Won
+			case !refEval(s.exprs[side], notNo):
+				want = Lost
+			}
+			if got != want {
+				t.Fatalf("after yes=%v no=%v the tracker says %v, the reference %v", yes, no, got, want)
+			}
+		}
+	})
+}
+
+// CommittedIndex agrees with its definition: the largest acknowledged
+// value v such that the nodes with acks >= v form a quorum.
+func TestPropCommittedIndexMatchesReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		side := Side(rapid.IntRange(0, 1).Draw(t, "side"))
+		acked := rapid.SliceOfN(rapid.Uint64Range(0, 5), s.Len(), s.Len()).Draw(t, "acked")
+		got, err := s.CommittedIndex(side, acked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want uint64
+		for _, v := range acked {
+			live := map[string]bool{}
+			for i, a := range acked {
+				live[s.names[i]] = a >= v
+			}
+			if refEval(s.exprs[side], live) && v > want {
+				want = v
+			}
+		}
+		if got != want {
+			t.Fatalf("committed index of %v in %s quorums of %s is %d; by definition %d", acked, side, s, got, want)
+		}
+	})
+}
+
+// Parsing what String writes gives back an expression with the same
+// quorums.
+func TestPropStringParses(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		e := genExpr(3).Draw(t, "e")
+		back, err := Parse(e.String())
+		if err != nil {
+			// repeated sibling leaves are legal in code, rejected in text
+			return
+		}
+		if back.String() != e.String() {
+			t.Fatalf("Parse(%q).String() = %q: String and Parse must round-trip", e, back)
+		}
+	})
+}
