@@ -83,8 +83,8 @@ func (c TraceConfig) Validate() error {
 	switch {
 	case c.Interval <= 0:
 		return bad("interval %v must be positive", c.Interval)
-	case c.Duration <= 0:
-		return bad("duration %v must be positive", c.Duration)
+	case c.Duration <= 0 || c.Duration > 1<<60:
+		return bad("duration %v not in (0, 2^60 ns]", c.Duration)
 	case c.Duration/c.Interval > 1e8:
 		return bad("more than 1e8 heartbeats")
 	case c.Latency < 0 || c.Jitter < 0 || c.PauseDuration < 0:
@@ -112,7 +112,9 @@ func GenerateTrace(c TraceConfig) (Trace, error) {
 		return Trace{}, err
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x6661696c75726564)) // "failured"
-	exp := func(mean float64) time.Duration { return time.Duration(rng.ExpFloat64() * mean) }
+	exp := func(mean float64) time.Duration { // saturates far beyond any trace
+		return time.Duration(min(rng.ExpFloat64()*mean, 1<<60))
+	}
 
 	tr := Trace{End: c.Duration}
 	stop := c.Duration
