@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/eventually-perfect/primitives v0.0.0
 	github.com/hashicorp/serf v0.11.0
+	go.etcd.io/raft/v3 v3.7.0
 )
 
 require (
@@ -21,6 +22,7 @@ require (
 	github.com/sean-/seed v0.0.0-20170313163322-e2103e2c3529 // indirect
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
 )
 
 replace github.com/eventually-perfect/primitives => ../
