@@ -112,7 +112,7 @@ func GenerateTrace(c TraceConfig) (Trace, error) {
 		return Trace{}, err
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x6661696c75726564)) // "failured"
-	exp := func(mean float64) time.Duration { // saturates far beyond any trace
+	exp := func(mean float64) time.Duration {                // saturates far beyond any trace
 		return time.Duration(min(rng.ExpFloat64()*mean, 1<<60))
 	}
 
