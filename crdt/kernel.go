@@ -61,10 +61,43 @@ func (k *kernel[K]) clear() kernel[K] {
 	return delta
 }
 
+// conflict reports a dot that supports different keys in k and o: two
+// copies of one replica issued the same dot for different updates. Dots of
+// o that k has seen but does not hold under the same key are normally
+// ones k removed; only then is an index of k's dots built (O(|k|)) to
+// tell a removal from a conflict.
+func (k *kernel[K]) conflict(o kernel[K]) error {
+	var index map[Dot]K
+	for key, ods := range o.entries {
+		ds := k.entries[key]
+		for _, d := range ods {
+			if !k.ctx.Contains(d) || slices.Contains(ds, d) {
+				continue
+			}
+			if index == nil {
+				index = make(map[Dot]K, len(k.entries))
+				for kk, kds := range k.entries {
+					for _, x := range kds {
+						index[x] = kk
+					}
+				}
+			}
+			if _, ok := index[d]; ok {
+				return fmt.Errorf("crdt: dot %v supports different updates on the two sides: %w", d, ErrReplicaConflict)
+			}
+		}
+	}
+	return nil
+}
+
 // merge joins o into k: a dot survives if both sides have it, or if one
 // side has it and the other has not seen it. It costs O(|k| + |o|) map
-// operations.
-func (k *kernel[K]) merge(o kernel[K]) {
+// operations. It fails with ErrReplicaConflict, leaving k unchanged, if a
+// dot supports different keys on the two sides.
+func (k *kernel[K]) merge(o kernel[K]) error {
+	if err := k.conflict(o); err != nil {
+		return err
+	}
 	for key, ds := range k.entries {
 		if _, ok := o.entries[key]; ok {
 			continue
@@ -97,6 +130,7 @@ func (k *kernel[K]) merge(o kernel[K]) {
 		k.setDots(key, ds, kept)
 	}
 	k.ctx.Merge(o.ctx)
+	return nil
 }
 
 func (k *kernel[K]) setDots(key K, old, kept []Dot) {

@@ -71,10 +71,12 @@ func (s ORSet[E]) Elements() []E {
 }
 
 // Merge joins o into s. It costs O(n + m) map operations for sets of n and
-// m elements and never fails.
+// m elements. It fails with ErrReplicaConflict, leaving s unchanged, if
+// the two sides used one dot for different elements: two copies of one
+// replica that diverged (a clone, or a restore from an old backup, that
+// kept the replica ID).
 func (s *ORSet[E]) Merge(o ORSet[E]) error {
-	s.k.merge(o.k)
-	return nil
+	return s.k.merge(o.k)
 }
 
 // Clone returns an independent copy of s.
@@ -274,10 +276,9 @@ func (s RWSet[E]) Elements() []E {
 	return out
 }
 
-// Merge joins o into s. It never fails.
+// Merge joins o into s. It fails with ErrReplicaConflict as ORSet.Merge does.
 func (s *RWSet[E]) Merge(o RWSet[E]) error {
-	s.k.merge(o.k)
-	return nil
+	return s.k.merge(o.k)
 }
 
 // Clone returns an independent copy of s.

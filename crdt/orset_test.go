@@ -295,3 +295,28 @@ func ExampleRWSet() {
 	fmt.Println(x.Elements(), x.Contains("milk"))
 	// Output: [] false
 }
+
+// TestORSetReplicaConflict: two diverged copies of replica a issue the same
+// dot for different elements; merging them is an error, not a silent loss
+// of one element, and leaves the receiver unchanged.
+func TestORSetReplicaConflict(t *testing.T) {
+	var a1 crdt.ORSet[string]
+	a1.Add("a", "x")
+	a2 := a1.Clone() // restored from a backup, same replica ID
+	a1.Add("a", "y")
+	a2.Add("a", "z") // the same dot a:2 as y
+	before := a1.Clone()
+	if err := a1.Merge(a2); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("merge of diverged copies: got %v, want ErrReplicaConflict", err)
+	}
+	if !a1.Equal(before) {
+		t.Fatal("a failed merge changed the set")
+	}
+	// A legitimate removal of a seen dot is not a conflict.
+	var b crdt.ORSet[string]
+	b.Merge(a1)
+	b.Remove("y")
+	if err := b.Merge(a1); err != nil || b.Contains("y") {
+		t.Fatalf("a removal was taken for a conflict: %v, %v", err, b)
+	}
+}

@@ -254,10 +254,10 @@ func (r MVRegister[V]) Values() []V {
 	return out
 }
 
-// Merge joins o into r. It never fails.
+// Merge joins o into r. It fails with ErrReplicaConflict as ORSet.Merge
+// does.
 func (r *MVRegister[V]) Merge(o MVRegister[V]) error {
-	r.k.merge(o.k)
-	return nil
+	return r.k.merge(o.k)
 }
 
 // Clone returns an independent copy of r.
@@ -330,8 +330,9 @@ func (f *EWFlag) Disable() EWFlag { return EWFlag{f.k.clear()} }
 // Value reports whether the flag is enabled.
 func (f EWFlag) Value() bool { return len(f.k.entries) > 0 }
 
-// Merge joins o into f. It never fails.
-func (f *EWFlag) Merge(o EWFlag) error { f.k.merge(o.k); return nil }
+// Merge joins o into f. It fails with ErrReplicaConflict as ORSet.Merge
+// does.
+func (f *EWFlag) Merge(o EWFlag) error { return f.k.merge(o.k) }
 
 // Clone returns an independent copy of f.
 func (f EWFlag) Clone() EWFlag { return EWFlag{f.k.clone()} }
@@ -403,8 +404,9 @@ func (f DWFlag) Value() bool {
 	return on && !off
 }
 
-// Merge joins o into f. It never fails.
-func (f *DWFlag) Merge(o DWFlag) error { f.k.merge(o.k); return nil }
+// Merge joins o into f. It fails with ErrReplicaConflict as ORSet.Merge
+// does.
+func (f *DWFlag) Merge(o DWFlag) error { return f.k.merge(o.k) }
 
 // Clone returns an independent copy of f.
 func (f DWFlag) Clone() DWFlag { return DWFlag{f.k.clone()} }
