@@ -2,6 +2,7 @@ package failuredetector_test
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	fd "github.com/eventually-perfect/primitives/failuredetector"
@@ -125,4 +126,162 @@ func ExampleEventKind() {
 	fmt.Println(fd.Suspected, fd.Recovered)
 	// Output:
 	// suspected recovered
+}
+
+// The four distributions on the same window: intervals of about a second,
+// 2.5 s after the last heartbeat.
+func ExampleDistribution() {
+	w, _ := fd.NewWindow(100)
+	for i := range 100 {
+		w.Add(time.Second + time.Duration(i%5-2)*50*time.Millisecond)
+	}
+	e := fd.Estimate{Elapsed: float64(2500 * time.Millisecond), Mean: w.Mean(), StdDev: max(w.StdDev(), float64(100*time.Millisecond)), Window: w}
+	for _, d := range []fd.Distribution{fd.Normal{}, fd.Logistic{}, fd.Exponential{}, fd.Empirical{}} {
+		fmt.Printf("%-11v %.2f\n", d, d.Phi(e))
+	}
+	// Output:
+	// normal      50.44
+	// logistic    113.84
+	// exponential 1.09
+	// empirical   2.61
+}
+
+// A distribution of one's own: a uniform one, for teaching.
+type uniform struct{}
+
+func (uniform) Phi(e fd.Estimate) float64 {
+	// P(later than t) = 1 - t/(2·mean) on [0, 2·mean].
+	p := max(1-e.Elapsed/(2*e.Mean), 1e-300)
+	return -math.Log10(min(p, 1))
+}
+
+func ExampleEstimate() {
+	cfg := fd.DefaultConfig()
+	cfg.AcceptableHeartbeatPause = 0
+	cfg.Distribution = uniform{}
+	p, _ := fd.NewPhi(cfg)
+	_ = p.Heartbeat(0) // the window starts at 0.75 s and 1.25 s: mean 1 s
+	fmt.Printf("%.3f %.3f\n", p.Phi(time.Second), p.Phi(1900*time.Millisecond))
+	// Output:
+	// 0.301 1.301
+}
+
+func ExampleNormal() {
+	// 5 standard deviations late: P = 2.9e-7.
+	fmt.Printf("%.2f\n", fd.Normal{}.Phi(fd.Estimate{Elapsed: 1500, Mean: 1000, StdDev: 100}))
+	// Output: 6.54
+}
+
+func ExampleLogistic() {
+	fmt.Printf("%.2f\n", fd.Logistic{}.Phi(fd.Estimate{Elapsed: 1500, Mean: 1000, StdDev: 100}))
+	// Output: 7.30
+}
+
+func ExampleExponential() {
+	// Cassandra's φ is linear: one mean interval of silence is 1/ln 10.
+	fmt.Printf("%.3f\n", fd.Exponential{}.Phi(fd.Estimate{Elapsed: 1000, Mean: 1000}))
+	// Output: 0.434
+}
+
+func ExampleEmpirical() {
+	w, _ := fd.NewWindow(10)
+	for _, d := range []time.Duration{1, 1, 1, 1, 1, 1, 1, 1, 5, 5} { // bimodal: GC pauses
+		w.Add(d * time.Second)
+	}
+	e := fd.Estimate{Elapsed: float64(2 * time.Second), Mean: w.Mean(), Window: w}
+	fmt.Printf("%.2f\n", fd.Empirical{}.Phi(e)) // 2 of 10 intervals were longer
+	// Output: 0.70
+}
+
+func ExamplePhiStats() {
+	p, _ := fd.NewPhi(fd.DefaultConfig())
+	_ = p.Heartbeat(0)
+	_ = p.Heartbeat(time.Second)
+	fmt.Printf("%+v\n", p.Stats())
+	// Output:
+	// {Started:true LastHeartbeat:1s Samples:3 Mean:1s StdDev:204.124145ms Skipped:0}
+}
+
+// Any detector can be evaluated on the same trace.
+func ExampleDetector() {
+	tr := fd.Trace{Arrivals: []time.Duration{0, time.Second, 2 * time.Second}, Crashed: true, Crash: 2500 * time.Millisecond, End: 10 * time.Second}
+	timeout, _ := fd.NewTimeout(1500 * time.Millisecond)
+	phi, _ := fd.NewPhi(fd.DefaultConfig())
+	for _, d := range []fd.Detector{timeout, phi} {
+		q, _ := fd.Evaluate(tr, d, time.Microsecond)
+		fmt.Println(q.DetectionTime.Round(time.Millisecond))
+	}
+	// Output:
+	// 1s
+	// 4.492s
+}
+
+func ExampleEvent() {
+	fmt.Println(fd.Event{Peer: "b", Kind: fd.Suspected, At: 3 * time.Second})
+	// Output: b suspected at 3s
+}
+
+func ExampleMonitorConfig() {
+	cfg := fd.DefaultConfig()
+	cfg.MaxLocalPause = 5 * time.Second // Check runs on a ticker: guard against our own stalls
+	mc := fd.MonitorConfig{
+		NewDetector: func() (fd.Detector, error) { return fd.NewPhi(cfg) },
+		OnChange:    func(e fd.Event) { fmt.Println(e) },
+	}
+	m, _ := fd.NewMonitor(mc)
+	_ = m.Add("b", 0)
+	_, _ = m.Check(time.Minute)
+	m.Close()
+	// Output: b suspected at 1m0s
+}
+
+func ExampleTrace() {
+	tr := fd.Trace{Arrivals: []time.Duration{0, time.Second, 4 * time.Second}, End: 5 * time.Second}
+	d, _ := fd.NewTimeout(2 * time.Second)
+	q, _ := fd.Evaluate(tr, d, time.Nanosecond)
+	fmt.Println(q)
+	// Output: not crashed; 1 mistakes in 5s (720/h, mean 999.999999ms); accuracy 0.800000
+}
+
+func ExampleQoS() {
+	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
+		Latency: 10 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 0.05, Crash: 59 * time.Minute})
+	d, _ := fd.NewTimeout(2500 * time.Millisecond)
+	q, _ := fd.Evaluate(tr, d, time.Millisecond)
+	fmt.Println(q.Detected, q.DetectionTime.Round(100*time.Millisecond), q.Mistakes)
+	// Output: true 1.5s 1
+}
+
+func ExampleTraceConfig() {
+	// A sender stalls as in a garbage-collection pause: the heartbeats due
+	// at 4 s to 8 s are never sent, one is sent when it resumes.
+	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 5, Interval: time.Second, Duration: 10 * time.Second,
+		PauseRate: 0.3, PauseDuration: 3 * time.Second})
+	fmt.Println(tr.Arrivals)
+	// Output: [0s 1s 2s 3s 8.84575605s 9s]
+}
+
+// Detection within 5 s and no mistake in a day of heartbeats.
+func ExampleSolveThreshold() {
+	var traces []fd.Trace
+	for seed := range uint64(2) {
+		tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: seed, Interval: time.Second, Duration: 24 * time.Hour,
+			Latency: 10 * time.Millisecond, Jitter: 50 * time.Millisecond, Loss: 0.01,
+			PauseRate: 1.0 / 3600, PauseDuration: 500 * time.Millisecond, Crash: 23 * time.Hour})
+		traces = append(traces, tr)
+	}
+	newPhi := func(threshold float64) (fd.Detector, error) {
+		cfg := fd.DefaultConfig()
+		cfg.AcceptableHeartbeatPause = time.Second
+		cfg.Threshold = threshold
+		return fd.NewPhi(cfg)
+	}
+	sol, err := fd.SolveThreshold(traces, newPhi, 0.1, 50, fd.Target{MaxDetection: 5 * time.Second, MaxMistakeRate: 1.0 / 86400}, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("threshold %.1f: detection %v, %d mistakes in %v\n", sol.Param,
+		sol.QoS.DetectionTime.Round(10*time.Millisecond), sol.QoS.Mistakes, sol.QoS.Observed.Round(time.Hour))
+	// Output: threshold 24.1: detection 2.27s, 1 mistakes in 46h0m0s
 }

@@ -169,21 +169,24 @@ type Target struct {
 	MaxMistakeRate float64
 }
 
-// Solution is the parameter SolveThreshold chose and the worst QoS it
-// gives over the traces (largest detection time and mistake rate, lowest
-// accuracy).
+// Solution is the parameter SolveThreshold chose and the QoS it gives
+// over the traces (pooled as EvaluateAll does).
 type Solution struct {
 	Param float64
-	Worst QoS
+	QoS   QoS
 }
 
 // EvaluateAll evaluates a fresh detector from newDetector on each trace
-// and returns the worst of each metric.
+// and pools the results: mistakes, observed time and wrongly suspected time
+// are summed (so MistakeRate, MistakeRecurrence, MistakeDuration and
+// QueryAccuracy are over all traces together), DetectionTime is the worst
+// over the traces with a crash, and Detected says every crash was detected.
 func EvaluateAll(traces []Trace, newDetector func() (Detector, error), resolution time.Duration) (QoS, error) {
 	if len(traces) == 0 {
 		return QoS{}, fmt.Errorf("failuredetector: no traces: %w", ErrInvalidTrace)
 	}
-	worst := QoS{Detected: true, QueryAccuracy: 1}
+	pooled := QoS{Detected: hasCrash(traces)}
+	var wrong float64
 	for _, tr := range traces {
 		d, err := newDetector()
 		if err != nil {
@@ -194,26 +197,30 @@ func EvaluateAll(traces []Trace, newDetector func() (Detector, error), resolutio
 			return QoS{}, err
 		}
 		if tr.Crashed {
-			worst.Detected = worst.Detected && q.Detected
-			worst.DetectionTime = max(worst.DetectionTime, q.DetectionTime)
+			pooled.Detected = pooled.Detected && q.Detected
+			pooled.DetectionTime = max(pooled.DetectionTime, q.DetectionTime)
 		}
-		worst.Mistakes = max(worst.Mistakes, q.Mistakes)
-		worst.MistakeRate = max(worst.MistakeRate, q.MistakeRate)
-		worst.MistakeDuration = max(worst.MistakeDuration, q.MistakeDuration)
-		worst.QueryAccuracy = min(worst.QueryAccuracy, q.QueryAccuracy)
-		worst.Observed += q.Observed
-		if q.MistakeRecurrence > 0 && (worst.MistakeRecurrence == 0 || q.MistakeRecurrence < worst.MistakeRecurrence) {
-			worst.MistakeRecurrence = q.MistakeRecurrence
-		}
+		pooled.Mistakes += q.Mistakes
+		pooled.Observed += q.Observed
+		wrong += (1 - q.QueryAccuracy) * float64(q.Observed)
 	}
-	return worst, nil
+	pooled.QueryAccuracy = 1
+	if pooled.Observed > 0 {
+		pooled.MistakeRate = float64(pooled.Mistakes) / pooled.Observed.Seconds()
+		pooled.QueryAccuracy = math.Max(0, 1-wrong/float64(pooled.Observed))
+	}
+	if pooled.Mistakes > 0 {
+		pooled.MistakeRecurrence = pooled.Observed / time.Duration(pooled.Mistakes)
+		pooled.MistakeDuration = time.Duration(wrong / float64(pooled.Mistakes))
+	}
+	return pooled, nil
 }
 
 // SolveThreshold finds the smallest parameter in [lo, hi] (a φ threshold,
 // a timeout in seconds, a safety margin: whatever newDetector reads) whose
-// worst mistake rate over the traces meets the target, by bisection to
+// pooled mistake rate over the traces meets the target, by bisection to
 // within (hi-lo)·1e-6, and checks that its worst detection time meets the
-// target too; a smaller parameter detects faster, so this is the best
+// target too (the worst over the traces with a crash); a smaller parameter detects faster, so this is the best
 // parameter if any is. It assumes the mistake rate does not increase with
 // the parameter. It returns an error wrapping ErrInfeasible if no
 // parameter in the range meets both, or ErrInvalidConfig for a bad range.
@@ -259,9 +266,9 @@ func SolveThreshold(traces []Trace, newDetector func(param float64) (Detector, e
 		best = b
 	}
 	if !bestQ.Detected && hasCrash(traces) || bestQ.DetectionTime > target.MaxDetection {
-		return Solution{Param: best, Worst: bestQ}, fmt.Errorf("failuredetector: parameter %v meets the mistake rate but detects in %v > %v: %w", best, bestQ.DetectionTime, target.MaxDetection, ErrInfeasible)
+		return Solution{Param: best, QoS: bestQ}, fmt.Errorf("failuredetector: parameter %v meets the mistake rate but detects in %v > %v: %w", best, bestQ.DetectionTime, target.MaxDetection, ErrInfeasible)
 	}
-	return Solution{Param: best, Worst: bestQ}, nil
+	return Solution{Param: best, QoS: bestQ}, nil
 }
 
 func hasCrash(traces []Trace) bool {

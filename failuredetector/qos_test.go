@@ -108,7 +108,7 @@ func TestSolveThreshold(t *testing.T) {
 	// three in a row rarely: the timeout must cover two missed heartbeats.
 	assert.Greater(t, sol.Param, 2.0)
 	assert.Less(t, sol.Param, 4.1)
-	assert.Equal(t, 0, sol.Worst.Mistakes)
+	assert.Equal(t, 0, sol.QoS.Mistakes)
 	_, err = SolveThreshold(traces, newTimeout, 0.5, 30, Target{MaxDetection: s, MaxMistakeRate: 0}, 0)
 	assert.ErrorIs(t, err, ErrInfeasible, "no timeout both detects in 1 s and never errs")
 }

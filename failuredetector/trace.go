@@ -146,18 +146,21 @@ func GenerateTrace(c TraceConfig) (Trace, error) {
 		tr.Arrivals = append(tr.Arrivals, at+max(delay, 0))
 	}
 	for at := time.Duration(0); at < stop; at += c.Interval {
-		if at >= nextPause {
+		for at >= nextPause {
 			end := nextPause + exp(float64(c.PauseDuration))
+			nextPause = end + exp(float64(time.Second)/c.PauseRate)
+			if at >= end {
+				continue // the pause fell between two heartbeats
+			}
 			for at < end && at < stop {
-				at += c.Interval
+				at += c.Interval // heartbeats due during the pause are not sent
 			}
 			if end < stop {
-				send(end) // the heartbeat the stalled timer fires on resuming
+				send(end) // the one the stalled timer fires on resuming
 			}
-			nextPause = end + exp(float64(time.Second)/c.PauseRate)
-			if at >= stop {
-				break
-			}
+		}
+		if at >= stop {
+			break
 		}
 		send(at)
 	}
