@@ -98,13 +98,21 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 	if err := k.conflict(o); err != nil {
 		return err
 	}
+	k.joinStore(o, k.ctx, o.ctx)
+	k.ctx.Merge(o.ctx)
+	return nil
+}
+
+// joinStore joins o's entries into k's, given the causal contexts of the
+// two sides (the kernels' own, or those of the maps that hold them).
+func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
 	for key, ds := range k.entries {
 		if _, ok := o.entries[key]; ok {
 			continue
 		}
 		kept := ds[:0:0]
 		for _, d := range ds {
-			if !o.ctx.Contains(d) {
+			if !theirs.Contains(d) {
 				kept = append(kept, d)
 			}
 		}
@@ -114,12 +122,12 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 		ds := k.entries[key]
 		var kept []Dot
 		for _, d := range ds {
-			if !o.ctx.Contains(d) || slices.Contains(ods, d) {
+			if !theirs.Contains(d) || slices.Contains(ods, d) {
 				kept = append(kept, d)
 			}
 		}
 		for _, d := range ods {
-			if !k.ctx.Contains(d) {
+			if !mine.Contains(d) {
 				kept = append(kept, d)
 			}
 		}
@@ -129,8 +137,6 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 		}
 		k.setDots(key, ds, kept)
 	}
-	k.ctx.Merge(o.ctx)
-	return nil
 }
 
 func (k *kernel[K]) setDots(key K, old, kept []Dot) {
@@ -296,4 +302,13 @@ func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 		return k, d.errf("%d trailing bytes", len(d.b))
 	}
 	return k, nil
+}
+
+// eachDot calls f for every dot of the entries.
+func (k kernel[K]) eachDot(f func(Dot)) {
+	for _, ds := range k.entries {
+		for _, d := range ds {
+			f(d)
+		}
+	}
 }

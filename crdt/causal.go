@@ -1,0 +1,70 @@
+package crdt
+
+// The Causal methods of the kernel-based types, so that they can be ORMap
+// values. Each works on the type's dot store with contexts given by the
+// caller.
+
+func (s ORSet[E]) causalContext() CausalContext         { return s.k.ctx }
+func (s ORSet[E]) withContext(c CausalContext) ORSet[E] { s.k.ctx = c; return s }
+func (s ORSet[E]) eachDot(f func(Dot))                  { s.k.eachDot(f) }
+func (s ORSet[E]) storeLen() int                        { return len(s.k.entries) }
+func (s ORSet[E]) joinStore(o ORSet[E], mine, theirs CausalContext) ORSet[E] {
+	s.k.joinStore(o.k, mine, theirs)
+	return s
+}
+func (ORSet[E]) decodeValue(b []byte) (ORSet[E], error) {
+	var s ORSet[E]
+	return s, s.UnmarshalBinary(b)
+}
+
+func (s RWSet[E]) causalContext() CausalContext         { return s.k.ctx }
+func (s RWSet[E]) withContext(c CausalContext) RWSet[E] { s.k.ctx = c; return s }
+func (s RWSet[E]) eachDot(f func(Dot))                  { s.k.eachDot(f) }
+func (s RWSet[E]) storeLen() int                        { return len(s.k.entries) }
+func (s RWSet[E]) joinStore(o RWSet[E], mine, theirs CausalContext) RWSet[E] {
+	s.k.joinStore(o.k, mine, theirs)
+	return s
+}
+func (RWSet[E]) decodeValue(b []byte) (RWSet[E], error) {
+	var s RWSet[E]
+	return s, s.UnmarshalBinary(b)
+}
+
+func (r MVRegister[V]) causalContext() CausalContext              { return r.k.ctx }
+func (r MVRegister[V]) withContext(c CausalContext) MVRegister[V] { r.k.ctx = c; return r }
+func (r MVRegister[V]) eachDot(f func(Dot))                       { r.k.eachDot(f) }
+func (r MVRegister[V]) storeLen() int                             { return len(r.k.entries) }
+func (r MVRegister[V]) joinStore(o MVRegister[V], mine, theirs CausalContext) MVRegister[V] {
+	r.k.joinStore(o.k, mine, theirs)
+	return r
+}
+func (MVRegister[V]) decodeValue(b []byte) (MVRegister[V], error) {
+	var r MVRegister[V]
+	return r, r.UnmarshalBinary(b)
+}
+
+func (f EWFlag) causalContext() CausalContext       { return f.k.ctx }
+func (f EWFlag) withContext(c CausalContext) EWFlag { f.k.ctx = c; return f }
+func (f EWFlag) eachDot(g func(Dot))                { f.k.eachDot(g) }
+func (f EWFlag) storeLen() int                      { return len(f.k.entries) }
+func (f EWFlag) joinStore(o EWFlag, mine, theirs CausalContext) EWFlag {
+	f.k.joinStore(o.k, mine, theirs)
+	return f
+}
+func (EWFlag) decodeValue(b []byte) (EWFlag, error) {
+	var f EWFlag
+	return f, f.UnmarshalBinary(b)
+}
+
+func (f DWFlag) causalContext() CausalContext       { return f.k.ctx }
+func (f DWFlag) withContext(c CausalContext) DWFlag { f.k.ctx = c; return f }
+func (f DWFlag) eachDot(g func(Dot))                { f.k.eachDot(g) }
+func (f DWFlag) storeLen() int                      { return len(f.k.entries) }
+func (f DWFlag) joinStore(o DWFlag, mine, theirs CausalContext) DWFlag {
+	f.k.joinStore(o.k, mine, theirs)
+	return f
+}
+func (DWFlag) decodeValue(b []byte) (DWFlag, error) {
+	var f DWFlag
+	return f, f.UnmarshalBinary(b)
+}

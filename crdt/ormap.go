@@ -1,0 +1,354 @@
+package crdt
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+const ormapFormat = 1
+
+// Causal is the constraint on ORMap values: the types of this package
+// whose state is a store of dots with a causal context (ORSet, RWSet,
+// MVRegister, EWFlag, DWFlag and ORMap itself). Inside a map they share
+// the map's causal context, which is what lets a remove reset exactly what
+// it observed (Almeida et al. 2018, section 7.4). Its methods are
+// unexported: other types cannot be map values (counters are not
+// causal; wrap one in a register if needed).
+type Causal[V any] interface {
+	causalContext() CausalContext
+	withContext(CausalContext) V
+	joinStore(o V, mine, theirs CausalContext) V
+	eachDot(func(Dot))
+	storeLen() int
+	decodeValue([]byte) (V, error)
+	Clone() V
+	MarshalBinary() ([]byte, error)
+}
+
+// ORMap is an observed-remove map whose values are causal CRDTs, nested
+// to any depth (Almeida et al. 2018, section 7.4; Riak's map, Akka's
+// ORMap). All values share the map's causal context. Updating a key
+// applies a value's own mutator; removing a key resets what the remover
+// observed of its value: a concurrent update to the value survives the
+// remove (the key reappears with only that update), which is the
+// observed-reset semantics.
+//
+// The zero value is an empty map, ready to use.
+type ORMap[K comparable, V Causal[V]] struct {
+	vals map[K]V
+	ctx  CausalContext
+}
+
+// Update applies f, a mutator of the value at key (a zero value if the key
+// is absent), at replica, and returns the map's delta. f must call exactly
+// one mutator of the value with the given replica ID and return its delta,
+// as in
+//
+//	m.Update("a", "cart", func(s *crdt.ORSet[string]) crdt.ORSet[string] {
+//		return s.Add("a", "milk")
+//	})
+func (m *ORMap[K, V]) Update(replica string, key K, f func(v *V) V) ORMap[K, V] {
+	var v V
+	if x, ok := m.vals[key]; ok {
+		v = x
+	}
+	v = v.withContext(m.ctx)
+	d := f(&v)
+	m.ctx = v.causalContext()
+	v = v.withContext(CausalContext{})
+	if v.storeLen() == 0 {
+		delete(m.vals, key)
+	} else {
+		if m.vals == nil {
+			m.vals = map[K]V{}
+		}
+		m.vals[key] = v
+	}
+	delta := ORMap[K, V]{ctx: d.causalContext()}
+	if d.storeLen() > 0 {
+		delta.vals = map[K]V{key: d.withContext(CausalContext{})}
+	}
+	return delta
+}
+
+// Remove removes key, resetting the value this replica observed, and
+// returns the delta.
+func (m *ORMap[K, V]) Remove(key K) ORMap[K, V] {
+	var delta ORMap[K, V]
+	if v, ok := m.vals[key]; ok {
+		v.eachDot(delta.ctx.add)
+		delete(m.vals, key)
+	}
+	return delta
+}
+
+// Get returns the value at key and whether the key is present. The value
+// is a copy, without the map's causal context: read it, do not update it
+// (use Update).
+func (m ORMap[K, V]) Get(key K) (V, bool) {
+	v, ok := m.vals[key]
+	if ok {
+		v = v.Clone()
+	}
+	return v, ok
+}
+
+// Len returns the number of keys.
+func (m ORMap[K, V]) Len() int { return len(m.vals) }
+
+// Keys returns the keys, sorted by their JSON encodings.
+func (m ORMap[K, V]) Keys() []K {
+	es, _ := m.sorted()
+	out := make([]K, len(es))
+	for i, e := range es {
+		out[i] = e.key
+	}
+	return out
+}
+
+func (m ORMap[K, V]) sorted() ([]encodedKey[K], error) {
+	k := kernel[K]{entries: make(map[K][]Dot, len(m.vals))}
+	for key := range m.vals {
+		k.entries[key] = nil
+	}
+	return k.sorted(jsonKeys[K]())
+}
+
+// Merge joins o into m, key by key with the values' own joins under the
+// two maps' contexts. It costs time linear in the two maps' sizes and
+// never fails.
+func (m *ORMap[K, V]) Merge(o ORMap[K, V]) error {
+	*m = m.joinStore(o, m.ctx, o.ctx)
+	m.ctx.Merge(o.ctx)
+	return nil
+}
+
+// Clone returns an independent copy of m.
+func (m ORMap[K, V]) Clone() ORMap[K, V] {
+	c := ORMap[K, V]{ctx: m.ctx.Clone()}
+	if len(m.vals) > 0 {
+		c.vals = make(map[K]V, len(m.vals))
+		for k, v := range m.vals {
+			c.vals[k] = v.Clone()
+		}
+	}
+	return c
+}
+
+// Equal reports whether m and o have the same keys, values and context,
+// comparing values by their canonical encodings.
+func (m ORMap[K, V]) Equal(o ORMap[K, V]) bool {
+	a, err1 := m.MarshalBinary()
+	b, err2 := o.MarshalBinary()
+	return err1 == nil && err2 == nil && bytes.Equal(a, b)
+}
+
+// Size reports the metadata: keys, dots of all values, and the shared
+// context.
+func (m ORMap[K, V]) Size() Size {
+	n := 0
+	m.eachDot(func(Dot) { n++ })
+	e, c := m.ctx.Size()
+	return Size{Elements: len(m.vals), Dots: n, Vector: e, Cloud: c}
+}
+
+// String returns "{key: value, ...} context", keys as JSON in order,
+// values by their own String (whose context part is empty inside a map).
+func (m ORMap[K, V]) String() string {
+	es, err := m.sorted()
+	if err != nil {
+		return "!" + err.Error()
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, e := range es {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.Write(e.enc)
+		b.WriteString(": ")
+		fmt.Fprint(&b, m.vals[e.key])
+	}
+	b.WriteString("} ")
+	b.WriteString(m.ctx.String())
+	return b.String()
+}
+
+func (m ORMap[K, V]) causalContext() CausalContext { return m.ctx }
+
+func (m ORMap[K, V]) withContext(c CausalContext) ORMap[K, V] {
+	m.ctx = c
+	return m
+}
+
+func (m ORMap[K, V]) joinStore(o ORMap[K, V], mine, theirs CausalContext) ORMap[K, V] {
+	out := ORMap[K, V]{ctx: m.ctx}
+	put := func(k K, v V) {
+		if v.storeLen() == 0 {
+			return
+		}
+		if out.vals == nil {
+			out.vals = map[K]V{}
+		}
+		out.vals[k] = v
+	}
+	for k, v := range m.vals {
+		ov, ok := o.vals[k]
+		if !ok {
+			var zero V
+			ov = zero
+		}
+		put(k, v.joinStore(ov, mine, theirs))
+	}
+	for k, ov := range o.vals {
+		if _, ok := m.vals[k]; ok {
+			continue
+		}
+		var zero V
+		put(k, zero.joinStore(ov, mine, theirs))
+	}
+	return out
+}
+
+func (m ORMap[K, V]) eachDot(f func(Dot)) {
+	for _, v := range m.vals {
+		v.eachDot(f)
+	}
+}
+
+func (m ORMap[K, V]) storeLen() int { return len(m.vals) }
+
+// MarshalBinary returns the canonical binary encoding: a format byte, the
+// map's causal context, the number of keys, then each key's JSON encoding
+// (length prefixed, in byte order) and its value's binary encoding
+// (length prefixed), written with a context of exactly the value's dots.
+func (m ORMap[K, V]) MarshalBinary() ([]byte, error) {
+	b, err := m.ctx.appendBinary([]byte{ormapFormat})
+	if err != nil {
+		return nil, fmt.Errorf("crdt: ormap: %w", err)
+	}
+	es, err := m.sorted()
+	if err != nil {
+		return nil, fmt.Errorf("crdt: ormap: %w", err)
+	}
+	b = appendUvarint(b, uint64(len(es)))
+	for _, e := range es {
+		v := m.vals[e.key]
+		vb, err := v.withContext(dotsContext(v)).MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("crdt: ormap: %w", err)
+		}
+		b = appendUvarint(b, uint64(len(e.enc)))
+		b = append(b, e.enc...)
+		b = appendUvarint(b, uint64(len(vb)))
+		b = append(b, vb...)
+	}
+	return b, nil
+}
+
+// dotsContext returns the causal context of exactly v's dots.
+func dotsContext[V Causal[V]](v V) CausalContext {
+	var c CausalContext
+	v.eachDot(c.add)
+	return c
+}
+
+// UnmarshalBinary decodes a canonical encoding into m, leaving m unchanged
+// on error. It rejects values whose dots lie outside the map's context or
+// are shared between keys, and empty values.
+func (m *ORMap[K, V]) UnmarshalBinary(data []byte) error {
+	x, err := m.decodeValue(data)
+	if err != nil {
+		return err
+	}
+	*m = x
+	return nil
+}
+
+func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
+	d := decoder{what: "ormap", b: data}
+	var m ORMap[K, V]
+	if f, err := d.byte(); err != nil {
+		return m, err
+	} else if f != ormapFormat {
+		return m, d.errf("unknown format %d", f)
+	}
+	ctx, err := d.context()
+	if err != nil {
+		return m, err
+	}
+	m.ctx = ctx
+	n, err := d.count("keys", 3)
+	if err != nil {
+		return m, err
+	}
+	kc := jsonKeys[K]()
+	seen := map[Dot]bool{}
+	var prev []byte
+	for i := range n {
+		enc, err := d.bytes("key")
+		if err != nil {
+			return m, err
+		}
+		if len(enc) > MaxElementLen {
+			return m, fmt.Errorf("crdt: ormap: key of %d bytes: %w", len(enc), ErrTooLarge)
+		}
+		if i > 0 && bytes.Compare(prev, enc) >= 0 {
+			return m, d.errf("keys not sorted")
+		}
+		prev = enc
+		key, err := kc.decode(enc)
+		if err != nil {
+			return m, d.errf("key: %v", err)
+		}
+		if again, err := kc.encode(key); err != nil || !bytes.Equal(again, enc) {
+			return m, d.errf("key %q not canonical", enc)
+		}
+		vb, err := d.bytes("value")
+		if err != nil {
+			return m, err
+		}
+		var zero V
+		v, err := zero.decodeValue(vb)
+		if err != nil {
+			return m, fmt.Errorf("crdt: ormap: value of %q: %w", enc, err)
+		}
+		if v.storeLen() == 0 {
+			return m, d.errf("empty value at %q", enc)
+		}
+		if !v.causalContext().Equal(dotsContext(v)) {
+			return m, d.errf("value at %q has a context beyond its dots", enc)
+		}
+		bad := false
+		v.eachDot(func(x Dot) {
+			if seen[x] || !ctx.Contains(x) {
+				bad = true
+			}
+			seen[x] = true
+		})
+		if bad {
+			return m, d.errf("value at %q has a dot outside the context or shared", enc)
+		}
+		if m.vals == nil {
+			m.vals = make(map[K]V, n)
+		}
+		m.vals[key] = v.withContext(CausalContext{})
+	}
+	if len(d.b) != 0 {
+		return m, d.errf("%d trailing bytes", len(d.b))
+	}
+	return m, nil
+}
+
+// MarshalJSON encodes m as a JSON string holding its binary encoding.
+func (m ORMap[K, V]) MarshalJSON() ([]byte, error) { return binaryJSON(m) }
+
+// UnmarshalJSON decodes the form MarshalJSON writes.
+func (m *ORMap[K, V]) UnmarshalJSON(data []byte) error {
+	b, err := jsonBytes("ormap", data)
+	if err != nil {
+		return err
+	}
+	return m.UnmarshalBinary(b)
+}

@@ -1,0 +1,106 @@
+package crdt_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/eventually-perfect/primitives/crdt"
+	"github.com/eventually-perfect/primitives/crdt/crdttest"
+)
+
+type mapOp struct {
+	Kind int // 0 add to the key's set, 1 remove from it, 2 remove the key
+	Key  string
+	E    int
+}
+
+var genMapOp = rapid.Custom(func(t *rapid.T) mapOp {
+	return mapOp{
+		rapid.IntRange(0, 2).Draw(t, "kind"),
+		rapid.SampledFrom([]string{"x", "y"}).Draw(t, "key"),
+		rapid.IntRange(0, 2).Draw(t, "e"),
+	}
+})
+
+type cart = crdt.ORMap[string, crdt.ORSet[int]]
+
+func TestORMapLaws(t *testing.T) {
+	crdttest.Check(t, spec(genMapOp, func(m *cart, r string, o mapOp) (cart, error) {
+		switch o.Kind {
+		case 0:
+			return m.Update(r, o.Key, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add(r, o.E) }), nil
+		case 1:
+			return m.Update(r, o.Key, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Remove(o.E) }), nil
+		}
+		return m.Remove(o.Key), nil
+	}))
+}
+
+type nested = crdt.ORMap[string, crdt.ORMap[string, crdt.MVRegister[int]]]
+
+// TestNestedORMapLaws: maps of maps of registers obey the laws too.
+func TestNestedORMapLaws(t *testing.T) {
+	crdttest.Check(t, spec(genMapOp, func(m *nested, r string, o mapOp) (nested, error) {
+		inner := fmt.Sprint(o.E % 2)
+		switch o.Kind {
+		case 0:
+			return m.Update(r, o.Key, func(v *crdt.ORMap[string, crdt.MVRegister[int]]) crdt.ORMap[string, crdt.MVRegister[int]] {
+				return v.Update(r, inner, func(x *crdt.MVRegister[int]) crdt.MVRegister[int] { return x.Write(r, o.E) })
+			}), nil
+		case 1:
+			return m.Update(r, o.Key, func(v *crdt.ORMap[string, crdt.MVRegister[int]]) crdt.ORMap[string, crdt.MVRegister[int]] {
+				return v.Remove(inner)
+			}), nil
+		}
+		return m.Remove(o.Key), nil
+	}))
+}
+
+// TestORMapObservedReset: a key removed at one replica while another
+// concurrently adds to its value comes back with only the concurrent
+// update; what the remover observed is reset (Almeida et al. 2018,
+// section 7.4).
+func TestORMapObservedReset(t *testing.T) {
+	var a, b cart
+	d := a.Update("a", "cart", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
+	b.Merge(d)
+	a.Remove("cart")                                                                         // a empties the cart
+	b.Update("b", "cart", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("b", 2) }) // b adds concurrently
+	a.Merge(b)
+	b.Merge(a)
+	v, ok := a.Get("cart")
+	if !ok || !slices.Equal(v.Elements(), []int{2}) || !a.Equal(b) {
+		t.Fatalf("observed-reset: got %v and %v, want the cart with only 2 on both", a, b)
+	}
+	a.Remove("cart")
+	b.Merge(a)
+	if b.Len() != 0 || b.Size().Dots != 0 {
+		t.Fatalf("a remove that saw everything leaves nothing: %v", b)
+	}
+}
+
+func FuzzORMapUnmarshalBinary(f *testing.F) {
+	var m cart
+	m.Update("a", "x", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
+	m.Update("b", "y", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("b", 2) })
+	fuzzKernel(f, &m)
+}
+
+func ExampleORMap() {
+	var alice, bob crdt.ORMap[string, crdt.ORSet[string]]
+	d := alice.Update("alice", "fruit", func(s *crdt.ORSet[string]) crdt.ORSet[string] {
+		return s.Add("alice", "apple")
+	})
+	bob.Merge(d)
+	alice.Remove("fruit") // alice drops the fruit list
+	bob.Update("bob", "fruit", func(s *crdt.ORSet[string]) crdt.ORSet[string] {
+		return s.Add("bob", "pear") // while bob adds a pear
+	})
+	alice.Merge(bob)
+	fruit, _ := alice.Get("fruit")
+	fmt.Println(alice.Keys(), fruit.Elements())
+	// Output: [fruit] [pear]
+}
