@@ -2,6 +2,7 @@ package failuredetector
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -77,9 +78,10 @@ func (d *Timeout) Suspect(now time.Duration) bool {
 // where η is the sending interval and A(i) the arrival time of the i-th
 // heartbeat, and suspects the peer once the freshness point EA(k+1) + α
 // (a constant safety margin) has passed. The running sum makes each
-// heartbeat O(1). Heartbeats are numbered by arrival, since Heartbeat
-// carries no sequence number: a lost heartbeat shifts the estimate by η
-// until it leaves the window. The zero value is not usable; create one
+// heartbeat O(1). Heartbeat carries no sequence number, so the detector
+// infers it from the gap: a gap of about m·η counts as m heartbeats, the
+// missing ones lost (without this, each loss would shift the estimate
+// early by η until it left the window). The zero value is not usable; create one
 // with NewAdaptive. An Adaptive is safe for concurrent use.
 type Adaptive struct {
 	mu    sync.Mutex
@@ -128,7 +130,10 @@ func (d *Adaptive) Heartbeat(now time.Duration) error {
 	if now == d.last {
 		return nil
 	}
-	d.k++
+	// Heartbeat carries no sequence number, so infer it: a gap of about
+	// m intervals means m-1 heartbeats were lost (or never sent).
+	steps := int64(math.Round(float64(now-d.last) / float64(d.eta)))
+	d.k += max(steps, 1)
 	d.last = now
 	// The offsets A(i) - η·i - A(0) are negative when heartbeats arrive
 	// faster than η; a Window holds non-negative samples, so they are
