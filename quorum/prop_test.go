@@ -264,3 +264,44 @@ func TestPropStringParses(t *testing.T) {
 		}
 	})
 }
+
+// New accepts two explicitly given sides exactly when every read quorum
+// meets every write quorum, checked by brute force over all pairs of
+// subsets. Half the draws are flat thresholds over the same nodes (the
+// q1 + q2 > n shortcut), half arbitrary expressions.
+func TestPropNewAcceptsExactlyIntersecting(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var reads, writes Expr
+		if rapid.Bool().Draw(t, "flat") {
+			n := rapid.IntRange(1, len(propNames)).Draw(t, "n")
+			l := Leaves(propNames[:n]...)
+			reads = Choose(rapid.IntRange(1, n).Draw(t, "q1"), l...)
+			writes = Choose(rapid.IntRange(1, n).Draw(t, "q2"), l...)
+		} else {
+			reads, writes = genExpr(3).Draw(t, "reads"), genExpr(3).Draw(t, "writes")
+		}
+		s, err := New(Config{Reads: reads, Writes: writes, Unchecked: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := true
+		for r := Set(0); r <= s.All() && want; r++ {
+			if !refEval(reads, liveOf(s, r)) {
+				continue
+			}
+			for w := Set(0); w <= s.All(); w++ {
+				if r&w == 0 && refEval(writes, liveOf(s, w)) {
+					want = false
+					break
+				}
+			}
+		}
+		if s.Intersecting() != want {
+			t.Fatalf("reads %s, writes %s: Intersecting() = %v, brute force says %v", reads, writes, s.Intersecting(), want)
+		}
+		_, err = New(Config{Reads: reads, Writes: writes})
+		if want != (err == nil) {
+			t.Fatalf("reads %s, writes %s intersect: %v, but checked New returned %v", reads, writes, want, err)
+		}
+	})
+}
