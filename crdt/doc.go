@@ -11,11 +11,23 @@
 // merged anywhere (delta-state CRDTs, Almeida, Shoker and Baquero 2018).
 // Deltas join into delta groups with the same Merge.
 //
-//   - [GCounter] and [PNCounter]: counters (grow-only, and up and down).
-//   - [ORSet]: the optimised add-wins observed-remove set, without
-//     tombstones: each add is tagged with a [Dot], and a [CausalContext]
-//     (a version vector plus a compacted cloud of dots) remembers what a
-//     replica has seen, so removes need no tombstones.
+//   - Counters: [GCounter] (grow-only) and [PNCounter] (up and down).
+//   - Sets: [GSet] (grow-only), [TwoPSet] (removed for ever), [ORSet]
+//     (add-wins: the optimised observed-remove set without tombstones) and
+//     [RWSet] (remove-wins).
+//   - Registers: [LWWRegister] (last writer wins, ties broken by replica
+//     ID) and [MVRegister] (keeps concurrent values).
+//   - Flags: [EWFlag] (enable-wins) and [DWFlag] (disable-wins).
+//   - [ORMap]: a map whose values are the causal types above, nested to
+//     any depth, with observed-reset removal.
+//   - [Replicator]: delta-interval anti-entropy with acknowledgements and
+//     full-state fallback, for any of the types.
+//
+// The causal types (ORSet, RWSet, MVRegister, the flags and ORMap) tag
+// each update with a [Dot] (replica, counter) and keep a [CausalContext],
+// a version vector plus a compacted cloud of the dots received out of
+// order, recording every update seen: a merge drops a dot the other side
+// has seen and no longer has, so removes need no tombstones.
 //
 // # Usage
 //
@@ -30,7 +42,19 @@
 //	fmt.Println(b.Value()) // 3
 //
 // Replica IDs must be unique: two copies of one state that both update
-// under the same ID are two replicas pretending to be one.
+// under the same ID are two replicas pretending to be one. The causal
+// types detect it at merge time when the two copies used one dot for
+// different elements, and LWWRegister when they wrote different values
+// with the same timestamp: Merge then fails with [ErrReplicaConflict]
+// and leaves the receiver unchanged, instead of silently losing an
+// update. Other misuse (a copy that only removed, or counters, whose
+// state carries no identity of the updates) cannot be told from a
+// legitimate history and goes undetected; giving a restored replica a
+// fresh ID avoids it.
+//
+// To replicate over a network, wrap the state in a [Replicator]: call
+// Update for local operations, Sync for each peer on a timer, and Receive
+// for incoming messages, sending back the acknowledgement it returns.
 //
 // # Guarantees
 //
@@ -47,8 +71,17 @@
 // A counter costs one entry per replica that ever updated it. An ORSet
 // costs, besides its elements, one dot per present element per concurrent
 // add and a causal context of one vector entry per replica plus the dots
-// received out of order; removed elements leave nothing behind. The
-// [ORSet.Size] method reports these figures.
+// received out of order; removed elements leave nothing behind. The Size
+// methods report these figures ([Size]). A remove-wins set and a two-phase
+// set keep a tombstone per removed element, the price of their semantics.
+// A delta is as small as the update (about 20 bytes for one ORSet add,
+// against about 10 bytes per element for the full state), but deltas are
+// only safe to ship alone while the receiver eventually gets them all: the
+// Replicator resends unacknowledged ones and falls back to the full state.
+//
+// The binary encodings of the generic types encode elements, keys and
+// values with encoding/json; the JSON form of the causal types is their
+// binary encoding as a base64 string (readable output is String).
 //
 // # Encodings
 //

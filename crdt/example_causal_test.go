@@ -1,0 +1,89 @@
+package crdt_test
+
+import (
+	"fmt"
+
+	"github.com/eventually-perfect/primitives/crdt"
+)
+
+// A replica that receives a later delta before an earlier one records the
+// later dot in the cloud of its causal context; once the gap is filled the
+// cloud folds into the version vector.
+func ExampleCausalContext() {
+	var a, b crdt.ORSet[string]
+	d1 := a.Add("a", "x")
+	d2 := a.Add("a", "y")
+	b.Merge(d2) // arrives first
+	fmt.Println(b.Context())
+	b.Merge(d1)
+	fmt.Println(b.Context(), b.Context().Contains(crdt.Dot{Replica: "a", Counter: 2}))
+	// Output:
+	// {} + [a:2]
+	// {a:2} true
+}
+
+func ExampleDot() {
+	var s crdt.ORSet[string]
+	s.Add("alice", "x")
+	s.Add("alice", "y")
+	fmt.Println(s.Context().Vector(), crdt.Dot{Replica: "alice", Counter: 2})
+	// Output: {alice:2} alice:2
+}
+
+// Size shows the metadata of a causal type: removed elements leave only
+// the version vector behind.
+func ExampleSize() {
+	var s crdt.ORSet[int]
+	for i := range 100 {
+		s.Add("a", i)
+	}
+	fmt.Printf("%+v\n", s.Size())
+	for i := range 90 {
+		s.Remove(i)
+	}
+	fmt.Printf("%+v\n", s.Size())
+	// Output:
+	// {Elements:100 Dots:100 Vector:1 Cloud:0}
+	// {Elements:10 Dots:10 Vector:1 Cloud:0}
+}
+
+// ORMap values must satisfy Causal: maps of sets, registers, flags or
+// maps, nested to any depth.
+func ExampleCausal() {
+	type profile = crdt.ORMap[string, crdt.MVRegister[string]]
+	var users crdt.ORMap[string, profile]
+	users.Update("a", "ada", func(p *profile) profile {
+		return p.Update("a", "email", func(r *crdt.MVRegister[string]) crdt.MVRegister[string] {
+			return r.Write("a", "ada@example.org")
+		})
+	})
+	p, _ := users.Get("ada")
+	email, _ := p.Get("email")
+	fmt.Println(users.Keys(), p.Keys(), email.Values())
+	// Output: [ada] [email] [ada@example.org]
+}
+
+func ExampleLattice() {
+	ops := crdt.Lattice[crdt.ORSet[string]]{
+		Join:  (*crdt.ORSet[string]).Merge,
+		Clone: crdt.ORSet[string].Clone,
+		Equal: crdt.ORSet[string].Equal,
+	}
+	r := crdt.NewReplicator("a", crdt.ORSet[string]{}, []string{"a", "b"}, ops, 0)
+	r.Update(func(s *crdt.ORSet[string]) (crdt.ORSet[string], error) { return s.Add("a", "x"), nil })
+	fmt.Println(r.State().Elements(), r.Buffered())
+	// Output: [x] 1
+}
+
+// A replica too far behind gets the full state: here the buffer holds one
+// delta and the peer has acknowledged none of three.
+func ExampleReplicaMessage() {
+	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
+	a := crdt.NewReplicator("a", crdt.GCounter{}, []string{"a", "b"}, ops, 1)
+	for range 3 {
+		a.Update(func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc("a", 1) })
+	}
+	m, _, _ := a.Sync("b")
+	fmt.Println(m, m.Full, m.State)
+	// Output: full(3) true 3 {a:3}
+}
