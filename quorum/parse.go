@@ -60,8 +60,11 @@ const maxParseDepth = 100
 //	name   = letter or "_", then letters, digits, "_", "-", "."
 //
 // Spaces are ignored. "*" binds tighter than "+". A name may not appear
-// twice among the operands of one operator (a + a is almost always a
-// typing mistake). Errors are *ParseError values giving the offset.
+// twice among the operands of "*" or "+" (a + a is almost always a typing
+// mistake), but may among the arguments of choose and majority, where a
+// repeated node counts once per repetition: choose(3, a, a, b, c) is
+// Gifford's weighted voting with two votes for a, as built by [Weighted].
+// Errors are *ParseError values giving the offset.
 func Parse(s string) (Expr, error) {
 	p := parser{in: s}
 	e, err := p.expr(0)
@@ -202,7 +205,7 @@ func (p *parser) factor(depth int) (Expr, error) {
 		}
 		name := p.in[start:p.pos]
 		if (name == "choose" || name == "majority") && p.peek() == '(' {
-			return p.function(depth, name, start)
+			return p.function(depth, name)
 		}
 		return Leaf(name), nil
 	default:
@@ -211,7 +214,7 @@ func (p *parser) factor(depth int) (Expr, error) {
 }
 
 // function parses the arguments of choose or majority; the name has been read.
-func (p *parser) function(depth int, name string, start int) (Expr, error) {
+func (p *parser) function(depth int, name string) (Expr, error) {
 	p.pos++ // '('
 	k, kAt := 0, 0
 	if name == "choose" {
@@ -232,14 +235,12 @@ func (p *parser) function(depth int, name string, start int) (Expr, error) {
 		}
 	}
 	var args []Expr
-	var starts []int
 	for {
-		at := p.peekPos()
 		e, err := p.expr(depth + 1)
 		if err != nil {
 			return Expr{}, err
 		}
-		args, starts = append(args, e), append(starts, at)
+		args = append(args, e)
 		if p.peek() != ',' {
 			break
 		}
@@ -248,15 +249,12 @@ func (p *parser) function(depth int, name string, start int) (Expr, error) {
 	if err := p.expect(')'); err != nil {
 		return Expr{}, err
 	}
-	if err := p.distinct(args, starts); err != nil {
-		return Expr{}, err
-	}
+	// no distinct check: repeats are votes, choose(3, a, a, b, c) gives a two
 	if name == "majority" {
 		return MajorityOf(args...), nil
 	}
 	if k < 1 || k > len(args) {
 		return Expr{}, p.fail(kAt, ErrThreshold, "choose(%d, ...) of %d arguments: the count must be between 1 and %d", k, len(args), len(args))
 	}
-	_ = start
 	return Choose(k, args...), nil
 }

@@ -256,7 +256,7 @@ func TestPropStringParses(t *testing.T) {
 		e := genExpr(3).Draw(t, "e")
 		back, err := Parse(e.String())
 		if err != nil {
-			// repeated sibling leaves are legal in code, rejected in text
+			// repeated operands of And and Or are legal in code, rejected in text
 			return
 		}
 		if back.String() != e.String() {

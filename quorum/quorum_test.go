@@ -19,6 +19,7 @@ func TestParseRoundTrip(t *testing.T) {
 		"(a + b)*c",
 		"a*(b + choose(2, c, d, e)) + majority(f, g, h)",
 		"node-1.eu*node_2",
+		"choose(3, a, a, b, c)",
 	} {
 		e, err := quorum.Parse(in)
 		require.NoError(t, err, in)
@@ -161,6 +162,12 @@ func TestWeightedVoting(t *testing.T) {
 	}
 	assert.Equal(t, []string{"{a}", "{b, c}"}, show(reads), "2 votes read: a alone or both weak copies")
 	assert.Equal(t, []string{"{a, b}", "{a, c}"}, show(writes), "3 votes write: a and one weak copy")
+	e, err := quorum.Parse(s.Expr(quorum.Read).String())
+	require.NoError(t, err, "the textual form of weighted voting parses back")
+	p, err := quorum.New(quorum.Config{Reads: e})
+	require.NoError(t, err)
+	back, _ := p.MinimalQuorums(quorum.Read)
+	assert.Equal(t, show(reads), show(back), "choose(2, a, a, b, c) gives a two votes")
 	_, err = quorum.Weighted([]string{"a", "b", "c"}, []int{2, 1, 1}, 2, 2)
 	assert.ErrorIs(t, err, quorum.ErrNoIntersection, "r + w must exceed the total votes")
 	_, err = quorum.Weighted([]string{"a", "b"}, []int{0, 1}, 1, 1)

@@ -160,7 +160,7 @@ func run(out io.Writer, exprs []string, fraction float64, capacities, chart stri
 	if err != nil {
 		return err
 	}
-	p.printf("resilience: reads survive %d failures, writes %d, both %d\n\n", rr, wr, min(rr, wr))
+	p.printf("resilience (failures always survived): reads %d, writes %d, both %d\n\n", rr, wr, min(rr, wr))
 
 	st, err := s.Optimal(quorum.Goal{Workload: w})
 	if err != nil {

@@ -21,7 +21,7 @@ func TestGridReport(t *testing.T) {
 	for _, want := range []string{
 		"writes: (a + b + c)*(d + e + f)",
 		"minimal write quorums (9)",
-		"reads survive 1 failures, writes 2, both 1",
+		"resilience (failures always survived): reads 1, writes 2, both 1",
 		"load 0.3750  capacity 2.6667",
 	} {
 		assert.Contains(t, out.String(), want)
