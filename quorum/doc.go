@@ -22,20 +22,20 @@
 //
 // # Usage
 //
-//	e, err := quorum.Parse("a*b*c + d*e*f") // read quorums: a whole row
-//	s, err := quorum.New(quorum.Config{Reads: e}) // writes: one per row
-//	set, _ := s.SetOf("a", "e")
-//	s.IsWrite(set)                 // true: a and e touch both rows
-//	r, _ := s.Resilience(quorum.Read) // 1: any one failure leaves a row
+//	e, err := quorum.Parse("a*b*c + d*e*f")        // reads: a whole row
+//	s, err := quorum.New(quorum.Config{Reads: e})   // writes: the dual, one node per row
+//	set, err := s.SetOf("a", "e")
+//	ok := s.IsWrite(set)                            // true: a and e cover both rows
+//	r, err := s.Resilience(quorum.Read)             // 1: any one failure leaves a row
 //
-//	w, _ := quorum.ReadFraction(0.25)
-//	st, _ := s.Optimal(quorum.Goal{Workload: w})
-//	st.Load(w), st.Capacity(w)     // 0.375, 8/3
+//	w, err := quorum.ReadFraction(0.25)
+//	st, err := s.Optimal(quorum.Goal{Workload: w})  // linear program over the quorums
+//	load, capacity := st.Load(w), st.Capacity(w)    // 0.375 and 8/3
 //
-//	t := quorum.NewTracker(s, quorum.Write) // one round of votes
-//	t.VoteName("a", true)
-//	res, _ := t.VoteName("d", true) // quorum.Won
-//	commit, _ := s.CommittedIndex(quorum.Write, matchIndex)
+//	t := quorum.NewTracker(s, quorum.Write)         // one round of votes
+//	res, err := t.VoteName("a", true)               // quorum.Pending
+//	res, err = t.VoteName("d", true)                // quorum.Won
+//	commit, err := s.CommittedIndex(quorum.Write, matchIndex) // one index per node
 //
 // # Guarantees
 //
