@@ -151,3 +151,103 @@ func TestQuorumAgreesWithEtcd(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkQuorumJointVote: Raft's joint consensus (Ongaro and Ousterhout
+// 2014, section 6) needs a majority of the old and of the new
+// configuration. etcd has a dedicated JointConfig; here it is just the
+// expression majority(old) * majority(new), over 1..5 and 3..7.
+func BenchmarkQuorumJointVote(b *testing.B) {
+	const n = 7
+	old, cur := []string{"1", "2", "3", "4", "5"}, []string{"3", "4", "5", "6", "7"}
+	votes := make([]bool, n)
+	for i := range votes {
+		votes[i] = i%3 != 2
+	}
+	b.Run("impl=ours", func(b *testing.B) {
+		b.ReportAllocs()
+		s, err := quorum.New(quorum.Config{
+			Reads:  quorum.And(quorum.MajorityOf(quorum.Leaves(old...)...), quorum.MajorityOf(quorum.Leaves(cur...)...)),
+			Writes: quorum.And(quorum.MajorityOf(quorum.Leaves(old...)...), quorum.MajorityOf(quorum.Leaves(cur...)...)),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i], _ = s.Index(strconv.Itoa(i + 1))
+		}
+		t := quorum.NewTracker(s, quorum.Write)
+		i := 0
+		for b.Loop() {
+			if i == n {
+				t.Reset()
+				i = 0
+			}
+			r, _ := t.Vote(idx[i], votes[i])
+			sinkVote += int(r)
+			i++
+		}
+	})
+	b.Run("impl=etcd", func(b *testing.B) {
+		b.ReportAllocs()
+		c := etcdquorum.JointConfig{etcdquorum.MajorityConfig{}, etcdquorum.MajorityConfig{}}
+		for _, id := range old {
+			v, _ := strconv.ParseUint(id, 10, 64)
+			c[1][v] = struct{}{}
+		}
+		for _, id := range cur {
+			v, _ := strconv.ParseUint(id, 10, 64)
+			c[0][v] = struct{}{}
+		}
+		m := make(map[uint64]bool, n)
+		i := 0
+		for b.Loop() {
+			if i == n {
+				clear(m)
+				i = 0
+			}
+			m[uint64(i+1)] = votes[i]
+			sinkVote += int(c.VoteResult(m))
+			i++
+		}
+	})
+}
+
+// TestQuorumJointAgreesWithEtcd: for every assignment of yes, no or no
+// vote to the 7 nodes of the joint configuration, our expression and
+// etcd's JointConfig give the same result.
+func TestQuorumJointAgreesWithEtcd(t *testing.T) {
+	old, cur := []string{"1", "2", "3", "4", "5"}, []string{"3", "4", "5", "6", "7"}
+	joint := quorum.And(quorum.MajorityOf(quorum.Leaves(old...)...), quorum.MajorityOf(quorum.Leaves(cur...)...))
+	s, err := quorum.New(quorum.Config{Reads: joint, Writes: joint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := etcdquorum.JointConfig{etcdquorum.MajorityConfig{}, etcdquorum.MajorityConfig{}}
+	for i := uint64(1); i <= 5; i++ {
+		c[1][i] = struct{}{}
+		c[0][i+2] = struct{}{}
+	}
+	conv := map[etcdquorum.VoteResult]quorum.VoteResult{etcdquorum.VotePending: quorum.Pending, etcdquorum.VoteWon: quorum.Won, etcdquorum.VoteLost: quorum.Lost}
+	for code := 0; code < 2187; code++ { // 3^7
+		tr := quorum.NewTracker(s, quorum.Write)
+		m := map[uint64]bool{}
+		x := code
+		for id := 1; id <= 7; id++ {
+			switch x % 3 {
+			case 1:
+				m[uint64(id)] = true
+			case 2:
+				m[uint64(id)] = false
+			}
+			if v, ok := m[uint64(id)]; ok {
+				i, _ := s.Index(strconv.Itoa(id))
+				tr.Vote(i, v)
+			}
+			x /= 3
+		}
+		if got, want := tr.Result(), conv[c.VoteResult(m)]; got != want {
+			t.Fatalf("votes %v: %v, etcd's JointConfig says %v", m, got, want)
+		}
+	}
+}
