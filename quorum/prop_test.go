@@ -305,3 +305,64 @@ func TestPropNewAcceptsExactlyIntersecting(t *testing.T) {
 		}
 	})
 }
+
+// Weighted voting against its definition (Gifford 1979): a set is a read
+// quorum when its votes reach r, a write quorum when they reach w, and the
+// system exists exactly when r + w exceeds the total.
+func TestPropWeightedMatchesVotes(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 6).Draw(t, "n")
+		votes := rapid.SliceOfN(rapid.IntRange(1, 3), n, n).Draw(t, "votes")
+		total := 0
+		for _, v := range votes {
+			total += v
+		}
+		r := rapid.IntRange(1, total).Draw(t, "r")
+		w := rapid.IntRange(1, total).Draw(t, "w")
+		s, err := Weighted(propNames[:n], votes, r, w)
+		if (err == nil) != (r+w > total) {
+			t.Fatalf("Weighted(votes %v, r %d, w %d): error %v, but r + w > total is %v", votes, r, w, err, r+w > total)
+		}
+		if err != nil {
+			return
+		}
+		for set := Set(0); set <= s.All(); set++ {
+			got := 0
+			for i, v := range votes {
+				if set.Has(i) {
+					got += v
+				}
+			}
+			if s.IsRead(set) != (got >= r) || s.IsWrite(set) != (got >= w) {
+				t.Fatalf("votes %v, r %d, w %d: %s has %d votes but IsRead %v, IsWrite %v", votes, r, w, s.FormatSet(set), got, s.IsRead(set), s.IsWrite(set))
+			}
+		}
+	})
+}
+
+// Naor and Wool's averaging bound (1998, section 3): the busiest node
+// carries at least the average load, so with unit capacities no strategy's
+// load is below (expected quorum size) / n, and the optimal load is at
+// least (f_r * smallest read quorum + (1 - f_r) * smallest write quorum) / n.
+func TestPropOptimalLoadAboveAveragingBound(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		f := rapid.Float64Range(0, 1).Draw(t, "read fraction")
+		w, _ := ReadFraction(f)
+		o, err := s.Optimal(Goal{Workload: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Load(w) < o.NetworkLoad(w)/float64(s.Len())-1e-9 {
+			t.Fatalf("%s at %v: load %v below network load / n = %v: the busiest node carries at least the average", s, f, o.Load(w), o.NetworkLoad(w)/float64(s.Len()))
+		}
+		smallest := func(side Side) float64 {
+			qs, _ := s.MinimalQuorums(side)
+			return float64(qs[0].Len())
+		}
+		bound := (f*smallest(Read) + (1-f)*smallest(Write)) / float64(s.Len())
+		if o.Load(w) < bound-1e-9 {
+			t.Fatalf("%s at %v: optimal load %v below the averaging bound %v", s, f, o.Load(w), bound)
+		}
+	})
+}
