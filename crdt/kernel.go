@@ -14,7 +14,9 @@ import (
 // the entries has been removed, so no tombstone is needed.
 //
 // Invariants: every dot of the entries is in the context; no dot supports
-// two keys; no key has an empty dot list; dot lists are sorted.
+// two keys; no key has an empty dot list; dot lists are sorted. Dot lists
+// are never modified in place (every change stores a new slice), so
+// states may share them.
 type kernel[K comparable] struct {
 	entries map[K][]Dot
 	ctx     CausalContext
@@ -106,9 +108,13 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 // joinStore joins o's entries into k's, given the causal contexts of the
 // two sides (the kernels' own, or those of the maps that hold them).
 func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
+	seenByO, seenByK := theirs.Contains, mine.Contains // bound once: each binding allocates
 	for key, ds := range k.entries {
 		if _, ok := o.entries[key]; ok {
 			continue
+		}
+		if !slices.ContainsFunc(ds, seenByO) {
+			continue // o has seen none of key's dots: all stay
 		}
 		kept := ds[:0:0]
 		for _, d := range ds {
@@ -120,6 +126,16 @@ func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
 	}
 	for key, ods := range o.entries {
 		ds := k.entries[key]
+		if len(ds) == 0 && !slices.ContainsFunc(ods, seenByK) {
+			// A key new to k with no dot k has seen: take o's dots as
+			// they are (dot lists are never modified in place, so the
+			// two states may share them).
+			if k.entries == nil {
+				k.entries = make(map[K][]Dot, len(o.entries))
+			}
+			k.entries[key] = ods
+			continue
+		}
 		var kept []Dot
 		for _, d := range ds {
 			if !theirs.Contains(d) || slices.Contains(ods, d) {
@@ -157,7 +173,7 @@ func (k kernel[K]) clone() kernel[K] {
 	if len(k.entries) > 0 {
 		c.entries = make(map[K][]Dot, len(k.entries))
 		for key, ds := range k.entries {
-			c.entries[key] = slices.Clone(ds)
+			c.entries[key] = ds // shared: dot lists are immutable
 		}
 	}
 	c.ctx = k.ctx.Clone()
