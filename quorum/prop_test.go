@@ -3,6 +3,7 @@ package quorum
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -363,6 +364,79 @@ func TestPropOptimalLoadAboveAveragingBound(t *testing.T) {
 		bound := (f*smallest(Read) + (1-f)*smallest(Write)) / float64(s.Len())
 		if o.Load(w) < bound-1e-9 {
 			t.Fatalf("%s at %v: optimal load %v below the averaging bound %v", s, f, o.Load(w), bound)
+		}
+	})
+}
+
+// Any goal whose limits the uniform strategy meets is feasible, and the
+// optimum meets the limits and is no worse than uniform on its objective:
+// random capacities, latencies, read-fraction distributions and
+// objectives.
+func TestPropOptimalGoalsNoWorseThanUniform(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		e := genExpr(3).Draw(t, "reads")
+		var nodes []Node
+		for _, n := range e.Nodes() {
+			nodes = append(nodes, Node{
+				Name:          n,
+				ReadCapacity:  float64(rapid.IntRange(1, 4).Draw(t, "read capacity")),
+				WriteCapacity: float64(rapid.IntRange(1, 4).Draw(t, "write capacity")),
+				Latency:       time.Duration(rapid.IntRange(0, 50).Draw(t, "latency")) * time.Millisecond,
+			})
+		}
+		s, err := New(Config{Reads: e, Nodes: nodes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := rapid.IntRange(1, 3).Draw(t, "fractions")
+		fs, ws := make([]float64, k), make([]float64, k)
+		for i := range fs {
+			fs[i] = float64(rapid.IntRange(0, 4).Draw(t, "fraction")) / 4
+			ws[i] = float64(rapid.IntRange(1, 3).Draw(t, "weight"))
+		}
+		w, err := Distribution(fs, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.Uniform()
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := Objective(rapid.IntRange(0, 2).Draw(t, "objective"))
+		g := Goal{Workload: w, Objective: obj}
+		if rapid.Bool().Draw(t, "limit load") && obj != MinLoad {
+			g.MaxLoad = u.Load(w) + 1e-9
+		}
+		if rapid.Bool().Draw(t, "limit network") && obj != MinNetworkLoad {
+			g.MaxNetworkLoad = u.NetworkLoad(w) + 1e-9
+		}
+		if rapid.Bool().Draw(t, "limit latency") && obj != MinLatency && u.Latency(w) > 0 {
+			g.MaxLatency = u.Latency(w) + time.Microsecond
+		}
+		o, err := s.Optimal(g)
+		if err != nil {
+			t.Fatalf("%s, goal %+v met by the uniform strategy: %v", s, g, err)
+		}
+		value := func(st *Strategy) float64 {
+			switch obj {
+			case MinNetworkLoad:
+				return st.NetworkLoad(w)
+			case MinLatency:
+				return float64(st.Latency(w))
+			}
+			return st.Load(w)
+		}
+		tol := 1e-6
+		if obj == MinLatency {
+			tol = 1 // latencies are rounded to the nanosecond
+		}
+		if value(o) > value(u)+tol {
+			t.Fatalf("%s: optimal %v worse than uniform %v on objective %d: an optimum is never worse than a feasible strategy", s, value(o), value(u), obj)
+		}
+		if g.MaxLoad > 0 && o.Load(w) > g.MaxLoad+1e-6 ||
+			g.MaxNetworkLoad > 0 && o.NetworkLoad(w) > g.MaxNetworkLoad+1e-6 ||
+			g.MaxLatency > 0 && o.Latency(w) > g.MaxLatency+time.Microsecond {
+			t.Fatalf("%s: optimum breaks a limit of %+v: load %v network %v latency %v", s, g, o.Load(w), o.NetworkLoad(w), o.Latency(w))
 		}
 	})
 }
