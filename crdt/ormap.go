@@ -116,9 +116,14 @@ func (m ORMap[K, V]) sorted() ([]encodedKey[K], error) {
 }
 
 // Merge joins o into m, key by key with the values' own joins under the
-// two maps' contexts. It costs time linear in the two maps' sizes and
-// never fails.
+// two maps' contexts. It costs time linear in the two maps' sizes. It
+// fails with ErrReplicaConflict, leaving m unchanged, if one dot supports
+// values of different keys on the two sides (two diverged copies of one
+// replica); a dot reused within one key's value goes undetected.
 func (m *ORMap[K, V]) Merge(o ORMap[K, V]) error {
+	if err := m.conflict(o); err != nil {
+		return err
+	}
 	*m = m.joinStore(o, m.ctx, o.ctx)
 	m.ctx.Merge(o.ctx)
 	return nil
@@ -351,4 +356,36 @@ func (m *ORMap[K, V]) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	return m.UnmarshalBinary(b)
+}
+
+// conflict reports a dot of o's value at one key that m holds at another.
+// The index of m's dots is built only when o has a dot m has seen but does
+// not hold at the same key (normally a removal).
+func (m ORMap[K, V]) conflict(o ORMap[K, V]) error {
+	var index map[Dot]K
+	var err error
+	for key, ov := range o.vals {
+		mine := map[Dot]bool{}
+		if v, ok := m.vals[key]; ok {
+			v.eachDot(func(d Dot) { mine[d] = true })
+		}
+		ov.eachDot(func(d Dot) {
+			if err != nil || mine[d] || !m.ctx.Contains(d) {
+				return
+			}
+			if index == nil {
+				index = map[Dot]K{}
+				for k, v := range m.vals {
+					v.eachDot(func(x Dot) { index[x] = k })
+				}
+			}
+			if k, ok := index[d]; ok && k != key {
+				err = fmt.Errorf("crdt: ormap: dot %v supports different keys on the two sides: %w", d, ErrReplicaConflict)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package crdt_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -103,4 +104,20 @@ func ExampleORMap() {
 	fruit, _ := alice.Get("fruit")
 	fmt.Println(alice.Keys(), fruit.Elements())
 	// Output: [fruit] [pear]
+}
+
+// TestORMapReplicaConflict: two diverged copies of replica a that update
+// different keys with the same dot are detected at merge time.
+func TestORMapReplicaConflict(t *testing.T) {
+	var a1 cart
+	a2 := a1.Clone()
+	a1.Update("a", "x", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
+	a2.Update("a", "y", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
+	before := a1.Clone()
+	if err := a1.Merge(a2); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("merge of diverged copies: got %v, want ErrReplicaConflict", err)
+	}
+	if !a1.Equal(before) {
+		t.Fatal("a failed merge changed the map")
+	}
 }
