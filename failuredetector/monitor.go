@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,16 +53,16 @@ type MonitorConfig struct {
 // reports a recovery when a suspected peer is heard from; Check, called
 // periodically, reports new suspicions. Transitions go to the callback
 // through an unbounded queue drained by one goroutine, so callers never
-// block on the callback. Heartbeat costs one read-locked map lookup plus
-// the detector's own cost; Check costs O(peers).
+// block on the callback. Heartbeat costs a lock-free map lookup (sync.Map)
+// and one per-peer lock plus the detector's own cost; Check costs O(peers).
 //
 // The zero value is not usable; create a Monitor with NewMonitor and
 // release its goroutine with Close. A Monitor is safe for concurrent use.
 type Monitor struct {
 	cfg MonitorConfig
 
-	mu    sync.RWMutex
-	peers map[string]*peer
+	peers sync.Map     // string -> *peer; lookups take no lock
+	n     atomic.Int64 // number of peers
 
 	qmu    sync.Mutex
 	queue  []Event
@@ -83,60 +84,65 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 		return nil, fmt.Errorf("failuredetector: monitor needs NewDetector: %w", ErrInvalidConfig)
 	}
 	m := &Monitor{
-		cfg:   cfg,
-		peers: make(map[string]*peer),
-		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
+		cfg:  cfg,
+		wake: make(chan struct{}, 1),
+		done: make(chan struct{}),
 	}
 	go m.deliver()
 	return m, nil
+}
+
+// peer returns id's entry, creating it (with a fresh detector) if needed;
+// created says whether this call created it.
+func (m *Monitor) peer(id string) (p *peer, created bool, err error) {
+	if v, ok := m.peers.Load(id); ok {
+		return v.(*peer), false, nil
+	}
+	d, err := m.cfg.NewDetector()
+	if err != nil {
+		return nil, false, fmt.Errorf("failuredetector: creating detector for %q: %w", id, err)
+	}
+	if d == nil {
+		return nil, false, fmt.Errorf("failuredetector: NewDetector returned nil for %q: %w", id, ErrInvalidConfig)
+	}
+	v, loaded := m.peers.LoadOrStore(id, &peer{d: d})
+	if !loaded {
+		m.n.Add(1)
+	}
+	return v.(*peer), !loaded, nil
 }
 
 // Add starts monitoring id as if a first heartbeat arrived at now, so that
 // a peer that never speaks is still suspected. Adding a monitored peer
 // does nothing.
 func (m *Monitor) Add(id string, now time.Duration) error {
-	m.mu.Lock()
-	if _, ok := m.peers[id]; ok {
-		m.mu.Unlock()
-		return nil
+	p, created, err := m.peer(id)
+	if err != nil || !created {
+		return err
 	}
-	d, err := m.cfg.NewDetector()
-	if err != nil {
-		m.mu.Unlock()
-		return fmt.Errorf("failuredetector: creating detector for %q: %w", id, err)
-	}
-	if d == nil {
-		m.mu.Unlock()
-		return fmt.Errorf("failuredetector: NewDetector returned nil for %q: %w", id, ErrInvalidConfig)
-	}
-	p := &peer{d: d}
-	m.peers[id] = p
-	m.mu.Unlock()
-	return d.Heartbeat(now)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.d.Heartbeat(now)
 }
 
 // Remove stops monitoring id. It returns an error wrapping ErrUnknownPeer
 // if id is not monitored.
 func (m *Monitor) Remove(id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.peers[id]; !ok {
+	if _, ok := m.peers.LoadAndDelete(id); !ok {
 		return fmt.Errorf("failuredetector: remove %q: %w", id, ErrUnknownPeer)
 	}
-	delete(m.peers, id)
+	m.n.Add(-1)
 	return nil
 }
 
 // Heartbeat records a heartbeat from id at now, adding the peer if it is
 // new, and reports a Recovered event if id was suspected and no longer is.
-// It returns the detector's error (ErrNonMonotonic) or ErrClosed.
+// It returns the detector's error (ErrNonMonotonic), an error from
+// NewDetector, or ErrClosed. It takes no Monitor-wide lock.
 func (m *Monitor) Heartbeat(id string, now time.Duration) error {
-	m.mu.RLock()
-	p, ok := m.peers[id]
-	m.mu.RUnlock()
-	if !ok {
-		return m.Add(id, now)
+	p, _, err := m.peer(id)
+	if err != nil {
+		return err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -155,51 +161,44 @@ func (m *Monitor) Heartbeat(id string, now time.Duration) error {
 // peers are suspected. Call it periodically (every heartbeat interval, for
 // example).
 func (m *Monitor) Check(now time.Duration) (int, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
 	n := 0
-	for id, p := range m.peers {
+	var err error
+	m.peers.Range(func(k, v any) bool {
+		p := v.(*peer)
 		p.mu.Lock()
 		s := p.d.Suspect(now)
-		var err error
 		if s && !p.suspected {
 			p.suspected = true
-			err = m.emit(Event{Peer: id, Kind: Suspected, At: now})
+			err = m.emit(Event{Peer: k.(string), Kind: Suspected, At: now})
 		}
 		p.mu.Unlock()
-		if err != nil {
-			return n, err
-		}
 		if s {
 			n++
 		}
-	}
-	return n, nil
+		return err == nil
+	})
+	return n, err
 }
 
 // Suspected returns the peers currently marked suspected (as of the last
 // Check or Heartbeat), sorted.
 func (m *Monitor) Suspected() []string {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
 	var out []string
-	for id, p := range m.peers {
+	m.peers.Range(func(k, v any) bool {
+		p := v.(*peer)
 		p.mu.Lock()
 		if p.suspected {
-			out = append(out, id)
+			out = append(out, k.(string))
 		}
 		p.mu.Unlock()
-	}
+		return true
+	})
 	slices.Sort(out)
 	return out
 }
 
 // Len returns the number of peers monitored.
-func (m *Monitor) Len() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.peers)
-}
+func (m *Monitor) Len() int { return int(m.n.Load()) }
 
 // emit queues e for the callback without blocking.
 func (m *Monitor) emit(e Event) error {
