@@ -8,6 +8,7 @@
 //	go run ./examples/quorum 'a*b*c + d*e*f'                 # reads; writes are the dual
 //	go run ./examples/quorum 'choose(2, a, b, c)' 'choose(2, a, b, c)'   # reads and writes
 //	go run ./examples/quorum -fraction 0.9 -capacity a=2,b=2 'majority(a, b, c, d, e)'
+//	go run ./examples/quorum -fraction 1 -capacity 'a=2/1@4s,b=2/1@4s,c=1/0.5@1s,d=1/0.5@1s' -optimize latency -max-load 0.6667 'a*b + c*d'
 //	go run ./examples/quorum -chart load.svg 'a*b*c + d*e*f' # also draw load against read fraction
 //
 // The chart (SVG) plots the load of the strategy optimised for -fraction
@@ -30,13 +31,16 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/eventually-perfect/primitives/quorum"
 )
 
 func main() {
 	fraction := flag.Float64("fraction", 0.25, "read fraction to optimise for, in [0, 1]")
-	capacity := flag.String("capacity", "", "node capacities, as name=c or name=read/write, comma separated (default 1)")
+	capacity := flag.String("capacity", "", "node capacities and latencies, comma separated: name=c, name=read/write, optionally @latency (name=2/1@5ms); default 1, 0s")
+	optimize := flag.String("optimize", "load", "what the strategy minimises: load, network or latency")
+	maxLoad := flag.Float64("max-load", 0, "upper limit on the load when optimising something else (0: none)")
 	chart := flag.String("chart", "", "write an SVG chart of load against read fraction to this file")
 	scale := flag.String("scaling", "", "instead of analysing a system, chart the lowest load of majorities and grids against their size into this SVG file")
 	flag.Usage = func() {
@@ -56,7 +60,10 @@ func main() {
 		os.Exit(2)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	err := run(w, flag.Args(), *fraction, *capacity, *chart)
+	goal, err := goalOf(*optimize, *maxLoad)
+	if err == nil {
+		err = run(w, flag.Args(), *fraction, *capacity, *chart, goal)
+	}
 	if err = errors.Join(err, w.Flush()); err != nil {
 		if !strings.HasPrefix(err.Error(), "quorum:") {
 			err = fmt.Errorf("quorum: %w", err)
@@ -78,7 +85,18 @@ func (p *printer) printf(format string, args ...any) {
 	}
 }
 
-// parseCapacities reads "a=2,b=3/1" into Node descriptions.
+// goalOf turns the -optimize and -max-load flags into a Goal (without its
+// workload).
+func goalOf(optimize string, maxLoad float64) (quorum.Goal, error) {
+	objectives := map[string]quorum.Objective{"load": quorum.MinLoad, "network": quorum.MinNetworkLoad, "latency": quorum.MinLatency}
+	obj, ok := objectives[optimize]
+	if !ok {
+		return quorum.Goal{}, fmt.Errorf("-optimize %q: want load, network or latency", optimize)
+	}
+	return quorum.Goal{Objective: obj, MaxLoad: maxLoad}, nil
+}
+
+// parseCapacities reads "a=2,b=3/1@5ms" into Node descriptions.
 func parseCapacities(s string) ([]quorum.Node, error) {
 	var nodes []quorum.Node
 	if s == "" {
@@ -89,6 +107,14 @@ func parseCapacities(s string) ([]quorum.Node, error) {
 		if !ok {
 			return nil, fmt.Errorf("capacity %q: want name=c or name=read/write", item)
 		}
+		val, lat, timed := strings.Cut(val, "@")
+		var latency time.Duration
+		if timed {
+			var err error
+			if latency, err = time.ParseDuration(lat); err != nil {
+				return nil, fmt.Errorf("latency %q: %w", item, err)
+			}
+		}
 		rs, ws, two := strings.Cut(val, "/")
 		if !two {
 			ws = rs
@@ -98,14 +124,15 @@ func parseCapacities(s string) ([]quorum.Node, error) {
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, fmt.Errorf("capacity %q: %w", item, err)
 		}
-		nodes = append(nodes, quorum.Node{Name: name, ReadCapacity: r, WriteCapacity: wc})
+		nodes = append(nodes, quorum.Node{Name: name, ReadCapacity: r, WriteCapacity: wc, Latency: latency})
 	}
 	return nodes, nil
 }
 
-// run analyses the system and prints the report to out; with chart != ""
-// it also writes the SVG chart there.
-func run(out io.Writer, exprs []string, fraction float64, capacities, chart string) error {
+// run analyses the system and prints the report to out, finding the
+// strategy that meets goal at the read fraction; with chart != "" it also
+// writes the SVG chart there.
+func run(out io.Writer, exprs []string, fraction float64, capacities, chart string, goal quorum.Goal) error {
 	var cfg quorum.Config
 	for i, text := range exprs {
 		e, err := quorum.Parse(text)
@@ -162,18 +189,23 @@ func run(out io.Writer, exprs []string, fraction float64, capacities, chart stri
 	}
 	p.printf("resilience (failures always survived): reads %d, writes %d, both %d\n\n", rr, wr, min(rr, wr))
 
-	st, err := s.Optimal(quorum.Goal{Workload: w})
+	goal.Workload = w
+	st, err := s.Optimal(goal)
 	if err != nil {
 		return err
 	}
-	p.printf("optimal strategy at read fraction %g:\n", fraction)
+	what := map[quorum.Objective]string{quorum.MinLoad: "lowest load", quorum.MinNetworkLoad: "lowest network load", quorum.MinLatency: "lowest latency"}[goal.Objective]
+	if goal.MaxLoad > 0 {
+		what += fmt.Sprintf(" with load at most %g", goal.MaxLoad)
+	}
+	p.printf("strategy with the %s at read fraction %g:\n", what, fraction)
 	for _, side := range []quorum.Side{quorum.Read, quorum.Write} {
 		qs, ps := st.Quorums(side)
 		for i, q := range qs {
 			p.printf("  %-5s %-24s %.3f\n", side, s.FormatSet(q), ps[i])
 		}
 	}
-	p.printf("load %.4f  capacity %.4f  network load %.3f  latency %v\n\n", st.Load(w), st.Capacity(w), st.NetworkLoad(w), st.Latency(w))
+	p.printf("load %.4f  capacity %.4f  network load %.3f  latency %v\n\n", st.Load(w), st.Capacity(w), st.NetworkLoad(w), st.Latency(w).Round(time.Microsecond))
 	p.printf("  %-8s %8s %12s %11s\n", "node", "load", "utilisation", "throughput")
 	for i, n := range s.Names() {
 		p.printf("  %-8s %8.4f %12.4f %11.4f\n", n, st.NodeLoad(i, w), st.NodeUtilization(i, w), st.NodeThroughput(i, w))

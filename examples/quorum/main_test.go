@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventually-perfect/primitives/quorum"
 )
 
 // The command's report for quoracle's 2x3 grid shows the published figures
@@ -17,7 +19,7 @@ import (
 func TestGridReport(t *testing.T) {
 	var out bytes.Buffer
 	chart := filepath.Join(t.TempDir(), "load.svg")
-	require.NoError(t, run(&out, []string{"a*b*c + d*e*f"}, 0.25, "", chart))
+	require.NoError(t, run(&out, []string{"a*b*c + d*e*f"}, 0.25, "", chart, quorum.Goal{}))
 	for _, want := range []string{
 		"writes: (a + b + c)*(d + e + f)",
 		"minimal write quorums (9)",
@@ -33,18 +35,18 @@ func TestGridReport(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	var out bytes.Buffer
-	err := run(&out, []string{"a*b + (c"}, 0.25, "", "")
+	err := run(&out, []string{"a*b + (c"}, 0.25, "", "", quorum.Goal{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "column 9", "the parse error is positioned")
-	assert.Error(t, run(&out, []string{"a+b", "c"}, 0.25, "", ""), "non-intersecting sides are refused")
-	assert.Error(t, run(&out, []string{"a*b"}, 1.5, "", ""), "read fraction out of range")
-	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a=0", ""), "zero capacity")
-	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a", ""), "malformed capacity")
+	assert.Error(t, run(&out, []string{"a+b", "c"}, 0.25, "", "", quorum.Goal{}), "non-intersecting sides are refused")
+	assert.Error(t, run(&out, []string{"a*b"}, 1.5, "", "", quorum.Goal{}), "read fraction out of range")
+	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a=0", "", quorum.Goal{}), "zero capacity")
+	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a", "", quorum.Goal{}), "malformed capacity")
 }
 
 func TestCapacities(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(&out, []string{"choose(2, a, b, c)", "choose(2, a, b, c)"}, 0.5, "a=2/2", ""))
+	require.NoError(t, run(&out, []string{"choose(2, a, b, c)", "choose(2, a, b, c)"}, 0.5, "a=2/2", "", quorum.Goal{}))
 	assert.Contains(t, out.String(), "load 0.5000  capacity 2.0000", "a node twice as fast takes twice the work")
 }
 
@@ -62,4 +64,20 @@ func TestScaling(t *testing.T) {
 		assert.InDelta(t, 1/k, g.load, 1e-9, "grid of %d", g.n)
 	}
 	assert.Contains(t, string(scalingChart(majority, grid)), "<polyline")
+}
+
+// quoracle's latency example (Whittaker et al. 2021): a*b + c*d, with a
+// and b twice as fast but 4 s away, c and d 1 s away; the lowest latency
+// with load at most 1/150 of the paper's units (here capacities are
+// divided by 100, so 2/3) reads ab 1/3 and cd 2/3 of the time, 2 s.
+func TestLatencyGoal(t *testing.T) {
+	var out bytes.Buffer
+	goal, err := goalOf("latency", 2.0/3+1e-9)
+	require.NoError(t, err)
+	require.NoError(t, run(&out, []string{"a*b + c*d"}, 1, "a=2/1@4s,b=2/1@4s,c=1/0.5@1s,d=1/0.5@1s", "", goal))
+	assert.Contains(t, out.String(), "lowest latency with load at most")
+	assert.Contains(t, out.String(), "latency 2s")
+	_, err = goalOf("speed", 0)
+	assert.Error(t, err)
+	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a=1@x", "", quorum.Goal{}), "malformed latency")
 }
