@@ -18,7 +18,7 @@ const (
 	maxRate        = 1e5
 )
 
-var colours = []string{"#1f77b4", "#17becf", "#d62728", "#2ca02c", "#9467bd"}
+var colours = []string{"#1f77b4", "#17becf", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"}
 
 func xOf(seconds float64) float64 {
 	return left + math.Min(seconds, maxDetection)/maxDetection*(chartW-left-right)

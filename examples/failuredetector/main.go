@@ -130,6 +130,12 @@ var families = []family{
 		lo:     0, hi: 20,
 		new: func(x float64) (fd.Detector, error) { return fd.NewAdaptive(time.Second, seconds(x), 100) },
 	},
+	{
+		name: "eventually perfect", param: "first timeout (s)",
+		values: []float64{1.1, 1.5, 2, 2.5, 3, 4, 5, 7, 10},
+		lo:     1, hi: 20,
+		new: func(x float64) (fd.Detector, error) { return fd.NewEventuallyPerfect(seconds(x), 500*time.Millisecond, 0) },
+	},
 }
 
 func seconds(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
@@ -169,9 +175,9 @@ func run(w io.Writer, dir string, long time.Duration) error {
 		return err
 	}
 	for i, f := range families {
-		fmt.Fprintf(w, "%s\n  %-14s %-12s %-14s %s\n", f.name, f.param, "detection", "mistakes/day", "query accuracy")
+		fmt.Fprintf(w, "%s\n  %-18s %-12s %-14s %s\n", f.name, f.param, "detection", "mistakes/day", "query accuracy")
 		for _, p := range pts[i] {
-			fmt.Fprintf(w, "  %-14g %-12v %-14.1f %.6f\n", p.param, p.detection.Round(time.Millisecond), p.perDay, p.accuracy)
+			fmt.Fprintf(w, "  %-18g %-12v %-14.1f %.6f\n", p.param, p.detection.Round(time.Millisecond), p.perDay, p.accuracy)
 		}
 		fmt.Fprintln(w)
 	}
