@@ -134,7 +134,9 @@ var families = []family{
 		name: "eventually perfect", param: "first timeout (s)",
 		values: []float64{1.1, 1.5, 2, 2.5, 3, 4, 5, 7, 10},
 		lo:     1, hi: 20,
-		new: func(x float64) (fd.Detector, error) { return fd.NewEventuallyPerfect(seconds(x), 500*time.Millisecond, 0) },
+		new: func(x float64) (fd.Detector, error) {
+			return fd.NewEventuallyPerfect(seconds(x), 500*time.Millisecond, 0)
+		},
 	},
 }
 
