@@ -111,3 +111,12 @@ func BenchmarkEvaluateHour(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkSuspectPhi(b *testing.B) {
+	p := benchPhi(b, Normal{})
+	now := 2000*time.Second + 1500*time.Millisecond
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = p.Suspect(now)
+	}
+}

@@ -113,6 +113,11 @@ type Phi struct {
 	lastCall time.Duration // time of the last Suspect call
 	pausedAt time.Duration // end of the last local pause detected
 	paused   bool
+	// For Normal and Logistic, φ depends only on y = (elapsed-mean)/σ and
+	// grows with it, so φ >= Threshold exactly when y >= yStar, computed
+	// once: Suspect and Heartbeat then cost a division instead of erfc.
+	fast  bool
+	yStar float64
 }
 
 // NewPhi returns a detector configured by cfg, or an error wrapping
@@ -129,7 +134,52 @@ func NewPhi(cfg Config) (*Phi, error) {
 	if d == nil {
 		d = Normal{}
 	}
-	return &Phi{cfg: cfg, dist: d, w: w}, nil
+	p := &Phi{cfg: cfg, dist: d, w: w}
+	switch d.(type) {
+	case Normal:
+		p.fast, p.yStar = true, thresholdY(NormalPhi, cfg.Threshold)
+	case Logistic:
+		p.fast, p.yStar = true, thresholdY(LogisticPhi, cfg.Threshold)
+	}
+	return p, nil
+}
+
+// thresholdY returns the smallest y (to within floating-point resolution)
+// with phi(y, 0, 1) >= threshold, or +Inf if there is none, by bisection.
+func thresholdY(phi func(x, mean, sd float64) float64, threshold float64) float64 {
+	lo, hi := -1e100, 1.0
+	for phi(hi, 0, 1) < threshold {
+		if hi >= 1e100 {
+			return math.Inf(1)
+		}
+		lo, hi = hi, hi*2
+	}
+	for range 2000 {
+		mid := lo + (hi-lo)/2
+		if mid == lo || mid == hi {
+			break
+		}
+		if phi(mid, 0, 1) >= threshold {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}
+
+// suspect reports phi(now) >= threshold, through yStar when it can.
+func (p *Phi) suspect(now time.Duration) bool {
+	if !p.fast {
+		return p.phi(now) >= p.cfg.Threshold
+	}
+	if !p.started {
+		return false
+	}
+	elapsed := max(now-p.last, 0)
+	y, _ := standardise(float64(elapsed)-float64(p.cfg.AcceptableHeartbeatPause), p.w.Mean(),
+		max(p.w.StdDev(), float64(p.cfg.MinStdDeviation)))
+	return y >= p.yStar
 }
 
 // Heartbeat records a heartbeat that arrived at now. The first heartbeat
@@ -155,7 +205,7 @@ func (p *Phi) Heartbeat(now time.Duration) error {
 	if now == p.last {
 		return nil
 	}
-	if p.phi(now) < p.cfg.Threshold {
+	if !p.suspect(now) {
 		p.w.Add(now - p.last)
 	} else {
 		p.skipped++
@@ -188,7 +238,11 @@ func (p *Phi) phi(now time.Duration) float64 {
 }
 
 // Suspect reports whether φ at now is at or above the threshold, unless
-// the local-pause guard holds it back (see Config.MaxLocalPause).
+// the local-pause guard holds it back (see Config.MaxLocalPause). For the
+// Normal and Logistic distributions it compares the standardised delay
+// with the one at which φ reaches the threshold, precomputed by NewPhi, so
+// it costs no logarithm; it agrees with Phi(now) >= Threshold except
+// within rounding of the boundary.
 func (p *Phi) Suspect(now time.Duration) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -204,7 +258,7 @@ func (p *Phi) Suspect(now time.Duration) bool {
 			return false
 		}
 	}
-	return p.phi(now) >= p.cfg.Threshold
+	return p.suspect(now)
 }
 
 // PhiStats is a snapshot of a Phi detector's state, for monitoring and

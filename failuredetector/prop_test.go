@@ -276,3 +276,24 @@ func TestPropCompleteness(t *testing.T) {
 		}
 	})
 }
+
+// Suspect's shortcut through the standardised delay agrees with φ.
+func TestPropSuspectAgreesWithPhi(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := drawConfig(t)
+		p, _ := NewPhi(cfg)
+		var now time.Duration
+		for _, g := range drawGaps(t) {
+			now += g
+			_ = p.Heartbeat(now)
+		}
+		at := now + time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(t, "at"))
+		phi := p.Phi(at)
+		if math.Abs(phi-cfg.Threshold) < 1e-9*cfg.Threshold {
+			return // on the boundary, rounding decides
+		}
+		if got, want := p.Suspect(at), phi >= cfg.Threshold; got != want {
+			t.Fatalf("Suspect must equal phi >= threshold: Suspect %v, phi %v, threshold %v", got, phi, cfg.Threshold)
+		}
+	})
+}
