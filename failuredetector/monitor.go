@@ -31,8 +31,8 @@ func (k EventKind) String() string {
 
 // Event is a transition of one peer, as reported to MonitorConfig.OnChange.
 type Event struct {
-	Peer string
-	Kind EventKind
+	Peer string        // the node ID
+	Kind EventKind     // Suspected or Recovered
 	At   time.Duration // the time passed to the call that noticed it
 }
 

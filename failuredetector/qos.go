@@ -165,15 +165,15 @@ func firstSuspect(d Detector, lo, hi, resolution time.Duration) time.Duration {
 // Target is a QoS requirement: detection within MaxDetection and at most
 // MaxMistakeRate mistakes per second (1.0/86400 is one a day).
 type Target struct {
-	MaxDetection   time.Duration
-	MaxMistakeRate float64
+	MaxDetection   time.Duration // worst acceptable detection time
+	MaxMistakeRate float64       // mistakes per second
 }
 
 // Solution is the parameter SolveThreshold chose and the QoS it gives
 // over the traces (pooled as EvaluateAll does).
 type Solution struct {
-	Param float64
-	QoS   QoS
+	Param float64 // the chosen parameter
+	QoS   QoS     // what it achieves on the traces
 }
 
 // EvaluateAll evaluates a fresh detector from newDetector on each trace
