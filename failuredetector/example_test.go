@@ -1,6 +1,7 @@
 package failuredetector_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -284,4 +285,33 @@ func ExampleSolveThreshold() {
 	fmt.Printf("threshold %.1f: detection %v, %d mistakes in %v\n", sol.Param,
 		sol.QoS.DetectionTime.Round(10*time.Millisecond), sol.QoS.Mistakes, sol.QoS.Observed.Round(time.Hour))
 	// Output: threshold 24.1: detection 2.27s, 1 mistakes in 46h0m0s
+}
+
+// Akka's defaults, and the logistic distribution to reproduce Akka's φ
+// exactly.
+func ExampleConfig() {
+	cfg := fd.DefaultConfig()
+	cfg.Distribution = fd.Logistic{}
+	fmt.Println(cfg.Threshold, cfg.WindowSize, cfg.MinStdDeviation, cfg.AcceptableHeartbeatPause, cfg.FirstHeartbeatEstimate, cfg.Validate())
+	// Output: 8 1000 100ms 3s 1s <nil>
+}
+
+// A target that no timeout can meet on a lossy network.
+func ExampleTarget() {
+	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
+		Loss: 0.2, Crash: 59 * time.Minute})
+	newTimeout := func(x float64) (fd.Detector, error) { return fd.NewTimeout(time.Duration(x * float64(time.Second))) }
+	_, err := fd.SolveThreshold([]fd.Trace{tr}, newTimeout, 0.5, 10,
+		fd.Target{MaxDetection: 2 * time.Second, MaxMistakeRate: 1.0 / 3600}, 0)
+	fmt.Println(errors.Is(err, fd.ErrInfeasible))
+	// Output: true
+}
+
+// Perfectly regular heartbeats: a timeout of one interval never errs.
+func ExampleSolution() {
+	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour, Crash: 59 * time.Minute})
+	newTimeout := func(x float64) (fd.Detector, error) { return fd.NewTimeout(time.Duration(x * float64(time.Second))) }
+	sol, err := fd.SolveThreshold([]fd.Trace{tr}, newTimeout, 0.5, 10, fd.Target{MaxDetection: 2 * time.Second}, 0)
+	fmt.Printf("%.2f s, %d mistakes, %v\n", sol.Param, sol.QoS.Mistakes, err)
+	// Output: 1.00 s, 0 mistakes, <nil>
 }
