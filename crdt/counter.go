@@ -296,3 +296,8 @@ func (c *PNCounter) UnmarshalJSON(data []byte) error {
 	c.p, c.n = p, n
 	return nil
 }
+
+// isClocksErr reports whether err comes from a clocks decoder.
+func isClocksErr(err error) bool {
+	return errors.Is(err, clocks.ErrMalformed) || errors.Is(err, clocks.ErrTooLarge)
+}

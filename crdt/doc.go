@@ -80,8 +80,11 @@
 // Replicator resends unacknowledged ones and falls back to the full state.
 //
 // The binary encodings of the generic types encode elements, keys and
-// values with encoding/json; the JSON form of the causal types is their
-// binary encoding as a base64 string (readable output is String).
+// values with encoding/json. The JSON form of the counters and the
+// grow-only and two-phase sets is plain ({"a":3}, ["x","y"]); that of the
+// sets, MVRegister and flags shows the causal context and each element's
+// dots; LWWRegister and ORMap write their binary encoding as a base64
+// JSON string (their readable form is String).
 //
 // # Encodings
 //

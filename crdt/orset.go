@@ -185,21 +185,18 @@ func unmarshalKernel[K comparable](data []byte, what string, format byte, kc key
 	return decodeKernel(&d, kc)
 }
 
-// MarshalJSON encodes s as a JSON string holding its binary encoding in
-// base64 (encoding/json's form of a byte slice); the readable form is
-// String.
+// MarshalJSON encodes s as {"context":{"vector":{"a":3},"cloud":[]},
+// "entries":[{"element":"milk","dots":[{"r":"a","n":3}]}]}: the causal
+// context (version vector and cloud dots) and each element with its dots.
 func (s ORSet[E]) MarshalJSON() ([]byte, error) {
-	b, err := s.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(b)
+	return marshalKernelJSON(s.k, "orset", jsonKeys[E](), plainParts[E]())
 }
 
-// UnmarshalJSON decodes the form MarshalJSON writes, leaving s unchanged
-// on error.
+// UnmarshalJSON decodes the form MarshalJSON writes (entries and dots in
+// any order), with the checks of UnmarshalBinary, leaving s unchanged on
+// error.
 func (s *ORSet[E]) UnmarshalJSON(data []byte) error {
-	b, err := jsonBytes("orset", data)
+	b, err := kernelJSONToBinary(data, "orset", orsetFormat, plainParts[E]())
 	if err != nil {
 		return err
 	}
@@ -347,19 +344,16 @@ func (s *RWSet[E]) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes s as a JSON string holding its binary encoding.
+// MarshalJSON encodes s as ORSet does, entries for removes marked
+// "remove":true.
 func (s RWSet[E]) MarshalJSON() ([]byte, error) {
-	b, err := s.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(b)
+	return marshalKernelJSON(s.k, "rwset", rwKeys[E](), rwParts[E]())
 }
 
 // UnmarshalJSON decodes the form MarshalJSON writes, leaving s unchanged
 // on error.
 func (s *RWSet[E]) UnmarshalJSON(data []byte) error {
-	b, err := jsonBytes("rwset", data)
+	b, err := kernelJSONToBinary(data, "rwset", rwsetFormat, rwParts[E]())
 	if err != nil {
 		return err
 	}

@@ -289,12 +289,14 @@ func (r *MVRegister[V]) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes r as a JSON string holding its binary encoding.
-func (r MVRegister[V]) MarshalJSON() ([]byte, error) { return binaryJSON(r) }
+// MarshalJSON encodes r as ORSet does: its causal context and entries.
+func (r MVRegister[V]) MarshalJSON() ([]byte, error) {
+	return marshalKernelJSON(r.k, "mvregister", jsonKeys[V](), plainParts[V]())
+}
 
 // UnmarshalJSON decodes the form MarshalJSON writes.
 func (r *MVRegister[V]) UnmarshalJSON(data []byte) error {
-	b, err := jsonBytes("mvregister", data)
+	b, err := kernelJSONToBinary(data, "mvregister", mvFormat, plainParts[V]())
 	if err != nil {
 		return err
 	}
@@ -364,12 +366,14 @@ func (f *EWFlag) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes f as a JSON string holding its binary encoding.
-func (f EWFlag) MarshalJSON() ([]byte, error) { return binaryJSON(f) }
+// MarshalJSON encodes f as ORSet does: its causal context and entries.
+func (f EWFlag) MarshalJSON() ([]byte, error) {
+	return marshalKernelJSON(f.k, "ewflag", jsonKeys[bool](), plainParts[bool]())
+}
 
 // UnmarshalJSON decodes the form MarshalJSON writes.
 func (f *EWFlag) UnmarshalJSON(data []byte) error {
-	b, err := jsonBytes("ewflag", data)
+	b, err := kernelJSONToBinary(data, "ewflag", ewflagFormat, plainParts[bool]())
 	if err != nil {
 		return err
 	}
@@ -435,12 +439,14 @@ func (f *DWFlag) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes f as a JSON string holding its binary encoding.
-func (f DWFlag) MarshalJSON() ([]byte, error) { return binaryJSON(f) }
+// MarshalJSON encodes f as ORSet does: its causal context and entries.
+func (f DWFlag) MarshalJSON() ([]byte, error) {
+	return marshalKernelJSON(f.k, "dwflag", jsonKeys[bool](), plainParts[bool]())
+}
 
 // UnmarshalJSON decodes the form MarshalJSON writes.
 func (f *DWFlag) UnmarshalJSON(data []byte) error {
-	b, err := jsonBytes("dwflag", data)
+	b, err := kernelJSONToBinary(data, "dwflag", dwflagFormat, plainParts[bool]())
 	if err != nil {
 		return err
 	}
