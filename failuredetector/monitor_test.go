@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 func TestMonitorTransitions(t *testing.T) {
@@ -103,4 +104,82 @@ func TestMonitorBadConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.ErrorIs(t, m.Add("a", 0), ErrInvalidConfig)
 	m.Close()
+}
+
+// Model-based test: a Monitor of fixed-timeout detectors against a map of
+// last-heartbeat times, with transitions counted.
+func TestMonitorModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		const timeout = 3 * time.Second
+		var mu sync.Mutex
+		events := map[string][]EventKind{}
+		m, err := NewMonitor(MonitorConfig{
+			NewDetector: func() (Detector, error) { return NewTimeout(timeout) },
+			OnChange: func(e Event) {
+				mu.Lock()
+				events[e.Peer] = append(events[e.Peer], e.Kind)
+				mu.Unlock()
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := map[string]time.Duration{}
+		suspected := map[string]bool{}
+		want := map[string][]EventKind{}
+		var now time.Duration
+		peers := []string{"a", "b", "c", "d"}
+		t.Repeat(map[string]func(*rapid.T){
+			"heartbeat": func(t *rapid.T) {
+				id := rapid.SampledFrom(peers).Draw(t, "peer")
+				now += time.Duration(rapid.Int64Range(0, int64(5*time.Second)).Draw(t, "dt"))
+				if err := m.Heartbeat(id, now); err != nil {
+					t.Fatalf("heartbeat: %v", err)
+				}
+				last[id] = now
+				if suspected[id] {
+					suspected[id] = false
+					want[id] = append(want[id], Recovered)
+				}
+			},
+			"check": func(t *rapid.T) {
+				now += time.Duration(rapid.Int64Range(0, int64(5*time.Second)).Draw(t, "dt"))
+				n, err := m.Check(now)
+				if err != nil {
+					t.Fatalf("check: %v", err)
+				}
+				count := 0
+				for id, l := range last {
+					if now-l > timeout {
+						count++
+						if !suspected[id] {
+							suspected[id] = true
+							want[id] = append(want[id], Suspected)
+						}
+					}
+				}
+				if n != count {
+					t.Fatalf("Check counts the peers silent for longer than the timeout: got %d, want %d", n, count)
+				}
+			},
+			"": func(t *rapid.T) {
+				var ws []string
+				for id, s := range suspected {
+					if s {
+						ws = append(ws, id)
+					}
+				}
+				got := m.Suspected()
+				if len(got) != len(ws) || m.Len() != len(last) {
+					t.Fatalf("Suspected lists exactly the suspected peers: got %v, model %v", got, suspected)
+				}
+			},
+		})
+		m.Close()
+		for _, id := range peers {
+			if fmt.Sprint(events[id]) != fmt.Sprint(want[id]) {
+				t.Fatalf("each peer's transitions alternate and match the model: %s got %v, want %v", id, events[id], want[id])
+			}
+		}
+	})
 }
