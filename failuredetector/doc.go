@@ -55,9 +55,12 @@
 //
 //   - φ is never NaN, negative or infinite, for any input: far in the tail
 //     the normal and logistic distributions are evaluated in log space.
-//   - Heartbeat and φ are O(1) and allocation-free for Normal, Logistic and
-//     Exponential (Empirical is O(window)); the window's running sums are
-//     exact integers, so the statistics equal a direct recomputation.
+//   - Heartbeat, Suspect and φ are O(1) and allocation-free for Normal,
+//     Logistic and Exponential (Empirical is O(window)); the window's
+//     running sums are exact integers, so the statistics equal a direct
+//     recomputation. For Normal and Logistic, Suspect compares the
+//     standardised delay with the one at which φ reaches the threshold,
+//     computed once, so it needs no logarithm.
 //   - Bad input (timestamps going backwards, NaN or out-of-range
 //     configuration) returns an error wrapping a sentinel and changes
 //     nothing; nothing panics.
