@@ -207,3 +207,42 @@ func TestWindowStats(t *testing.T) {
 	_, err = NewWindow(0)
 	assert.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// The complaint the issue quotes: perfectly regular heartbeats make σ 0 and
+// φ infinite or NaN once one is late. With the smallest allowed minimum
+// standard deviation (1 ns) φ stays finite and keeps growing.
+func TestPhiRegularHeartbeatsStayFinite(t *testing.T) {
+	for _, d := range distributions {
+		cfg := testConfig()
+		cfg.MinStdDeviation = 1
+		cfg.Distribution = d
+		p, err := NewPhi(cfg)
+		require.NoError(t, err)
+		for i := range 2000 {
+			require.NoError(t, p.Heartbeat(time.Duration(i)*time.Second))
+		}
+		prev := 0.0
+		for _, late := range []time.Duration{1, time.Millisecond, time.Second, time.Hour} {
+			phi := p.Phi(1999*time.Second + time.Second + late)
+			assert.False(t, math.IsInf(phi, 0) || math.IsNaN(phi), "%v: phi finite %v late", d, late)
+			assert.GreaterOrEqual(t, phi, prev, "%v: phi grows with lateness", d)
+			prev = phi
+		}
+		assert.True(t, p.Suspect(1999*time.Second+time.Second+time.Hour), "%v: an hour late is suspected", d)
+	}
+}
+
+// Akka's spec, "use maxSampleSize heartbeats": the window keeps only the
+// most recent WindowSize intervals.
+func TestPhiWindowBounded(t *testing.T) {
+	cfg := testConfig()
+	cfg.WindowSize = 3
+	p, err := NewPhi(cfg)
+	require.NoError(t, err)
+	for _, at := range []time.Duration{0, 100, 200, 300, 400, 500} {
+		require.NoError(t, p.Heartbeat(at*time.Millisecond))
+	}
+	st := p.Stats()
+	assert.Equal(t, 3, st.Samples)
+	assert.Equal(t, 100*time.Millisecond, st.Mean, "the bootstrap intervals have left the window")
+}
