@@ -40,14 +40,7 @@ func (s GSet[E]) Contains(e E) bool {
 func (s GSet[E]) Len() int { return len(s.m) }
 
 // Elements returns the elements sorted by their JSON encodings.
-func (s GSet[E]) Elements() []E {
-	es, _ := sortedElements(s.m)
-	out := make([]E, len(es))
-	for i, e := range es {
-		out[i] = e.key
-	}
-	return out
-}
+func (s GSet[E]) Elements() []E { return orderedKeys(s.m) }
 
 // Merge adds o's elements to s. It never fails.
 func (s *GSet[E]) Merge(o GSet[E]) error {

@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -327,4 +328,28 @@ func (k kernel[K]) eachDot(f func(Dot)) {
 			f(d)
 		}
 	}
+}
+
+// orderedKeys returns the keys of m sorted by their JSON encodings, or, if
+// some key has none (a float infinity, say), by their fmt forms, so that
+// accessors never drop elements.
+func orderedKeys[K comparable, V any](m map[K]V) []K {
+	type kv struct {
+		enc []byte
+		key K
+	}
+	out := make([]kv, 0, len(m))
+	for k := range m {
+		b, err := json.Marshal(k)
+		if err != nil {
+			b = []byte(fmt.Sprint(k))
+		}
+		out = append(out, kv{b, k})
+	}
+	slices.SortFunc(out, func(a, b kv) int { return bytes.Compare(a.enc, b.enc) })
+	keys := make([]K, len(out))
+	for i, x := range out {
+		keys[i] = x.key
+	}
+	return keys
 }

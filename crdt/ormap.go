@@ -98,14 +98,7 @@ func (m ORMap[K, V]) Get(key K) (V, bool) {
 func (m ORMap[K, V]) Len() int { return len(m.vals) }
 
 // Keys returns the keys, sorted by their JSON encodings.
-func (m ORMap[K, V]) Keys() []K {
-	es, _ := m.sorted()
-	out := make([]K, len(es))
-	for i, e := range es {
-		out[i] = e.key
-	}
-	return out
-}
+func (m ORMap[K, V]) Keys() []K { return orderedKeys(m.vals) }
 
 func (m ORMap[K, V]) sorted() ([]encodedKey[K], error) {
 	k := kernel[K]{entries: make(map[K][]Dot, len(m.vals))}

@@ -61,14 +61,7 @@ func (s ORSet[E]) Len() int { return len(s.k.entries) }
 
 // Elements returns the elements, sorted by their JSON encodings (so the
 // order is deterministic).
-func (s ORSet[E]) Elements() []E {
-	es, _ := s.k.sorted(jsonKeys[E]())
-	out := make([]E, len(es))
-	for i, e := range es {
-		out[i] = e.key
-	}
-	return out
-}
+func (s ORSet[E]) Elements() []E { return orderedKeys(s.k.entries) }
 
 // Merge joins o into s. It costs O(n + m) map operations for sets of n and
 // m elements. It fails with ErrReplicaConflict, leaving s unchanged, if
@@ -263,14 +256,13 @@ func (s RWSet[E]) Contains(e E) bool {
 
 // Elements returns the elements present, sorted by their JSON encodings.
 func (s RWSet[E]) Elements() []E {
-	es, _ := s.k.sorted(rwKeys[E]())
-	var out []E
-	for _, x := range es {
-		if x.key.add && s.Contains(x.key.e) {
-			out = append(out, x.key.e)
+	present := map[E]struct{}{}
+	for k := range s.k.entries {
+		if k.add && s.Contains(k.e) {
+			present[k.e] = struct{}{}
 		}
 	}
-	return out
+	return orderedKeys(present)
 }
 
 // Merge joins o into s. It fails with ErrReplicaConflict as ORSet.Merge does.

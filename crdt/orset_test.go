@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -318,5 +319,19 @@ func TestORSetReplicaConflict(t *testing.T) {
 	b.Remove("y")
 	if err := b.Merge(a1); err != nil || b.Contains("y") {
 		t.Fatalf("a removal was taken for a conflict: %v, %v", err, b)
+	}
+}
+
+// TestElementsWithoutJSON: elements that have no JSON encoding (an
+// infinity) are still listed, though the encodings refuse them.
+func TestElementsWithoutJSON(t *testing.T) {
+	var s crdt.ORSet[float64]
+	s.Add("a", math.Inf(1))
+	s.Add("a", 1)
+	if got := s.Elements(); len(got) != 2 {
+		t.Fatalf("Elements dropped an element: %v", got)
+	}
+	if _, err := s.MarshalBinary(); err == nil {
+		t.Fatal("an infinity has no JSON encoding: MarshalBinary must fail")
 	}
 }

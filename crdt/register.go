@@ -245,14 +245,7 @@ func (r *MVRegister[V]) Write(replica string, v V) MVRegister[V] {
 
 // Values returns the concurrent values, sorted by their JSON encodings;
 // none if the register was never written.
-func (r MVRegister[V]) Values() []V {
-	es, _ := r.k.sorted(jsonKeys[V]())
-	out := make([]V, len(es))
-	for i, e := range es {
-		out[i] = e.key
-	}
-	return out
-}
+func (r MVRegister[V]) Values() []V { return orderedKeys(r.k.entries) }
 
 // Merge joins o into r. It fails with ErrReplicaConflict as ORSet.Merge
 // does.
