@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/eventually-perfect/primitives/crdt"
 	"github.com/eventually-perfect/primitives/sim"
 )
@@ -18,12 +20,17 @@ type aeNode struct {
 	r      *crdt.Replicator[crdt.ORSet[int]]
 	opsFor time.Duration
 	full   *int // full-state messages sent, shared by the nodes of a run
+	buffer int  // deltas buffered; 0 means 4
 	err    error
 }
 
 func (n *aeNode) Start(ctx *sim.Context[setMsg]) {
+	buf := n.buffer
+	if buf == 0 {
+		buf = 4
+	}
 	n.r = crdt.NewReplicator(ctx.ID(), crdt.ORSet[int]{}, ctx.Peers(),
-		crdt.Lattice[crdt.ORSet[int]]{Join: (*crdt.ORSet[int]).Merge, Clone: crdt.ORSet[int].Clone, Equal: crdt.ORSet[int].Equal}, 4)
+		crdt.Lattice[crdt.ORSet[int]]{Join: (*crdt.ORSet[int]).Merge, Clone: crdt.ORSet[int].Clone, Equal: crdt.ORSet[int].Equal}, buf)
 	ctx.SetTimer("op", time.Millisecond)
 	ctx.SetTimer("sync", 10*time.Millisecond)
 }
@@ -141,4 +148,49 @@ func ExampleReplicator() {
 	// Output:
 	// delta(2)
 	// delta(3) ack(3) 6 {a:6} 0
+}
+
+// TestReplicatorProperty: for random networks (2 to 4 replicas, loss and
+// duplication up to 50%, reordering) and buffer sizes, replicas converge
+// once updates stop and the network keeps delivering some messages.
+func TestReplicatorProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		nodesN := rapid.IntRange(2, 4).Draw(t, "replicas")
+		loss := float64(rapid.IntRange(0, 50).Draw(t, "loss%")) / 100
+		dup := float64(rapid.IntRange(0, 50).Draw(t, "dup%")) / 100
+		buffer := rapid.IntRange(1, 8).Draw(t, "buffer")
+		seed := rapid.Uint64().Draw(t, "seed")
+		ids := []string{"a", "b", "c", "d"}[:nodesN]
+		full := 0
+		nodes := map[string]*aeNode{}
+		s, err := sim.New(sim.Config{
+			Seed:  seed,
+			Nodes: ids,
+			Link:  sim.LinkConfig{Latency: sim.Uniform(time.Millisecond, 30*time.Millisecond), Loss: loss, Duplicate: dup},
+		}, func(id string) sim.Node[setMsg] {
+			n := &aeNode{opsFor: 100 * time.Millisecond, full: &full, buffer: buffer}
+			nodes[id] = n
+			return n
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RunFor(5 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if st := s.Stats(); st.Drops == 0 && loss > 0.2 || st.Timers < 400 {
+			t.Fatalf("the run did not exercise the network: %+v", st)
+		}
+		first := nodes[ids[0]].r.State()
+		for _, id := range ids {
+			n := nodes[id]
+			if n.err != nil {
+				t.Fatalf("%s: %v", id, n.err)
+			}
+			if st := n.r.State(); !st.Equal(first) {
+				t.Fatalf("replicas did not converge (loss %v, duplication %v, buffer %d):\n %s = %v\n %s = %v",
+					loss, dup, buffer, ids[0], first, id, st)
+			}
+		}
+	})
 }
