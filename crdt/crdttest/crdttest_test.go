@@ -1,6 +1,7 @@
 package crdttest_test
 
 import (
+	"flag"
 	"fmt"
 	"maps"
 	"runtime"
@@ -78,8 +79,14 @@ func (r *recorder) Fail()                     { r.mu.Lock(); r.failed = true; r.
 func (r *recorder) Failed() bool              { r.mu.Lock(); defer r.mu.Unlock(); return r.failed }
 
 // run runs one property against a recorder and returns whether it failed
-// and what it logged.
+// and what it logged. The failures are expected: rapid is told not to save
+// them as fail files.
 func run(p crdttest.Property) (bool, string) {
+	if f := flag.Lookup("rapid.nofailfile"); f != nil {
+		old := f.Value.String()
+		flag.Set("rapid.nofailfile", "true")
+		defer flag.Set("rapid.nofailfile", old)
+	}
 	r := &recorder{}
 	done := make(chan struct{})
 	go func() {
