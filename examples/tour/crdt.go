@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/eventually-perfect/primitives/crdt"
+	"github.com/eventually-perfect/primitives/sim"
 )
 
 // The crdt section: a shopping cart replicated on three replicas that a
@@ -52,51 +54,122 @@ type cartStep struct {
 	carts [3]string
 }
 
-// cartRun replays the story and returns its steps and the final states.
+// cartMsg is what the cart replicas exchange: delta intervals, full
+// states and acknowledgements of crdt.Replicator.
+type cartMsg = crdt.ReplicaMessage[cart]
+
+// cartNode is a simulated cart replica: a crdt.Replicator that sends
+// each peer what it has not acknowledged every 10ms.
+type cartNode struct {
+	r   *crdt.Replicator[cart]
+	err error
+}
+
+var cartOps = crdt.Lattice[cart]{Join: (*cart).Merge, Clone: cart.Clone, Equal: cart.Equal}
+
+func (n *cartNode) Start(ctx *sim.Context[cartMsg]) {
+	n.r = crdt.NewReplicator(ctx.ID(), cart{}, ctx.Peers(), cartOps, 0)
+	ctx.SetTimer("sync", 10*time.Millisecond)
+}
+
+func (n *cartNode) Receive(ctx *sim.Context[cartMsg], from string, m cartMsg) {
+	ack, reply, err := n.r.Receive(from, m)
+	if err != nil && n.err == nil {
+		n.err = err
+	}
+	if reply {
+		ctx.Send(from, ack)
+	}
+}
+
+func (n *cartNode) Timeout(ctx *sim.Context[cartMsg], _ string) {
+	for _, p := range ctx.Peers() {
+		if p == ctx.ID() {
+			continue
+		}
+		if m, ok, err := n.r.Sync(p); err != nil && n.err == nil {
+			n.err = err
+		} else if ok {
+			ctx.Send(p, m)
+		}
+	}
+	ctx.SetTimer("sync", 10*time.Millisecond)
+}
+
+// cartNames are the replicas of the cart story.
+var cartNames = [3]string{"alice", "bob", "carol"}
+
+// cartRun replays the story in the simulator (links lose 10% of messages,
+// duplicate 5% and reorder) and returns its steps and the final states.
 func cartRun() ([]cartStep, [3]cart, error) {
-	var r [3]cart // alice, bob, carol
+	var final [3]cart
+	nodes := map[string]*cartNode{}
+	s, err := sim.New(sim.Config{
+		Seed:  7,
+		Nodes: cartNames[:],
+		Link:  sim.LinkConfig{Latency: sim.Uniform(time.Millisecond, 20*time.Millisecond), Loss: 0.1, Duplicate: 0.05},
+	}, func(id string) sim.Node[cartMsg] {
+		n := &cartNode{}
+		nodes[id] = n
+		return n
+	})
+	if err != nil {
+		return nil, final, err
+	}
 	var steps []cartStep
-	snap := func(what string) {
-		s := cartStep{what: what}
-		for i := range r {
-			s.carts[i] = cartText(r[i])
-		}
-		steps = append(steps, s)
-	}
-	merge := func(to, from int) error { return r[to].Merge(r[from]) }
-	setQty(&r[0], "alice", "milk", 2)
-	setQty(&r[0], "alice", "eggs", 12)
-	for _, i := range []int{1, 2} {
-		if err := merge(i, 0); err != nil {
-			return nil, r, err
+	var failed error
+	snap := func(what string) func(*sim.Sim[cartMsg]) {
+		return func(*sim.Sim[cartMsg]) {
+			st := cartStep{what: what}
+			for i, id := range cartNames {
+				st.carts[i] = cartText(nodes[id].r.State())
+			}
+			steps = append(steps, st)
 		}
 	}
-	snap("alice fills the cart; bob and carol receive it")
-
-	// Partition: alice | bob, carol.
-	r[0].Remove("eggs")
-	setQty(&r[0], "alice", "milk", 3)
-	setQty(&r[1], "bob", "bread", 1)
-	setQty(&r[2], "carol", "eggs", 6)
-	setQty(&r[2], "carol", "milk", 2) // carol re-confirms milk 2, unaware of alice's 3
-	if err := merge(1, 2); err != nil {
-		return nil, r, err
-	}
-	if err := merge(2, 1); err != nil {
-		return nil, r, err
-	}
-	snap("partition: alice drops eggs and takes 3 milk; bob adds bread, carol wants 6 eggs and 2 milk")
-
-	// Heal: every replica merges every other's state.
-	for to := range r {
-		for from := range r {
-			if err := merge(to, from); err != nil {
-				return nil, r, err
+	edit := func(id, item string, qty int) func(*sim.Sim[cartMsg]) {
+		return func(*sim.Sim[cartMsg]) {
+			err := nodes[id].r.Update(func(c *cart) (cart, error) {
+				if qty == 0 {
+					return c.Remove(item), nil
+				}
+				return setQty(c, id, item, qty), nil
+			})
+			if err != nil && failed == nil {
+				failed = err
 			}
 		}
 	}
-	snap("the partition heals and the replicas exchange states")
-	return steps, r, nil
+	ms := time.Millisecond
+	s.At(5*ms, edit("alice", "milk", 2))
+	s.At(6*ms, edit("alice", "eggs", 12))
+	s.At(200*ms, snap("alice fills the cart; the others receive it"))
+	s.At(210*ms, func(s *sim.Sim[cartMsg]) {
+		if err := s.Partition([]string{"alice"}, []string{"bob", "carol"}); err != nil && failed == nil {
+			failed = err
+		}
+	})
+	s.At(220*ms, edit("alice", "eggs", 0))
+	s.At(221*ms, edit("alice", "milk", 3))
+	s.At(222*ms, edit("bob", "bread", 1))
+	s.At(223*ms, edit("carol", "eggs", 6))
+	s.At(224*ms, edit("carol", "milk", 2))
+	s.At(500*ms, snap("partition {alice} | {bob, carol}: alice drops the eggs and takes 3 milk; bob adds bread, carol wants 6 eggs and 2 milk"))
+	s.At(510*ms, func(s *sim.Sim[cartMsg]) { s.Heal() })
+	s.At(900*ms, snap("the partition heals; anti-entropy resends what was not acknowledged"))
+	if err := s.RunFor(time.Second); err != nil {
+		return nil, final, err
+	}
+	if failed != nil {
+		return nil, final, failed
+	}
+	for i, id := range cartNames {
+		if nodes[id].err != nil {
+			return nil, final, nodes[id].err
+		}
+		final[i] = nodes[id].r.State().Clone()
+	}
+	return steps, final, nil
 }
 
 // winsRun runs the issue's scenario on an add-wins and a remove-wins set:
@@ -153,13 +226,18 @@ func crdtSection(t *tour) error {
 		that order, grouping and repetition cannot matter.`)
 
 	t.heading("A cart across a partition")
+	t.para(`Three replicas of a shopping cart run in the simulator. Each keeps
+		the cart (a map from item to a multi-value register holding the
+		quantity) and every 10ms sends each peer the updates that peer has not
+		acknowledged (crdt.Replicator). The network loses 10% of messages,
+		duplicates 5% and reorders them; for a while it is also partitioned.`)
 	steps, final, err := cartRun()
 	if err != nil {
 		return err
 	}
 	for _, s := range steps {
 		t.printf("%s\n", wrap(s.what, 78, ""))
-		for i, name := range []string{"alice", "bob", "carol"} {
+		for i, name := range cartNames {
 			t.printf("    %-6s %s\n", name, s.carts[i])
 		}
 		t.printf("\n")
