@@ -14,7 +14,8 @@ func (s ORSet[E]) joinStore(o ORSet[E], mine, theirs CausalContext) ORSet[E] {
 }
 func (ORSet[E]) decodeValue(b []byte) (ORSet[E], error) {
 	var s ORSet[E]
-	return s, s.UnmarshalBinary(b)
+	err := s.UnmarshalBinary(b)
+	return s, err
 }
 
 func (s RWSet[E]) causalContext() CausalContext         { return s.k.ctx }
@@ -27,7 +28,8 @@ func (s RWSet[E]) joinStore(o RWSet[E], mine, theirs CausalContext) RWSet[E] {
 }
 func (RWSet[E]) decodeValue(b []byte) (RWSet[E], error) {
 	var s RWSet[E]
-	return s, s.UnmarshalBinary(b)
+	err := s.UnmarshalBinary(b)
+	return s, err
 }
 
 func (r MVRegister[V]) causalContext() CausalContext              { return r.k.ctx }
@@ -40,7 +42,8 @@ func (r MVRegister[V]) joinStore(o MVRegister[V], mine, theirs CausalContext) MV
 }
 func (MVRegister[V]) decodeValue(b []byte) (MVRegister[V], error) {
 	var r MVRegister[V]
-	return r, r.UnmarshalBinary(b)
+	err := r.UnmarshalBinary(b)
+	return r, err
 }
 
 func (f EWFlag) causalContext() CausalContext       { return f.k.ctx }
@@ -53,7 +56,8 @@ func (f EWFlag) joinStore(o EWFlag, mine, theirs CausalContext) EWFlag {
 }
 func (EWFlag) decodeValue(b []byte) (EWFlag, error) {
 	var f EWFlag
-	return f, f.UnmarshalBinary(b)
+	err := f.UnmarshalBinary(b)
+	return f, err
 }
 
 func (f DWFlag) causalContext() CausalContext       { return f.k.ctx }
@@ -66,5 +70,36 @@ func (f DWFlag) joinStore(o DWFlag, mine, theirs CausalContext) DWFlag {
 }
 func (DWFlag) decodeValue(b []byte) (DWFlag, error) {
 	var f DWFlag
-	return f, f.UnmarshalBinary(b)
+	err := f.UnmarshalBinary(b)
+	return f, err
+}
+
+func (ORSet[E]) decodeJSONValue(b []byte) (ORSet[E], error) {
+	var x ORSet[E]
+	err := x.UnmarshalJSON(b)
+	return x, err
+}
+
+func (RWSet[E]) decodeJSONValue(b []byte) (RWSet[E], error) {
+	var x RWSet[E]
+	err := x.UnmarshalJSON(b)
+	return x, err
+}
+
+func (MVRegister[V]) decodeJSONValue(b []byte) (MVRegister[V], error) {
+	var x MVRegister[V]
+	err := x.UnmarshalJSON(b)
+	return x, err
+}
+
+func (EWFlag) decodeJSONValue(b []byte) (EWFlag, error) {
+	var x EWFlag
+	err := x.UnmarshalJSON(b)
+	return x, err
+}
+
+func (DWFlag) decodeJSONValue(b []byte) (DWFlag, error) {
+	var x DWFlag
+	err := x.UnmarshalJSON(b)
+	return x, err
 }

@@ -80,11 +80,12 @@
 // Replicator resends unacknowledged ones and falls back to the full state.
 //
 // The binary encodings of the generic types encode elements, keys and
-// values with encoding/json. The JSON form of the counters and the
-// grow-only and two-phase sets is plain ({"a":3}, ["x","y"]); that of the
-// sets, MVRegister and flags shows the causal context and each element's
-// dots; LWWRegister and ORMap write their binary encoding as a base64
-// JSON string (their readable form is String).
+// values with encoding/json. The JSON forms are readable: the counters and
+// the grow-only and two-phase sets are plain ({"a":3}, ["x","y"]); the
+// LWWRegister is {"timestamp":7,"replica":"b","value":"x"}; the causal
+// types show the causal context and each element's dots, and an ORMap
+// each key with its value's JSON. JSON decoders go through the binary
+// decoders, so they make the same checks.
 //
 // # Encodings
 //

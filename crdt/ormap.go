@@ -2,7 +2,9 @@ package crdt
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +24,7 @@ type Causal[V any] interface {
 	eachDot(func(Dot))
 	storeLen() int
 	decodeValue([]byte) (V, error)
+	decodeJSONValue([]byte) (V, error)
 	Clone() V
 	MarshalBinary() ([]byte, error)
 }
@@ -339,16 +342,114 @@ func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
 	return m, nil
 }
 
-// MarshalJSON encodes m as a JSON string holding its binary encoding.
-func (m ORMap[K, V]) MarshalJSON() ([]byte, error) { return binaryJSON(m) }
+type ormapEntryJSON struct {
+	Key   json.RawMessage `json:"key"`
+	Value json.RawMessage `json:"value"`
+}
 
-// UnmarshalJSON decodes the form MarshalJSON writes.
+type ormapJSON struct {
+	Context contextJSON      `json:"context"`
+	Entries []ormapEntryJSON `json:"entries"`
+}
+
+// MarshalJSON encodes m as {"context":{...},"entries":[{"key":"cart",
+// "value":{...}}]}: the map's causal context, then each key with its
+// value's JSON (whose context holds exactly the value's dots).
+func (m ORMap[K, V]) MarshalJSON() ([]byte, error) {
+	es, err := m.sorted()
+	if err != nil {
+		return nil, fmt.Errorf("crdt: ormap: %w", err)
+	}
+	j := ormapJSON{Context: contextJSON{Vector: m.ctx.vv, Cloud: []dotJSON{}}, Entries: []ormapEntryJSON{}}
+	for _, d := range m.ctx.Cloud() {
+		j.Context.Cloud = append(j.Context.Cloud, dotJSON{d.Replica, d.Counter})
+	}
+	for _, e := range es {
+		v := m.vals[e.key]
+		vj, err := json.Marshal(v.withContext(dotsContext(v)))
+		if err != nil {
+			return nil, fmt.Errorf("crdt: ormap: %w", err)
+		}
+		j.Entries = append(j.Entries, ormapEntryJSON{e.enc, vj})
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes the form MarshalJSON writes (entries in any
+// order), with the checks of UnmarshalBinary, leaving m unchanged on
+// error.
 func (m *ORMap[K, V]) UnmarshalJSON(data []byte) error {
-	b, err := jsonBytes("ormap", data)
+	x, err := ORMap[K, V]{}.decodeJSONValue(data)
 	if err != nil {
 		return err
 	}
-	return m.UnmarshalBinary(b)
+	*m = x
+	return nil
+}
+
+func (ORMap[K, V]) decodeJSONValue(data []byte) (ORMap[K, V], error) {
+	var m ORMap[K, V]
+	if len(data) > 64*MaxEntries {
+		return m, fmt.Errorf("crdt: ormap: %d bytes of JSON: %w", len(data), ErrTooLarge)
+	}
+	var j ormapJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		if err2 := jsonVectorError("ormap", err); err2 != nil {
+			return m, err2
+		}
+		return m, fmt.Errorf("crdt: ormap: %w: %w", ErrMalformed, err)
+	}
+	if dec.More() {
+		return m, fmt.Errorf("crdt: ormap: trailing data: %w", ErrMalformed)
+	}
+	if len(j.Context.Cloud) > MaxEntries || len(j.Entries) > MaxEntries {
+		return m, fmt.Errorf("crdt: ormap: %w", ErrTooLarge)
+	}
+	vb, err := j.Context.Vector.MarshalBinary()
+	if err != nil {
+		return m, vectorError("ormap", err)
+	}
+	b := []byte{ormapFormat}
+	b = appendUvarint(b, uint64(len(vb)))
+	b = append(b, vb...)
+	cloud := make([]Dot, len(j.Context.Cloud))
+	for i, d := range j.Context.Cloud {
+		cloud[i] = Dot{d.R, d.N}
+	}
+	slices.SortFunc(cloud, cmpDot)
+	b = appendUvarint(b, uint64(len(cloud)))
+	for _, d := range cloud {
+		b = appendDot(b, d)
+	}
+	type entry struct{ key, val []byte }
+	entries := make([]entry, len(j.Entries))
+	for i, e := range j.Entries {
+		key, err := canonicalJSON[K](e.Key)
+		if err != nil {
+			return m, fmt.Errorf("crdt: ormap: key %s: %w: %w", e.Key, ErrMalformed, err)
+		}
+		var zero V
+		v, err := zero.decodeJSONValue(e.Value)
+		if err != nil {
+			return m, fmt.Errorf("crdt: ormap: value of %s: %w", e.Key, err)
+		}
+		val, err := v.MarshalBinary()
+		if err != nil {
+			return m, fmt.Errorf("crdt: ormap: value of %s: %w", e.Key, err)
+		}
+		entries[i] = entry{key, val}
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.key, b.key) })
+	b = appendUvarint(b, uint64(len(entries)))
+	for _, e := range entries {
+		b = appendUvarint(b, uint64(len(e.key)))
+		b = append(b, e.key...)
+		b = appendUvarint(b, uint64(len(e.val)))
+		b = append(b, e.val...)
+	}
+	return m.decodeValue(b)
 }
 
 // conflict reports a dot of o's value at one key that m holds at another.

@@ -1,7 +1,6 @@
 package crdt
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -194,17 +193,6 @@ func (s *ORSet[E]) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	return s.UnmarshalBinary(b)
-}
-
-func jsonBytes(what string, data []byte) ([]byte, error) {
-	var b []byte
-	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
-		return nil, fmt.Errorf("crdt: %s: null: %w", what, ErrMalformed)
-	}
-	if err := json.Unmarshal(data, &b); err != nil {
-		return nil, fmt.Errorf("crdt: %s: %w: %w", what, ErrMalformed, err)
-	}
-	return b, nil
 }
 
 // rwKey tags an element with the kind of the last update seen: an add or

@@ -202,24 +202,59 @@ func (r *LWWRegister[V]) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes r as a JSON string holding its binary encoding.
-func (r LWWRegister[V]) MarshalJSON() ([]byte, error) { return binaryJSON(r) }
-
-// UnmarshalJSON decodes the form MarshalJSON writes.
-func (r *LWWRegister[V]) UnmarshalJSON(data []byte) error {
-	b, err := jsonBytes("lwwregister", data)
-	if err != nil {
-		return err
-	}
-	return r.UnmarshalBinary(b)
+type lwwJSON struct {
+	Timestamp *uint64         `json:"timestamp,omitempty"`
+	Replica   *string         `json:"replica,omitempty"`
+	Value     json.RawMessage `json:"value,omitempty"`
 }
 
-func binaryJSON(m interface{ MarshalBinary() ([]byte, error) }) ([]byte, error) {
-	b, err := m.MarshalBinary()
-	if err != nil {
-		return nil, err
+// MarshalJSON encodes r as {"timestamp":7,"replica":"bob","value":"coffee"},
+// or {} when unset.
+func (r LWWRegister[V]) MarshalJSON() ([]byte, error) {
+	if !r.set {
+		return []byte("{}"), nil
 	}
-	return json.Marshal(b)
+	v, err := json.Marshal(r.value)
+	if err != nil {
+		return nil, fmt.Errorf("crdt: lwwregister: %w: %w", ErrMalformed, err)
+	}
+	return json.Marshal(lwwJSON{&r.ts, &r.replica, v})
+}
+
+// UnmarshalJSON decodes the form MarshalJSON writes, with the checks of
+// UnmarshalBinary, leaving r unchanged on error.
+func (r *LWWRegister[V]) UnmarshalJSON(data []byte) error {
+	var j lwwJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return fmt.Errorf("crdt: lwwregister: %w: %w", ErrMalformed, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("crdt: lwwregister: trailing data: %w", ErrMalformed)
+	}
+	b := []byte{lwwFormat}
+	switch {
+	case j.Timestamp == nil && j.Replica == nil && j.Value == nil:
+		if bytes.TrimSpace(data)[0] != '{' {
+			return fmt.Errorf("crdt: lwwregister: not an object: %w", ErrMalformed)
+		}
+		b = append(b, 0)
+	case j.Timestamp != nil && j.Replica != nil && j.Value != nil:
+		v, err := canonicalJSON[V](j.Value)
+		if err != nil {
+			return fmt.Errorf("crdt: lwwregister: value: %w: %w", ErrMalformed, err)
+		}
+		b = append(b, 1)
+		b = appendUvarint(b, *j.Timestamp)
+		b = appendUvarint(b, uint64(len(*j.Replica)))
+		b = append(b, *j.Replica...)
+		b = appendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	default:
+		return fmt.Errorf("crdt: lwwregister: timestamp, replica and value go together: %w", ErrMalformed)
+	}
+	return r.UnmarshalBinary(b)
 }
 
 // MVRegister is a multi-value register (Shapiro et al. 2011,
