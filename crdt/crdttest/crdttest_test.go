@@ -183,3 +183,26 @@ func TestCheckCatchesBrokenCodec(t *testing.T) {
 	}
 	t.Fatal("no codec property")
 }
+
+// TestFailuresShrink: the counterexample to idempotence of a summing merge
+// shrinks to the smallest history that shows it, one operation.
+func TestFailuresShrink(t *testing.T) {
+	s := spec(func(d, s map[string]int) {
+		for k, v := range s {
+			d[k] += v
+		}
+	})
+	for _, p := range crdttest.Properties(s) {
+		if p.Name != "idempotent" {
+			continue
+		}
+		failed, log := run(p)
+		if !failed {
+			t.Fatal("not caught")
+		}
+		if !strings.Contains(log, "draw steps: 1\n") {
+			t.Fatalf("the failure did not shrink to one step:\n%s", log)
+		}
+		return
+	}
+}
