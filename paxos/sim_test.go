@@ -1,0 +1,100 @@
+package paxos_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/quorum"
+	"github.com/eventually-perfect/primitives/sim"
+	"github.com/eventually-perfect/primitives/sim/simtest"
+	"pgregory.net/rapid"
+)
+
+var simNodes = []string{"n1", "n2", "n3"}
+
+// runSchedule runs three nodes (all acceptors and learners; n1 proposes
+// "x" and n2 "y") under the drawn seed and fault schedule, over links
+// that reorder (1 to 5 ms) and duplicate 5% of messages, checking after
+// every event that no two decisions ever made differ (agreement) and that
+// only proposed values are decided (validity); once the faults are over,
+// every node must decide within two seconds of simulated time (liveness
+// after healing).
+func runSchedule(t *rapid.T) {
+	seed := rapid.Uint64().Draw(t, "seed")
+	horizon := 500 * time.Millisecond
+	sched := simtest.DrawSchedule(t, simNodes, horizon)
+	sys, err := quorum.Majority(simNodes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{"n1": "x", "n2": "y"}
+	s, err := sim.New(sim.Config{
+		Seed:    seed,
+		Nodes:   simNodes,
+		Link:    sim.LinkConfig{Latency: sim.Uniform(time.Millisecond, 5*time.Millisecond), Duplicate: 0.05},
+		NoTrace: true,
+	}, func(id string) sim.Node[paxos.Message] {
+		return newPeer(paxos.Config{ID: id, Quorums: sys, Learners: simNodes}, values[id], false)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := simtest.Apply(s, sched); err != nil {
+		t.Fatal(err)
+	}
+	chosen, by := "", ""
+	var violation error
+	check := func() {
+		for _, id := range simNodes {
+			nd, ok := s.Node(id)
+			if !ok {
+				continue
+			}
+			v, ok := nd.(*peer).n.Decided()
+			if !ok {
+				continue
+			}
+			if v != "x" && v != "y" {
+				violation = fmt.Errorf("validity: %s decided %q, which nobody proposed", id, v)
+			} else if by == "" {
+				chosen, by = v, id
+			} else if v != chosen && violation == nil {
+				violation = fmt.Errorf("agreement: %s decided %q, but %s had decided %q", id, v, by, chosen)
+			}
+		}
+	}
+	end := horizon + 2*time.Second
+	err = s.RunUntil(func() bool {
+		check()
+		return violation != nil || s.Now() >= end
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if violation != nil {
+		t.Fatalf("%v (seed %d, %v)", violation, seed, sched)
+	}
+	for _, id := range simNodes {
+		nd, ok := s.Node(id)
+		if !ok {
+			t.Fatalf("liveness: %s is down after every fault ended", id)
+		}
+		if _, ok := nd.(*peer).n.Decided(); !ok {
+			t.Fatalf("liveness: %s undecided 2s after the faults ended (seed %d, %v)", id, seed, sched)
+		}
+	}
+}
+
+// TestSimulatedFaults checks agreement, validity and liveness after
+// healing on rapid-drawn fault schedules: crashes and restarts with
+// durable state, pauses, partitions, one-way blocks and message loss, on
+// links that reorder and duplicate. rapid's -rapid.checks flag sets the
+// number of schedules (100 by default; the long run is
+// go test -run TestSimulatedFaults -rapid.checks=10000).
+func TestSimulatedFaults(t *testing.T) {
+	n := 0
+	rapid.Check(t, func(t *rapid.T) { n++; runSchedule(t) })
+	t.Logf("%d schedules", n)
+}
