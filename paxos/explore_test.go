@@ -87,6 +87,26 @@ func TestExploreAgreementWithFaults(t *testing.T) {
 	t.Logf("1 drop, 1 crash, 1 restart, no retry: %d distinct states, depth %d, %v", res.Distinct, res.Depth, res.Elapsed)
 }
 
+// TestExploreAgreementFaultsAndRetry is the long exploration: one retry,
+// one drop, one acceptor crash and restart together. It is opt-in
+// (PAXOS_LONG=1): it takes minutes.
+func TestExploreAgreementFaultsAndRetry(t *testing.T) {
+	if os.Getenv("PAXOS_LONG") == "" {
+		t.Skip("set PAXOS_LONG=1 for the long exploration")
+	}
+	cfg := world(t, majority3(t), false, false)
+	cfg.MaxStates = 1 << 25
+	cfg.MaxTimeouts = 1
+	cfg.MaxDrops = 1
+	cfg.MaxCrashes = 1
+	cfg.MaxRestarts = 1
+	res, err := sim.Explore(cfg)
+	require.NoError(t, err)
+	require.Nil(t, res.Violation, "%v", res.Violation)
+	require.True(t, res.Complete, "search cut short at %d states", res.Distinct)
+	t.Logf("1 retry, 1 drop, 1 crash, 1 restart: %d distinct states, depth %d, %v", res.Distinct, res.Depth, res.Elapsed)
+}
+
 // unsafe4 is the FPaxos configuration the issue names: four acceptors,
 // phase-1 quorums of 2, phase-2 quorums of 2; q1 + q2 = n, so a phase-1
 // quorum can miss a phase-2 quorum (Howard, Malkhi and Spiegelman 2016,

@@ -69,6 +69,7 @@ type Node struct {
 	acceptor bool
 	learner  bool
 	storage  Storage
+	names    []string // the acceptors, as Quorums.Names() gives them
 
 	st State // the acceptor's promise and acceptance and the proposer's round, as saved
 
@@ -133,6 +134,7 @@ func New(cfg Config, st Storage) (*Node, error) {
 		acceptor: acc,
 		learner:  slices.Contains(cfg.Learners, cfg.ID),
 		storage:  st,
+		names:    cfg.Quorums.Names(),
 		st:       s,
 	}, nil
 }
@@ -295,7 +297,7 @@ func (n *Node) startBallot(out *outbox) error {
 // preferred prefix that is a quorum.
 func (n *Node) targets(isQuorum func(quorum.Set) bool) []string {
 	if !n.cfg.Thrifty || n.retried {
-		return n.sys.Names()
+		return n.names
 	}
 	var set quorum.Set
 	for k, a := range n.cfg.Prefer {
