@@ -22,10 +22,15 @@ var simNodes = []string{"n1", "n2", "n3"}
 // every node must decide within two seconds of simulated time (liveness
 // after healing).
 func runSchedule(t *rapid.T) {
+	sys, err := quorum.Majority(simNodes...)
+	runScheduleOn(t, simNodes, sys, err)
+}
+
+// runScheduleOn is runSchedule with the given nodes and quorum system.
+func runScheduleOn(t *rapid.T, simNodes []string, sys *quorum.System, err error) {
 	seed := rapid.Uint64().Draw(t, "seed")
 	horizon := 500 * time.Millisecond
 	sched := simtest.DrawSchedule(t, simNodes, horizon)
-	sys, err := quorum.Majority(simNodes...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +41,7 @@ func runSchedule(t *rapid.T) {
 		Link:    sim.LinkConfig{Latency: sim.Uniform(time.Millisecond, 5*time.Millisecond), Duplicate: 0.05},
 		NoTrace: true,
 	}, func(id string) sim.Node[paxos.Message] {
-		return newPeer(paxos.Config{ID: id, Quorums: sys, Learners: simNodes}, values[id], false)
+		return newPeer(paxos.Config{ID: id, Quorums: sys, Learners: simNodes, Thrifty: true}, values[id], false)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +99,16 @@ func runSchedule(t *rapid.T) {
 // number of schedules (100 by default; the long run is
 // go test -run TestSimulatedFaults -rapid.checks=10000).
 func TestSimulatedFaults(t *testing.T) {
-	n := 0
-	rapid.Check(t, func(t *rapid.T) { n++; runSchedule(t) })
-	t.Logf("%d schedules", n)
+	rapid.Check(t, runSchedule)
+}
+
+// TestSimulatedFaultsFlexible is TestSimulatedFaults with five nodes and
+// the FPaxos system q1 = 4, q2 = 2 (Howard, Malkhi and Spiegelman 2016:
+// safe because q1 + q2 > n), with thrifty proposers.
+func TestSimulatedFaultsFlexible(t *testing.T) {
+	nodes := []string{"n1", "n2", "n3", "n4", "n5"}
+	rapid.Check(t, func(t *rapid.T) {
+		sys, err := quorum.Flexible(nodes, 4, 2)
+		runScheduleOn(t, nodes, sys, err)
+	})
 }
