@@ -243,3 +243,27 @@ func FuzzState(f *testing.F) {
 		require.Equal(t, data, again, "a decoded State must re-encode to its input")
 	})
 }
+
+// TestThriftyFirstBallotOnly: with Thrifty the first ballot's prepares go
+// to the shortest preferred prefix that is a phase-1 quorum; a retry goes
+// to every acceptor, so a crashed preferred acceptor costs one retry.
+func TestThriftyFirstBallotOnly(t *testing.T) {
+	p, err := paxos.New(paxos.Config{ID: "p", Quorums: maj(t), Thrifty: true, Prefer: []string{"c", "a", "b"}}, &recorder{})
+	require.NoError(t, err)
+	out, err := p.Propose("x")
+	require.NoError(t, err)
+	require.Equal(t, []string{"c", "a"}, recipients(out), "the first ballot asks only the preferred majority")
+	out, err = p.Tick()
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b", "c"}, recipients(out), "a retry asks every acceptor")
+	_, err = paxos.New(paxos.Config{ID: "p", Quorums: maj(t), Thrifty: true, Prefer: []string{"a", "a"}}, &recorder{})
+	require.ErrorIs(t, err, paxos.ErrInvalidConfig)
+}
+
+func recipients(out []paxos.Message) []string {
+	var to []string
+	for _, m := range out {
+		to = append(to, m.To)
+	}
+	return to
+}
