@@ -1,0 +1,172 @@
+package paxos_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/quorum"
+	"github.com/eventually-perfect/primitives/sim"
+	"github.com/eventually-perfect/primitives/sim/simtest"
+	"pgregory.net/rapid"
+)
+
+// logStore keeps a replica's LogState in the sim.Storage of the call.
+type logStore struct{ s *sim.Storage }
+
+func (s *logStore) Load() (paxos.LogState, error) {
+	var st paxos.LogState
+	b, ok := s.s.Get(stateKey)
+	if !ok {
+		return st, nil
+	}
+	return st, st.UnmarshalBinary(b)
+}
+
+func (s *logStore) Save(st paxos.LogState) error {
+	b, err := st.MarshalBinary()
+	s.s.Put(stateKey, b)
+	return err
+}
+
+// replicaPeer is a Multi-Paxos replica as a sim node; it submits its own
+// commands when it starts (again after a restart) and ticks every 10 to
+// 15 ms.
+type replicaPeer struct {
+	cfg   paxos.ReplicaConfig
+	cmds  []string
+	store *logStore
+	r     *paxos.Replica
+}
+
+func (p *replicaPeer) emit(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMessage, err error) {
+	if err != nil {
+		panic(err)
+	}
+	for _, m := range out {
+		ctx.Send(m.To, m)
+	}
+}
+
+func (p *replicaPeer) Start(ctx *sim.Context[paxos.LogMessage]) {
+	p.store = &logStore{s: ctx.Storage()}
+	r, err := paxos.NewReplica(p.cfg, p.store)
+	if err != nil {
+		panic(err)
+	}
+	p.r = r
+	for _, c := range p.cmds {
+		out, err := r.Submit(c)
+		p.emit(ctx, out, err)
+	}
+	ctx.SetTimer("tick", 10*time.Millisecond+time.Duration(ctx.Rand().Int64N(int64(5*time.Millisecond))))
+}
+
+func (p *replicaPeer) Receive(ctx *sim.Context[paxos.LogMessage], _ string, m paxos.LogMessage) {
+	p.store.s = ctx.Storage()
+	out, err := p.r.Step(m)
+	p.emit(ctx, out, err)
+}
+
+func (p *replicaPeer) Timeout(ctx *sim.Context[paxos.LogMessage], _ string) {
+	p.store.s = ctx.Storage()
+	out, err := p.r.Tick()
+	p.emit(ctx, out, err)
+	ctx.SetTimer("tick", 10*time.Millisecond+time.Duration(ctx.Rand().Int64N(int64(5*time.Millisecond))))
+}
+
+func entryValue(e paxos.Entry) string {
+	if e.NoOp {
+		return "<no-op>"
+	}
+	return e.Value
+}
+
+// TestMultiPaxosSimulated runs three replicas, each submitting two
+// commands, under rapid-drawn fault schedules (crashes with durable
+// state, pauses, partitions, blocks, loss; links that reorder and
+// duplicate), checking after every event that no slot is ever decided
+// with two values anywhere (agreement, hence identical logs) and that
+// only submitted commands or no-ops are decided (validity); three
+// simulated seconds after the last fault, every replica's log holds every
+// command (liveness after healing, through leader election by timeout,
+// forwarding, retransmission and catch-up).
+func TestMultiPaxosSimulated(t *testing.T) {
+	nodes := []string{"n1", "n2", "n3"}
+	rapid.Check(t, func(t *rapid.T) {
+		seed := rapid.Uint64().Draw(t, "seed")
+		horizon := 500 * time.Millisecond
+		sched := simtest.DrawSchedule(t, nodes, horizon)
+		sys, err := quorum.Majority(nodes...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []string
+		cmds := map[string][]string{}
+		for _, id := range nodes {
+			cmds[id] = []string{id + "-a", id + "-b"}
+			all = append(all, cmds[id]...)
+		}
+		s, err := sim.New(sim.Config{
+			Seed: seed, Nodes: nodes, NoTrace: true,
+			Link: sim.LinkConfig{Latency: sim.Uniform(time.Millisecond, 5*time.Millisecond), Duplicate: 0.05},
+		}, func(id string) sim.Node[paxos.LogMessage] {
+			return &replicaPeer{cfg: paxos.ReplicaConfig{ID: id, Quorums: sys}, cmds: cmds[id]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := simtest.Apply(s, sched); err != nil {
+			t.Fatal(err)
+		}
+		chosen := map[uint64]string{}
+		var violation error
+		check := func() {
+			for _, id := range nodes {
+				nd, ok := s.Node(id)
+				if !ok {
+					continue
+				}
+				r := nd.(*replicaPeer).r
+				for slot := uint64(0); slot < 64; slot++ {
+					e, ok := r.Decided(slot)
+					if !ok {
+						continue
+					}
+					v := entryValue(e)
+					if !e.NoOp && !slices.Contains(all, v) && violation == nil {
+						violation = fmt.Errorf("validity: %s decided %q in slot %d, never submitted", id, v, slot)
+					}
+					if old, ok := chosen[slot]; ok && old != v && violation == nil {
+						violation = fmt.Errorf("agreement: slot %d decided %q at %s but %q before", slot, v, id, old)
+					}
+					chosen[slot] = v
+				}
+			}
+		}
+		end := horizon + 3*time.Second
+		if err := s.RunUntil(func() bool { check(); return violation != nil || s.Now() >= end }); err != nil {
+			t.Fatal(err)
+		}
+		if violation != nil {
+			t.Fatalf("%v (seed %d, %v)", violation, seed, sched)
+		}
+		for _, id := range nodes {
+			nd, ok := s.Node(id)
+			if !ok {
+				t.Fatalf("liveness: %s down after the faults", id)
+			}
+			var got []string
+			for _, e := range nd.(*replicaPeer).r.Log() {
+				got = append(got, entryValue(e))
+			}
+			for _, c := range all {
+				if !slices.Contains(got, c) {
+					t.Fatalf("liveness: %s's log %q lacks %q 3s after the faults (seed %d, %v)", id, got, c, seed, sched)
+				}
+			}
+		}
+	})
+}
