@@ -72,8 +72,23 @@
 // acceptors (faster, cheaper) at the price of larger phase-1 quorums
 // (slower recovery, fewer failures tolerated during it). With Thrifty a
 // proposer first contacts only one quorum, saving messages at the cost of
-// a retry if one of them is down. This package decides one value; the
-// Multi-Paxos log of the issue that introduced it is not written yet.
+// a retry if one of them is down.
+//
+// # Multi-Paxos
+//
+// A Replica (NewReplica, ReplicaConfig) is the Multi-Paxos core: a
+// replicated log of commands. A replica that hears no leader for
+// ReplicaConfig.ElectionTicks ticks runs phase 1 once for every slot;
+// with a phase-1 quorum it re-proposes the highest-ballot value reported
+// for each slot, fills the gaps with no-ops ("Paxos Made Simple",
+// section 3) and then runs phase 2 per slot for new commands (Submit;
+// followers forward to the leader). Decisions go to every replica;
+// heartbeats carry the leader's decided prefix and lagging or restarted
+// replicas catch up from it. A Replica saves its LogState (promise, round,
+// accepted entries) before replying. Not yet there: batching, a pipeline
+// window, client sessions (a command retried after a leader change may be
+// decided twice), snapshots and log compaction (the whole LogState is
+// saved on every change).
 //
 // # Papers
 //
