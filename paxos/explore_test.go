@@ -89,7 +89,8 @@ func TestExploreAgreementWithFaults(t *testing.T) {
 
 // TestExploreAgreementFaultsAndRetry is the long exploration: one retry,
 // one drop, one acceptor crash and restart together. It is opt-in
-// (PAXOS_LONG=1): it takes minutes.
+// (PAXOS_LONG=1): it has not yet been run to completion (it did not
+// finish within 15 minutes on two shared cores, bound 2^25 states).
 func TestExploreAgreementFaultsAndRetry(t *testing.T) {
 	if os.Getenv("PAXOS_LONG") == "" {
 		t.Skip("set PAXOS_LONG=1 for the long exploration")
