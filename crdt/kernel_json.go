@@ -131,21 +131,9 @@ func kernelJSONToBinary[K any](data []byte, what string, format byte, jp jsonPar
 	if len(j.Context.Cloud) > MaxEntries || len(j.Entries) > MaxEntries {
 		return nil, fmt.Errorf("crdt: %s: %w", what, ErrTooLarge)
 	}
-	vb, err := j.Context.Vector.MarshalBinary()
+	b, err := j.Context.appendBinary([]byte{format}, what)
 	if err != nil {
-		return nil, vectorError(what, err)
-	}
-	b := []byte{format}
-	b = appendUvarint(b, uint64(len(vb)))
-	b = append(b, vb...)
-	cloud := make([]Dot, len(j.Context.Cloud))
-	for i, d := range j.Context.Cloud {
-		cloud[i] = Dot{d.R, d.N}
-	}
-	slices.SortFunc(cloud, cmpDot)
-	b = appendUvarint(b, uint64(len(cloud)))
-	for _, d := range cloud {
-		b = appendDot(b, d)
+		return nil, err
 	}
 	type entry struct {
 		key  []byte
@@ -184,4 +172,26 @@ func jsonVectorError(what string, err error) error {
 		return vectorError(what, err)
 	}
 	return nil
+}
+
+// appendBinary appends the binary encoding of the causal context c (the
+// vector, length-prefixed, then the sorted cloud) to b, the shared prefix
+// of the kernel and ORMap encodings.
+func (c contextJSON) appendBinary(b []byte, what string) ([]byte, error) {
+	vb, err := c.Vector.MarshalBinary()
+	if err != nil {
+		return nil, vectorError(what, err)
+	}
+	b = appendUvarint(b, uint64(len(vb)))
+	b = append(b, vb...)
+	cloud := make([]Dot, len(c.Cloud))
+	for i, d := range c.Cloud {
+		cloud[i] = Dot{d.R, d.N}
+	}
+	slices.SortFunc(cloud, cmpDot)
+	b = appendUvarint(b, uint64(len(cloud)))
+	for _, d := range cloud {
+		b = appendDot(b, d)
+	}
+	return b, nil
 }

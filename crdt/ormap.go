@@ -407,21 +407,9 @@ func (ORMap[K, V]) decodeJSONValue(data []byte) (ORMap[K, V], error) {
 	if len(j.Context.Cloud) > MaxEntries || len(j.Entries) > MaxEntries {
 		return m, fmt.Errorf("crdt: ormap: %w", ErrTooLarge)
 	}
-	vb, err := j.Context.Vector.MarshalBinary()
+	b, err := j.Context.appendBinary([]byte{ormapFormat}, "ormap")
 	if err != nil {
-		return m, vectorError("ormap", err)
-	}
-	b := []byte{ormapFormat}
-	b = appendUvarint(b, uint64(len(vb)))
-	b = append(b, vb...)
-	cloud := make([]Dot, len(j.Context.Cloud))
-	for i, d := range j.Context.Cloud {
-		cloud[i] = Dot{d.R, d.N}
-	}
-	slices.SortFunc(cloud, cmpDot)
-	b = appendUvarint(b, uint64(len(cloud)))
-	for _, d := range cloud {
-		b = appendDot(b, d)
+		return m, err
 	}
 	type entry struct{ key, val []byte }
 	entries := make([]entry, len(j.Entries))
