@@ -1,0 +1,265 @@
+// Side-by-side benchmarks of package paxos's Multi-Paxos Replica against
+// etcd's Raft (go.etcd.io/raft/v3 RawNode): a replicated log of three
+// replicas in one process, with in-memory storage, an in-memory
+// transport and no fsync. Run in one process:
+//
+//	cd bench && go test -run '^$' -bench ReplicatedLog -benchmem -count 6 -benchtime 200000x | tee paxos.txt
+//	benchstat -col /impl paxos.txt
+//
+// The workload is the same for both. A client hands the leader batches of
+// B commands of 64 bytes each (B = 1, 16, 64: for ours one Submit per
+// command with ReplicaConfig.MaxBatch = B, so that a slot carries B
+// commands; for etcd one MsgProp carrying B entries, which raft appends
+// and replicates in one MsgApp) and keeps at most Window batches
+// outstanding: a command is outstanding from its submission until every
+// replica has applied it. ReplicaConfig.Window and raft's
+// Config.MaxInflightMsgs are both set to Window. Neither side uses client
+// sessions. Messages travel through a deterministic pump: a FIFO queue,
+// each message handed to its destination's Step in turn, whose output
+// joins the back of the queue; for etcd, the Ready loop of each node runs
+// between deliveries (append the new entries and the hard state to
+// MemoryStorage, queue the messages, apply the committed entries,
+// Advance), as etcd's documentation prescribes. No ticks are delivered
+// once a leader is elected, so neither side sends heartbeats or
+// retransmits.
+//
+// One benchmark operation is one command committed and applied on all
+// three replicas: ns/op is the time per command, allocs/op (with
+// -benchmem) the allocations per command of the whole cluster and the
+// driver; the benchmark also reports cmds/s and allocs/cmd itself.
+
+package bench
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"runtime"
+	"slices"
+	"testing"
+
+	"go.etcd.io/raft/v3"
+	raftpb "go.etcd.io/raft/v3/raftpb"
+)
+
+// logWindow is how many batches the client keeps outstanding.
+const logWindow = 32
+
+// logPayload is the 64-byte command every benchmark submits.
+var logPayload = func() []byte {
+	b := make([]byte, 64)
+	for i := range b {
+		b[i] = 'a' + byte(i%26)
+	}
+	return b
+}()
+
+// logBatches are the batch sizes compared.
+func logBatches() []int { return []int{1, 16, 64} }
+
+// replicatedLog is one implementation of the benchmark's cluster.
+type replicatedLog interface {
+	// propose submits n commands to the leader as one batch.
+	propose(n int) error
+	// pump delivers the messages queued so far, in order, and queues what
+	// they cause; it returns how many it delivered.
+	pump() (int, error)
+	// applied is the number of commands applied on every replica.
+	applied() int
+}
+
+// runLog drives c until total commands are applied everywhere, keeping at
+// most logWindow batches of batch commands outstanding.
+func runLog(c replicatedLog, total, batch int) error {
+	proposed := 0
+	for c.applied() < total {
+		for proposed < total && proposed-c.applied() < logWindow*batch {
+			n := min(batch, total-proposed)
+			if err := c.propose(n); err != nil {
+				return err
+			}
+			proposed += n
+		}
+		moved, err := c.pump()
+		if err != nil {
+			return err
+		}
+		if moved == 0 && c.applied() < total && (proposed == total || proposed-c.applied() >= logWindow*batch) {
+			return fmt.Errorf("stuck: %d of %d commands applied everywhere, nothing in flight", c.applied(), total)
+		}
+	}
+	return nil
+}
+
+func BenchmarkReplicatedLog(b *testing.B) {
+	impls := []struct {
+		name string
+		make func(batch int) (replicatedLog, error)
+	}{
+		{"etcdraft", newEtcdLog},
+	}
+	for _, batch := range logBatches() {
+		for _, impl := range impls {
+			b.Run(fmt.Sprintf("impl=%s/batch=%d", impl.name, batch), func(b *testing.B) {
+				b.ReportAllocs()
+				c, err := impl.make(batch)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var m0, m1 runtime.MemStats
+				runtime.ReadMemStats(&m0)
+				b.ResetTimer()
+				if err := runLog(c, b.N, batch); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				runtime.ReadMemStats(&m1)
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
+				b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(b.N), "allocs/cmd")
+			})
+		}
+	}
+}
+
+// TestReplicatedLogHarness checks that both clusters of the benchmark
+// really replicate: every command submitted is applied on all three
+// replicas, for every batch size, so that the benchmark measures
+// committed commands and not a short cut.
+func TestReplicatedLogHarness(t *testing.T) {
+	for _, batch := range logBatches() {
+		for name, mk := range map[string]func(int) (replicatedLog, error){"etcdraft": newEtcdLog} {
+			c, err := mk(batch)
+			if err != nil {
+				t.Fatalf("%s batch=%d: %v", name, batch, err)
+			}
+			const total = 1000
+			if err := runLog(c, total, batch); err != nil {
+				t.Fatalf("%s batch=%d: %v", name, batch, err)
+			}
+			if got := c.applied(); got != total {
+				t.Fatalf("%s batch=%d: %d commands applied on every replica, want %d", name, batch, got, total)
+			}
+		}
+	}
+}
+
+// etcdLog is three etcd raft RawNodes with MemoryStorage.
+type etcdLog struct {
+	nodes   []*raft.RawNode
+	stores  []*raft.MemoryStorage
+	done    []int // commands applied per node
+	queue   []*raftpb.Message
+	spare   []*raftpb.Message // the queue's previous backing array, reused
+	leader  int
+}
+
+func newEtcdLog(batch int) (replicatedLog, error) {
+	c := &etcdLog{done: make([]int, 3)}
+	peers := []uint64{1, 2, 3}
+	for _, id := range peers {
+		st := raft.NewMemoryStorage()
+		if err := st.ApplySnapshot(&raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{ConfState: &raftpb.ConfState{Voters: peers}}}); err != nil {
+			return nil, err
+		}
+		n, err := raft.NewRawNode(&raft.Config{
+			ID:              id,
+			ElectionTick:    10,
+			HeartbeatTick:   1,
+			Storage:         st,
+			MaxSizePerMsg:   1 << 20,
+			MaxInflightMsgs: logWindow,
+			Logger:          &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)},
+		})
+		if err != nil {
+			return nil, err
+		}
+		c.nodes, c.stores = append(c.nodes, n), append(c.stores, st)
+	}
+	if err := c.nodes[0].Campaign(); err != nil {
+		return nil, err
+	}
+	for range 100 {
+		moved, err := c.pump()
+		if err != nil {
+			return nil, err
+		}
+		if moved == 0 {
+			break
+		}
+	}
+	if c.nodes[0].BasicStatus().RaftState != raft.StateLeader {
+		return nil, fmt.Errorf("etcd: node 1 did not become leader")
+	}
+	return c, nil
+}
+
+// propose hands the leader one MsgProp with n entries, as
+// RawNode.Propose does for one.
+func (c *etcdLog) propose(n int) error {
+	ents := make([]*raftpb.Entry, n)
+	for i := range ents {
+		ents[i] = &raftpb.Entry{Data: logPayload}
+	}
+	return c.nodes[c.leader].Step(&raftpb.Message{Type: raftpb.MessageType_MsgProp.Enum(), From: new(uint64(c.leader + 1)), Entries: ents})
+}
+
+// ready runs node i's Ready loop once if it has anything to do: persist
+// entries and hard state, queue the messages, apply the committed
+// entries, Advance.
+func (c *etcdLog) ready(i int) error {
+	n := c.nodes[i]
+	if !n.HasReady() {
+		return nil
+	}
+	rd := n.Ready()
+	st := c.stores[i]
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		if err := st.ApplySnapshot(rd.Snapshot); err != nil {
+			return err
+		}
+	}
+	if len(rd.Entries) > 0 {
+		if err := st.Append(rd.Entries); err != nil {
+			return err
+		}
+	}
+	if !raft.IsEmptyHardState(rd.HardState) {
+		if err := st.SetHardState(rd.HardState); err != nil {
+			return err
+		}
+	}
+	c.queue = append(c.queue, rd.Messages...)
+	for _, e := range rd.CommittedEntries {
+		if e.GetType() == raftpb.EntryType_EntryNormal && len(e.GetData()) > 0 {
+			c.done[i]++
+		}
+	}
+	n.Advance(rd)
+	return nil
+}
+
+// pump runs every node's Ready loop, then delivers the messages queued,
+// running the receiver's Ready loop after each.
+func (c *etcdLog) pump() (int, error) {
+	for i := range c.nodes {
+		if err := c.ready(i); err != nil {
+			return 0, err
+		}
+	}
+	q := c.queue
+	c.queue = c.spare[:0]
+	for _, m := range q {
+		to := int(m.GetTo()) - 1
+		if err := c.nodes[to].Step(m); err != nil {
+			return 0, err
+		}
+		if err := c.ready(to); err != nil {
+			return 0, err
+		}
+	}
+	c.spare = q
+	return len(q), nil
+}
+
+func (c *etcdLog) applied() int { return slices.Min(c.done) }
+
