@@ -14,8 +14,31 @@ import (
 
 var simNodes = []string{"n1", "n2", "n3"}
 
+// drawClocks draws a local clock for each node: an offset (skew) within
+// one second either way and a drift rate from 50% slow to 50% fast, in
+// steps of 5%, or a perfect clock (what rapid shrinks towards). Drift is
+// exaggerated far beyond a real quartz's 10-100 ppm on purpose: every
+// timer a node sets runs on its local clock, so drift changes which node
+// times out first and how often, which is what the protocols must not
+// depend on for safety. Offsets change what Context.Now reads and, since
+// these nodes keep no clock readings, should change nothing: the draw
+// keeps them so that a protocol that started to rely on them would be
+// caught.
+func drawClocks(t *rapid.T, nodes []string) map[string]sim.ClockConfig {
+	out := map[string]sim.ClockConfig{}
+	for _, id := range nodes {
+		off := rapid.IntRange(-1000, 1000).Draw(t, "offset ms "+id)
+		drift := rapid.IntRange(-10, 10).Draw(t, "drift 5% "+id)
+		if off != 0 || drift != 0 {
+			out[id] = sim.ClockConfig{Offset: time.Duration(off) * time.Millisecond, Drift: float64(drift) / 20}
+		}
+	}
+	return out
+}
+
 // runSchedule runs three nodes (all acceptors and learners; n1 proposes
-// "x" and n2 "y") under the drawn seed and fault schedule, over links
+// "x" and n2 "y") with drawn clock skew and drift (drawClocks) under the
+// drawn seed and fault schedule, over links
 // that reorder (1 to 5 ms) and duplicate 5% of messages, checking after
 // every event that no two decisions ever made differ (agreement) and that
 // only proposed values are decided (validity); once the faults are over,
@@ -35,9 +58,11 @@ func runScheduleOn(t *rapid.T, simNodes []string, sys *quorum.System, err error)
 		t.Fatal(err)
 	}
 	values := map[string]string{"n1": "x", "n2": "y"}
+	clocks := drawClocks(t, simNodes)
 	s, err := sim.New(sim.Config{
 		Seed:    seed,
 		Nodes:   simNodes,
+		Clocks:  clocks,
 		Link:    sim.LinkConfig{Latency: sim.Uniform(time.Millisecond, 5*time.Millisecond), Duplicate: 0.05},
 		NoTrace: true,
 	}, func(id string) sim.Node[paxos.Message] {
@@ -79,7 +104,7 @@ func runScheduleOn(t *rapid.T, simNodes []string, sys *quorum.System, err error)
 		t.Fatal(err)
 	}
 	if violation != nil {
-		t.Fatalf("%v (seed %d, %v)", violation, seed, sched)
+		t.Fatalf("%v (seed %d, %v, clocks %v)", violation, seed, sched, clocks)
 	}
 	for _, id := range simNodes {
 		nd, ok := s.Node(id)
@@ -87,7 +112,7 @@ func runScheduleOn(t *rapid.T, simNodes []string, sys *quorum.System, err error)
 			t.Fatalf("liveness: %s is down after every fault ended", id)
 		}
 		if _, ok := nd.(*peer).n.Decided(); !ok {
-			t.Fatalf("liveness: %s undecided 2s after the faults ended (seed %d, %v)", id, seed, sched)
+			t.Fatalf("liveness: %s undecided 2s after the faults ended (seed %d, %v, clocks %v)", id, seed, sched, clocks)
 		}
 	}
 }
