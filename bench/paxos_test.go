@@ -145,12 +145,12 @@ func TestReplicatedLogHarness(t *testing.T) {
 
 // etcdLog is three etcd raft RawNodes with MemoryStorage.
 type etcdLog struct {
-	nodes   []*raft.RawNode
-	stores  []*raft.MemoryStorage
-	done    []int // commands applied per node
-	queue   []*raftpb.Message
-	spare   []*raftpb.Message // the queue's previous backing array, reused
-	leader  int
+	nodes  []*raft.RawNode
+	stores []*raft.MemoryStorage
+	done   []int // commands applied per node
+	queue  []*raftpb.Message
+	spare  []*raftpb.Message // the queue's previous backing array, reused
+	leader int
 }
 
 func newEtcdLog(batch int) (replicatedLog, error) {
@@ -262,4 +262,3 @@ func (c *etcdLog) pump() (int, error) {
 }
 
 func (c *etcdLog) applied() int { return slices.Min(c.done) }
-
