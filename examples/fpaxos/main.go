@@ -1,0 +1,204 @@
+// Command fpaxos reproduces the experiment of Flexible Paxos (Howard,
+// Malkhi and Spiegelman, "Flexible Paxos: Quorum intersection revisited",
+// 2016, section 5) in the simulator: Multi-Paxos replicas with phase-1
+// quorums of q1 and phase-2 (replication) quorums of q2 = n - q1 + 1,
+// driven by one closed-loop client, measured for throughput and latency as
+// q2 shrinks, next to majority Multi-Paxos.
+//
+// Run it from the repository root:
+//
+//	go run ./examples/fpaxos                          # the whole sweep, n = 3..10
+//	go run ./examples/fpaxos -quick                   # a few configurations
+//	go run ./examples/fpaxos -n 5-7 -duration 5s -seed 2
+//	go run ./examples/fpaxos -out docs/diagrams       # also write fpaxos.md and fpaxos-throughput.svg there
+//
+// The output is deterministic for a seed: the simulation is, and the
+// configurations run in a fixed order.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	var o options
+	flag.StringVar(&o.nRange, "n", "3-10", "replica counts: a range lo-hi or one number")
+	flag.DurationVar(&o.st.Duration, "duration", 10*time.Second, "simulated measurement window per configuration")
+	flag.DurationVar(&o.st.Warmup, "warmup", defaultWarmup, "simulated warm-up (election, client start) before the window")
+	flag.Uint64Var(&o.st.Seed, "seed", 1, "seed of the network and of every simulation")
+	flag.DurationVar(&o.st.Service, "service", defaultService, "simulated service time per message at every node")
+	flag.Float64Var(&o.st.Bandwidth, "bandwidth", defaultBandwidth, "bytes per second per one-way link (0: unlimited)")
+	flag.IntVar(&o.st.Outstanding, "outstanding", 10, "client requests in flight")
+	flag.StringVar(&o.out, "out", "", "folder to write fpaxos.md (the table) and fpaxos-throughput.svg into (created if missing)")
+	flag.BoolVar(&o.quick, "quick", false, "a few configurations only (n = 3, 5, 7), 2 s windows")
+	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "configurations simulated at once")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	w := bufio.NewWriter(os.Stdout)
+	_, err := run(w, o)
+	if err = errors.Join(err, w.Flush()); err != nil {
+		fmt.Fprintln(os.Stderr, "fpaxos:", err)
+		os.Exit(1)
+	}
+}
+
+// Defaults of the setup; see the package comment of setup in README terms
+// in docs and the reasons in defaultSetup.
+const (
+	defaultWarmup    = time.Second
+	defaultService   = 100 * time.Microsecond
+	defaultBandwidth = 10e6 / 8 // 10 Mbit/s, as the paper's emulated links
+)
+
+// options are the command's flags.
+type options struct {
+	nRange  string
+	st      setup
+	out     string
+	quick   bool
+	workers int
+}
+
+// defaultSetup fills what the flags leave unset.
+func defaultSetup(st setup) setup {
+	st.Latency = 5 * time.Millisecond
+	st.Spread = 0.1
+	st.OpSize = 64
+	st.ClientStart = st.Warmup / 2
+	return st
+}
+
+// parseRange parses "lo-hi" or "n" into replica counts in [3, 10].
+func parseRange(s string) ([]int, error) {
+	lo, hi, ok := strings.Cut(s, "-")
+	if !ok {
+		hi = lo
+	}
+	a, err1 := strconv.Atoi(lo)
+	b, err2 := strconv.Atoi(hi)
+	if err := errors.Join(err1, err2); err != nil || a < 3 || b > 10 || a > b {
+		return nil, fmt.Errorf("fpaxos: -n %q: want lo-hi within 3-10", s)
+	}
+	var ns []int
+	for n := a; n <= b; n++ {
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+// configs lists the sweep for each n: every q2 from 1 to floor(n/2)+1
+// with q1 = n - q2 + 1, then majority quorums, each thrifty and not.
+func configs(ns []int) []config {
+	var out []config
+	for _, n := range ns {
+		for q2 := 1; q2 <= n/2+1; q2++ {
+			for _, thrifty := range []bool{true, false} {
+				out = append(out, config{N: n, Q1: n - q2 + 1, Q2: q2, Thrifty: thrifty})
+			}
+		}
+		for _, thrifty := range []bool{true, false} {
+			out = append(out, config{N: n, Q1: n/2 + 1, Q2: n/2 + 1, Majority: true, Thrifty: thrifty})
+		}
+	}
+	return out
+}
+
+// sweep runs every configuration, workers at a time, and returns the
+// results in the order of cfgs.
+func sweep(st setup, cfgs []config, workers int) ([]result, error) {
+	res := make([]result, len(cfgs))
+	errs := make([]error, len(cfgs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(func() {
+			for i := range next {
+				res[i], errs[i] = st.run(cfgs[i])
+			}
+		})
+	}
+	for i := range cfgs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return res, errors.Join(errs...)
+}
+
+// run sweeps, writes the table to w and, with -out, the table and the
+// chart to files, and returns the results.
+func run(w io.Writer, o options) ([]result, error) {
+	ns, err := parseRange(o.nRange)
+	if err != nil {
+		return nil, err
+	}
+	if o.quick {
+		ns = []int{3, 5, 7}
+		o.st.Duration = 2 * time.Second
+	}
+	if o.st.Duration <= 0 || o.st.Warmup <= 0 || o.st.Service < 0 || o.st.Bandwidth < 0 || o.st.Outstanding < 1 {
+		return nil, fmt.Errorf("fpaxos: -duration, -warmup and -outstanding must be positive, -service and -bandwidth not negative")
+	}
+	st := defaultSetup(o.st)
+	res, err := sweep(st, configs(ns), o.workers)
+	if err != nil {
+		return nil, err
+	}
+	var table strings.Builder
+	writeTable(&table, st, res)
+	if _, err := io.WriteString(w, table.String()); err != nil {
+		return nil, err
+	}
+	if o.out == "" {
+		return res, nil
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(o.out, "fpaxos.md"), []byte(table.String()), 0o644); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(filepath.Join(o.out, "fpaxos-throughput.svg"))
+	if err != nil {
+		return nil, err
+	}
+	return res, errors.Join(writeChart(f, res), f.Close())
+}
+
+// writeTable writes the results as a markdown table, one row per quorum
+// configuration with the thrifty and all-acceptor measurements side by
+// side.
+func writeTable(w io.Writer, st setup, res []result) {
+	fmt.Fprintf(w, "Simulated: links %v one way (±%.0f%%, fixed per link), %.0f Mbit/s per link, %v per message at every node, "+
+		"one client with %d requests in flight, %v measured after %v (seed %d).\n\n",
+		st.Latency, st.Spread*100, st.Bandwidth*8/1e6, st.Service, st.Outstanding, st.Duration, st.Warmup, st.Seed)
+	fmt.Fprintln(w, "| n | quorums | thrifty ops/s | mean | p99 | leader busy | all-acceptors ops/s | mean | p99 | leader busy |")
+	fmt.Fprintln(w, "|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for i := 0; i+1 < len(res); i += 2 {
+		t, a := res[i], res[i+1]
+		q := fmt.Sprintf("q1=%d q2=%d", t.Q1, t.Q2)
+		if t.Majority {
+			q = fmt.Sprintf("**majority** (%d)", t.Q2)
+		}
+		fmt.Fprintf(w, "| %d | %s | %.0f | %s | %s | %.0f%% | %.0f | %s | %s | %.0f%% |\n", t.N, q,
+			t.Throughput, ms(t.Mean), ms(t.P99), 100*t.LeaderBusy,
+			a.Throughput, ms(a.Mean), ms(a.P99), 100*a.LeaderBusy)
+	}
+}
+
+// ms formats a duration in milliseconds with one decimal.
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
