@@ -158,6 +158,9 @@ func (c GCounter) MarshalJSON() ([]byte, error) {
 // on error. Zero counts, duplicate IDs and counts past MaxCount are
 // rejected.
 func (c *GCounter) UnmarshalJSON(data []byte) error {
+	if err := checkJSONKeys(data, noFields); err != nil {
+		return fmt.Errorf("crdt: gcounter: %w", err)
+	}
 	var v clocks.Vector
 	if err := v.UnmarshalJSON(data); err != nil {
 		return vectorError("gcounter", err)
@@ -290,7 +293,7 @@ func (c PNCounter) MarshalJSON() ([]byte, error) {
 // on error. Both fields are required; unknown fields are rejected.
 func (c *PNCounter) UnmarshalJSON(data []byte) error {
 	var p, n GCounter
-	if err := strictJSON(data, &pnJSON{&p, &n}, "p", "n"); err != nil {
+	if err := strictJSON(data, &pnJSON{&p, &n}, topFields, "p", "n"); err != nil {
 		return fmt.Errorf("crdt: pncounter: %w", err)
 	}
 	c.p, c.n = p, n

@@ -173,6 +173,7 @@ func checkRejected(t *testing.T, err error) {
 func FuzzGCounterUnmarshalJSON(f *testing.F) {
 	f.Add([]byte(`{"alice":3,"bob":1}`))
 	f.Add([]byte(`{"a":0}`))
+	f.Add([]byte(`{"a":1,"a":2}`)) // duplicate keys are rejected
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var x crdt.GCounter
@@ -224,6 +225,8 @@ func FuzzPNCounterUnmarshalBinary(f *testing.F) {
 func FuzzPNCounterUnmarshalJSON(f *testing.F) {
 	f.Add([]byte(`{"p":{"a":3},"n":{"b":1}}`))
 	f.Add([]byte(`{"p":{}}`))
+	f.Add([]byte(`{"p":{"a":3},"n":{},"p":{"a":4}}`)) // duplicate keys are rejected
+	f.Add([]byte(`{"p":{"a":3},"n":{},"P":{"a":4}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var x crdt.PNCounter
 		x.Inc("sentinel", 3)

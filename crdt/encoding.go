@@ -79,8 +79,12 @@ func (d *decoder) bytes(what string) ([]byte, error) {
 	return x, nil
 }
 
-// strictJSON decodes an object with exactly the given fields into v.
-func strictJSON(data []byte, v any, fields ...string) error {
+// strictJSON decodes an object with exactly the given fields into v,
+// rejecting duplicate keys where keyed says (see checkJSONKeys).
+func strictJSON(data []byte, v any, keyed func([]string) bool, fields ...string) error {
+	if err := checkJSONKeys(data, keyed); err != nil {
+		return err
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)

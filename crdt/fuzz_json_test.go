@@ -22,6 +22,8 @@ func fuzzJSON[T any, P interface {
 			f.Fatal(err)
 		}
 		f.Add(b)
+		f.Add(dupFirstKey(b, false)) // duplicate keys are rejected
+		f.Add(dupFirstKey(b, true))
 	}
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{}`))

@@ -195,6 +195,9 @@ func (s *GSet[E]) UnmarshalJSON(data []byte) error {
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		return fmt.Errorf("crdt: gset: null: %w", ErrMalformed)
 	}
+	if err := checkJSONKeys(data, noFields); err != nil {
+		return fmt.Errorf("crdt: gset: %w", err)
+	}
 	if err := json.Unmarshal(data, &es); err != nil {
 		return fmt.Errorf("crdt: gset: %w: %w", ErrMalformed, err)
 	}
@@ -312,7 +315,7 @@ func (s TwoPSet[E]) MarshalJSON() ([]byte, error) {
 // on error.
 func (s *TwoPSet[E]) UnmarshalJSON(data []byte) error {
 	var a, r GSet[E]
-	if err := strictJSON(data, &twopJSON[E]{&a, &r}, "added", "removed"); err != nil {
+	if err := strictJSON(data, &twopJSON[E]{&a, &r}, topFields, "added", "removed"); err != nil {
 		return fmt.Errorf("crdt: twopset: %w", err)
 	}
 	s.added, s.removed = a, r

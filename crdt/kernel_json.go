@@ -116,6 +116,9 @@ func kernelJSONToBinary[K any](data []byte, what string, format byte, jp jsonPar
 	if len(data) > 64*MaxEntries {
 		return nil, fmt.Errorf("crdt: %s: %d bytes of JSON: %w", what, len(data), ErrTooLarge)
 	}
+	if err := checkJSONKeys(data, causalFields); err != nil {
+		return nil, fmt.Errorf("crdt: %s: %w", what, err)
+	}
 	var j kernelJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

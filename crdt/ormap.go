@@ -392,6 +392,9 @@ func (ORMap[K, V]) decodeJSONValue(data []byte) (ORMap[K, V], error) {
 	if len(data) > 64*MaxEntries {
 		return m, fmt.Errorf("crdt: ormap: %d bytes of JSON: %w", len(data), ErrTooLarge)
 	}
+	if err := checkJSONKeys(data, causalFields); err != nil {
+		return m, fmt.Errorf("crdt: ormap: %w", err)
+	}
 	var j ormapJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -254,6 +254,8 @@ func FuzzORSetUnmarshalJSON(f *testing.F) {
 	a.Add("a", "x")
 	b, _ := a.MarshalJSON()
 	f.Add(b)
+	f.Add(dupFirstKey(b, false)) // duplicate keys are rejected
+	f.Add(dupFirstKey(b, true))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var x crdt.ORSet[string]
 		if err := x.UnmarshalJSON(data); err != nil {

@@ -224,6 +224,9 @@ func (r LWWRegister[V]) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes the form MarshalJSON writes, with the checks of
 // UnmarshalBinary, leaving r unchanged on error.
 func (r *LWWRegister[V]) UnmarshalJSON(data []byte) error {
+	if err := checkJSONKeys(data, topFields); err != nil {
+		return fmt.Errorf("crdt: lwwregister: %w", err)
+	}
 	var j lwwJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
