@@ -1,11 +1,14 @@
 package crdt
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/eventually-perfect/primitives/clocks"
 )
@@ -15,10 +18,11 @@ import (
 // beyond it fail with ErrOverflow, and decoders reject larger counts.
 const MaxCount = clocks.MaxVectorCount
 
-// Format bytes opening each binary encoding.
+// Format bytes opening each binary encoding. Format 2 added the replica
+// digests (see identity.go).
 const (
-	gcounterFormat  = 1
-	pncounterFormat = 1
+	gcounterFormat  = 2
+	pncounterFormat = 2
 )
 
 // GCounter is a grow-only counter (Shapiro et al. 2011, specification 6):
@@ -27,82 +31,266 @@ const (
 // associative and idempotent, so increments are never lost nor counted
 // twice however states are exchanged.
 //
-// The state is a clocks.Vector from replica ID to that replica's count; it
-// costs one entry per replica that ever incremented. The zero value is a
-// counter at 0, ready to use. A GCounter refers to its entries as a
-// clocks.Vector does: Clone it before sending or storing a copy.
+// The state holds, per replica that ever incremented, its count and a
+// 64-bit digest of its increments, which lets Merge detect two diverged
+// copies of one replica (ErrReplicaConflict) instead of keeping the larger
+// count and silently losing the other copy's increments. The zero value is
+// a counter at 0, ready to use. Assigning a GCounter shares its entries:
+// Clone it before keeping or sending a copy.
 type GCounter struct {
-	v clocks.Vector
+	e     []centry // sorted by id, strictly; every count positive
+	owner string   // the replica of this copy's latest increment
+}
+
+// centry is one replica's count and the stamp's digest.
+type centry struct {
+	id  string
+	n   uint64
+	sum uint64
+}
+
+func (c GCounter) search(id string) (int, bool) {
+	lo, hi := 0, len(c.e)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c.e[m].id < id {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(c.e) && c.e[lo].id == id
 }
 
 // Inc adds n to the count of replica and returns the delta: a counter
 // holding only replica's new count, which, merged anywhere, has the effect
 // of the increment (Almeida et al. 2018, section 3.1). It fails with
 // ErrOverflow, leaving c unchanged, if replica's count would pass MaxCount.
+// The counter becomes replica's copy: see Merge.
 func (c *GCounter) Inc(replica string, n uint64) (GCounter, error) {
-	cur := c.v.Get(replica)
-	if n > MaxCount-cur {
-		return GCounter{}, fmt.Errorf("crdt: gcounter: increment %d of %q at %d: %w", n, replica, cur, ErrOverflow)
+	i, ok := c.search(replica)
+	var cur centry
+	if ok {
+		cur = c.e[i]
+	}
+	if n > MaxCount-cur.n {
+		return GCounter{}, fmt.Errorf("crdt: gcounter: increment %d of %q at %d: %w", n, replica, cur.n, ErrOverflow)
 	}
 	if n == 0 {
 		return GCounter{}, nil
 	}
-	c.v.Set(replica, cur+n)
-	return GCounter{clocks.VectorOf(clocks.Entry{ID: replica, Count: cur + n})}, nil
+	x := centry{replica, cur.n + n, link(cur.sum, cur.n+n)}
+	if ok {
+		c.e[i] = x
+	} else {
+		c.e = slices.Insert(slices.Clip(c.e), i, x)
+	}
+	c.owner = replica
+	return GCounter{e: []centry{x}}, nil
 }
 
 // Value returns the sum of all replicas' counts, or math.MaxUint64 if the
 // sum does not fit (which needs at least three replicas near MaxCount).
 func (c GCounter) Value() uint64 {
 	var s uint64
-	for _, n := range c.v.All() {
-		if s > math.MaxUint64-n {
+	for _, x := range c.e {
+		if s > math.MaxUint64-x.n {
 			return math.MaxUint64
 		}
-		s += n
+		s += x.n
 	}
 	return s
 }
 
 // Count returns replica's own contribution.
-func (c GCounter) Count(replica string) uint64 { return c.v.Get(replica) }
+func (c GCounter) Count(replica string) uint64 {
+	if i, ok := c.search(replica); ok {
+		return c.e[i].n
+	}
+	return 0
+}
 
 // Merge joins o into c: each replica's count becomes the larger of the
-// two. It costs O(n+m) for counters of n and m replicas and never fails;
-// the error result is there for uniformity with the other types.
+// two. It costs O(n+m) for counters of n and m replicas.
+//
+// It fails with ErrReplicaConflict, leaving c unchanged, if o and c are
+// diverged copies of one replica: both hold the same count for a replica
+// with different digests (each copy counted its own increments from the
+// same point), or o holds a larger count than c for the replica c last
+// incremented as (c's owner), which only another copy of that replica
+// can have produced.
 func (c *GCounter) Merge(o GCounter) error {
-	c.v.Merge(o.v)
+	if err := c.check(o, "gcounter"); err != nil {
+		return err
+	}
+	c.e = mergeCounts(c.e, o.e)
 	return nil
 }
 
-// Clone returns an independent copy of c.
-func (c GCounter) Clone() GCounter { return GCounter{c.v.Clone()} }
+// check finds the conflicts Merge reports, in one merge-walk.
+func (c *GCounter) check(o GCounter, what string) error {
+	a, b := c.e, o.e
+	i := 0
+	for j := range b {
+		y := &b[j]
+		for i < len(a) && a[i].id < y.id {
+			i++
+		}
+		if i < len(a) && a[i].id == y.id {
+			x := &a[i]
+			if x.n == y.n && x.sum != y.sum {
+				return conflictErr(what, y.id, "two different histories of %d", y.n)
+			}
+			if y.n > x.n && x.id == c.owner {
+				return conflictErr(what, y.id, "the other side has %d of this copy's %d", y.n, x.n)
+			}
+		} else if y.id == c.owner && c.owner != "" {
+			return conflictErr(what, y.id, "the other side has updates of this copy's replica")
+		}
+	}
+	return nil
+}
 
-// Equal reports whether c and o hold the same per-replica counts.
-func (c GCounter) Equal(o GCounter) bool { return c.v.Equal(o.v) }
+// mergeCounts returns the per-replica maximum of a and b, updating a in
+// place (and allocating nothing) when b has no replica a lacks.
+func mergeCounts(a, b []centry) []centry {
+	i, j := 0, 0
+	for j < len(b) && i < len(a) {
+		x, y := &a[i], &b[j]
+		switch {
+		case x.id == y.id:
+			if y.n > x.n {
+				*x = *y
+			}
+			i++
+			j++
+		case x.id < y.id:
+			i++
+		default:
+			i = len(a) + 1 // b has an ID a lacks
+		}
+	}
+	if j == len(b) {
+		return a
+	}
+	out := make([]centry, 0, len(a)+len(b)-j)
+	i, j = 0, 0
+	for i < len(a) && j < len(b) {
+		x, y := a[i], b[j]
+		switch {
+		case x.id == y.id:
+			if y.n > x.n {
+				x = y
+			}
+			out = append(out, x)
+			i++
+			j++
+		case x.id < y.id:
+			out = append(out, x)
+			i++
+		default:
+			out = append(out, y)
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// Clone returns an independent copy of c. The copy has no owner until
+// its first increment (see Merge).
+func (c GCounter) Clone() GCounter { return GCounter{e: slices.Clone(c.e)} }
+
+// Equal reports whether c and o hold the same per-replica counts and
+// digests.
+func (c GCounter) Equal(o GCounter) bool { return slices.Equal(c.e, o.e) }
 
 // Size returns the number of replicas with a count: the counter's
-// metadata, one entry each.
-func (c GCounter) Size() int { return c.v.Len() }
+// metadata, one entry each (the replica ID, the count and an 8-byte
+// digest).
+func (c GCounter) Size() int { return len(c.e) }
 
 // Counts returns the per-replica counts as a version vector (a copy).
-func (c GCounter) Counts() clocks.Vector { return c.v.Clone() }
+func (c GCounter) Counts() clocks.Vector {
+	es := make([]clocks.Entry, len(c.e))
+	for i, x := range c.e {
+		es[i] = clocks.Entry{ID: x.id, Count: x.n}
+	}
+	return clocks.VectorOf(es...)
+}
 
 // String returns "7 {a:3, b:4}": the value, then the per-replica counts in
-// replica ID order (deterministic).
+// replica ID order (deterministic; the digests are left out).
 func (c GCounter) String() string {
-	return strconv.FormatUint(c.Value(), 10) + " " + c.v.String()
+	return strconv.FormatUint(c.Value(), 10) + " " + c.Counts().String()
 }
 
 // AppendBinary appends the canonical binary encoding of c: a format byte,
-// then the clocks.Vector encoding of the per-replica counts.
+// the number of replicas, then for each in ID order its ID (length
+// prefixed), its count (uvarint) and its digest (8 bytes).
 func (c GCounter) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, gcounterFormat)
-	b, err := c.v.AppendBinary(b)
+	b, err := appendCounts(append(b, gcounterFormat), c.e)
 	if err != nil {
-		return nil, fmt.Errorf("crdt: gcounter: %w: %w", ErrTooLarge, err)
+		return nil, fmt.Errorf("crdt: gcounter: %w", err)
 	}
 	return b, nil
+}
+
+func appendCounts(b []byte, e []centry) ([]byte, error) {
+	if len(e) > MaxEntries {
+		return nil, fmt.Errorf("%d replicas: %w", len(e), ErrTooLarge)
+	}
+	b = appendUvarint(b, uint64(len(e)))
+	for _, x := range e {
+		if len(x.id) > clocks.MaxIDLen || x.n > MaxCount {
+			return nil, fmt.Errorf("replica %q: %w", x.id, ErrTooLarge)
+		}
+		b = appendUvarint(b, uint64(len(x.id)))
+		b = append(b, x.id...)
+		b = appendUvarint(b, x.n)
+		b = appendSum(b, x.sum)
+	}
+	return b, nil
+}
+
+// counts decodes what appendCounts writes.
+func (d *decoder) counts() ([]centry, error) {
+	k, err := d.count("replicas", 10)
+	if err != nil {
+		return nil, err
+	}
+	var e []centry
+	if k > 0 {
+		e = make([]centry, 0, k)
+	}
+	for i := range k {
+		id, err := d.bytes("replica")
+		if err != nil {
+			return nil, err
+		}
+		if len(id) > clocks.MaxIDLen {
+			return nil, fmt.Errorf("crdt: %s: replica ID of %d bytes: %w", d.what, len(id), ErrTooLarge)
+		}
+		if i > 0 && e[i-1].id >= string(id) {
+			return nil, d.errf("replicas not sorted")
+		}
+		n, err := d.uvarint("count")
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, d.errf("zero count")
+		}
+		if n > MaxCount {
+			return nil, fmt.Errorf("crdt: %s: count %d: %w", d.what, n, ErrTooLarge)
+		}
+		s, err := d.sum()
+		if err != nil {
+			return nil, err
+		}
+		e = append(e, centry{string(id), n, s})
+	}
+	return e, nil
 }
 
 // MarshalBinary returns the canonical binary encoding of c.
@@ -110,29 +298,24 @@ func (c GCounter) MarshalBinary() ([]byte, error) { return c.AppendBinary(nil) }
 
 // UnmarshalBinary decodes a canonical encoding into c. Malformed,
 // non-canonical or oversized input fails with an error wrapping
-// ErrMalformed or ErrTooLarge, and leaves c unchanged.
+// ErrMalformed or ErrTooLarge, and leaves c unchanged. The decoded counter
+// has no owner until its first increment.
 func (c *GCounter) UnmarshalBinary(data []byte) error {
-	v, err := decodeCounts("gcounter", data, gcounterFormat)
+	d := decoder{what: "gcounter", b: data}
+	if f, err := d.byte(); err != nil {
+		return err
+	} else if f != gcounterFormat {
+		return d.errf("unknown format %d", f)
+	}
+	e, err := d.counts()
 	if err != nil {
 		return err
 	}
-	c.v = v
+	if len(d.b) != 0 {
+		return d.errf("%d trailing bytes", len(d.b))
+	}
+	*c = GCounter{e: e}
 	return nil
-}
-
-// decodeCounts decodes a format byte followed by a vector.
-func decodeCounts(what string, data []byte, format byte) (clocks.Vector, error) {
-	if len(data) == 0 {
-		return clocks.Vector{}, fmt.Errorf("crdt: %s: empty input: %w", what, ErrMalformed)
-	}
-	if data[0] != format {
-		return clocks.Vector{}, fmt.Errorf("crdt: %s: unknown format %d: %w", what, data[0], ErrMalformed)
-	}
-	var v clocks.Vector
-	if err := v.UnmarshalBinary(data[1:]); err != nil {
-		return clocks.Vector{}, vectorError(what, err)
-	}
-	return v, nil
 }
 
 // vectorError wraps an error of the clocks decoders with this package's
@@ -144,29 +327,100 @@ func vectorError(what string, err error) error {
 	return fmt.Errorf("crdt: %s: %w: %w", what, ErrMalformed, err)
 }
 
-// MarshalJSON encodes c as an object from replica ID to count,
-// {"a":3,"b":4}, in replica ID order.
+type countJSON struct {
+	N      *uint64 `json:"n"`
+	Digest *string `json:"digest"`
+}
+
+// MarshalJSON encodes c as an object from replica ID to its count and
+// digest, {"a":{"n":3,"digest":"9f86d081884c7d65"}}, in replica ID order.
 func (c GCounter) MarshalJSON() ([]byte, error) {
-	b, err := c.v.MarshalJSON()
+	b, err := appendCountsJSON(nil, c.e)
 	if err != nil {
-		return nil, fmt.Errorf("crdt: gcounter: %w: %w", ErrTooLarge, err)
+		return nil, fmt.Errorf("crdt: gcounter: %w", err)
 	}
 	return b, nil
 }
 
+func appendCountsJSON(b []byte, e []centry) ([]byte, error) {
+	b = append(b, '{')
+	for i, x := range e {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		id, err := json.Marshal(x.id)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, id...)
+		b = append(b, `:{"n":`...)
+		b = strconv.AppendUint(b, x.n, 10)
+		b = append(b, `,"digest":"`...)
+		b = append(b, sumString(x.sum)...)
+		b = append(b, `"}`...)
+	}
+	return append(b, '}'), nil
+}
+
 // UnmarshalJSON decodes the form MarshalJSON writes, leaving c unchanged
-// on error. Zero counts, duplicate IDs and counts past MaxCount are
-// rejected.
+// on error. Duplicate IDs, zero counts, counts past MaxCount and missing
+// or malformed digests are rejected.
 func (c *GCounter) UnmarshalJSON(data []byte) error {
-	if err := checkJSONKeys(data, noFields); err != nil {
+	if err := checkJSONKeys(data, counterFields); err != nil {
 		return fmt.Errorf("crdt: gcounter: %w", err)
 	}
-	var v clocks.Vector
-	if err := v.UnmarshalJSON(data); err != nil {
-		return vectorError("gcounter", err)
+	e, err := decodeCountsJSON(data)
+	if err != nil {
+		return fmt.Errorf("crdt: gcounter: %w", err)
 	}
-	c.v = v
+	*c = GCounter{e: e}
 	return nil
+}
+
+// decodeCountsJSON decodes a counter's JSON (whose keys checkJSONKeys has
+// checked).
+func decodeCountsJSON(data []byte) ([]centry, error) {
+	if len(data) > 64*MaxEntries {
+		return nil, fmt.Errorf("%d bytes of JSON: %w", len(data), ErrTooLarge)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("null: %w", ErrMalformed)
+	}
+	if len(raw) > MaxEntries {
+		return nil, fmt.Errorf("%d replicas: %w", len(raw), ErrTooLarge)
+	}
+	var e []centry
+	for id, v := range raw {
+		if len(id) > clocks.MaxIDLen {
+			return nil, fmt.Errorf("replica ID of %d bytes: %w", len(id), ErrTooLarge)
+		}
+		var x countJSON
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&x); err != nil {
+			return nil, fmt.Errorf("replica %q: %w: %w", id, ErrMalformed, err)
+		}
+		if x.N == nil || x.Digest == nil {
+			return nil, fmt.Errorf("replica %q: count and digest required: %w", id, ErrMalformed)
+		}
+		if *x.N == 0 {
+			return nil, fmt.Errorf("replica %q: zero count: %w", id, ErrMalformed)
+		}
+		if *x.N > MaxCount {
+			return nil, fmt.Errorf("replica %q: count %d: %w", id, *x.N, ErrTooLarge)
+		}
+		s, err := parseSum(*x.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("replica %q: %w", id, err)
+		}
+		e = append(e, centry{id, *x.N, s})
+	}
+	slices.SortFunc(e, func(a, b centry) int { return strings.Compare(a.id, b.id) })
+	return e, nil
 }
 
 // PNCounter is a counter that goes up and down (Shapiro et al. 2011,
@@ -211,17 +465,27 @@ func (c PNCounter) Value() int64 {
 	return -int64(n-p-1) - 1
 }
 
-// Merge joins o into c. It never fails.
+// Merge joins o into c. It fails with ErrReplicaConflict, leaving c
+// unchanged, on the conflicts GCounter.Merge reports, in the increments or
+// in the decrements.
 func (c *PNCounter) Merge(o PNCounter) error {
-	c.p.v.Merge(o.p.v)
-	c.n.v.Merge(o.n.v)
+	if err := c.p.check(o.p, "pncounter"); err != nil {
+		return err
+	}
+	if err := c.n.check(o.n, "pncounter"); err != nil {
+		return err
+	}
+	c.p.e = mergeCounts(c.p.e, o.p.e)
+	c.n.e = mergeCounts(c.n.e, o.n.e)
 	return nil
 }
 
-// Clone returns an independent copy of c.
+// Clone returns an independent copy of c, without an owner (see
+// GCounter.Clone).
 func (c PNCounter) Clone() PNCounter { return PNCounter{c.p.Clone(), c.n.Clone()} }
 
-// Equal reports whether c and o hold the same per-replica counts.
+// Equal reports whether c and o hold the same per-replica counts and
+// digests.
 func (c PNCounter) Equal(o PNCounter) bool { return c.p.Equal(o.p) && c.n.Equal(o.n) }
 
 // Size returns the number of per-replica entries (increments plus
@@ -231,23 +495,24 @@ func (c PNCounter) Size() int { return c.p.Size() + c.n.Size() }
 // String returns "-1 +{a:3} -{b:4}": the value, then the increments and
 // decrements per replica.
 func (c PNCounter) String() string {
-	return strconv.FormatInt(c.Value(), 10) + " +" + c.p.v.String() + " -" + c.n.v.String()
+	return strconv.FormatInt(c.Value(), 10) + " +" + c.p.Counts().String() + " -" + c.n.Counts().String()
 }
 
 // AppendBinary appends the canonical binary encoding of c: a format byte,
-// the length of the increments' vector encoding as a uvarint, that
-// encoding, then the decrements' vector encoding.
+// the length of the increments' encoding as a uvarint, that encoding, then
+// the decrements' encoding, each laid out as in GCounter without its
+// format byte.
 func (c PNCounter) AppendBinary(b []byte) ([]byte, error) {
-	p, err := c.p.v.MarshalBinary()
+	p, err := appendCounts(nil, c.p.e)
 	if err != nil {
-		return nil, fmt.Errorf("crdt: pncounter: %w: %w", ErrTooLarge, err)
+		return nil, fmt.Errorf("crdt: pncounter: %w", err)
 	}
 	b = append(b, pncounterFormat)
 	b = appendUvarint(b, uint64(len(p)))
 	b = append(b, p...)
-	b, err = c.n.v.AppendBinary(b)
+	b, err = appendCounts(b, c.n.e)
 	if err != nil {
-		return nil, fmt.Errorf("crdt: pncounter: %w: %w", ErrTooLarge, err)
+		return nil, fmt.Errorf("crdt: pncounter: %w", err)
 	}
 	return b, nil
 }
@@ -262,41 +527,67 @@ func (c *PNCounter) UnmarshalBinary(data []byte) error {
 	if f, err := d.byte(); err != nil {
 		return err
 	} else if f != pncounterFormat {
-		return fmt.Errorf("crdt: pncounter: unknown format %d: %w", f, ErrMalformed)
+		return d.errf("unknown format %d", f)
 	}
 	pb, err := d.bytes("increments")
 	if err != nil {
 		return err
 	}
-	var p, n clocks.Vector
-	if err := p.UnmarshalBinary(pb); err != nil {
-		return vectorError("pncounter", err)
+	pd := decoder{what: "pncounter", b: pb}
+	p, err := pd.counts()
+	if err != nil {
+		return err
 	}
-	if err := n.UnmarshalBinary(d.b); err != nil {
-		return vectorError("pncounter", err)
+	if len(pd.b) != 0 {
+		return d.errf("%d trailing bytes in the increments", len(pd.b))
 	}
-	c.p, c.n = GCounter{p}, GCounter{n}
+	n, err := d.counts()
+	if err != nil {
+		return err
+	}
+	if len(d.b) != 0 {
+		return d.errf("%d trailing bytes", len(d.b))
+	}
+	*c = PNCounter{GCounter{e: p}, GCounter{e: n}}
 	return nil
 }
 
-type pnJSON struct {
-	P *GCounter `json:"p"`
-	N *GCounter `json:"n"`
-}
-
-// MarshalJSON encodes c as {"p":{"a":3},"n":{"b":4}}.
+// MarshalJSON encodes c as {"p":{"a":{"n":3,"digest":"..."}},"n":{...}}:
+// the increments and the decrements as GCounter writes them.
 func (c PNCounter) MarshalJSON() ([]byte, error) {
-	return json.Marshal(pnJSON{&c.p, &c.n})
+	b, err := appendCountsJSON([]byte(`{"p":`), c.p.e)
+	if err == nil {
+		b, err = appendCountsJSON(append(b, `,"n":`...), c.n.e)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("crdt: pncounter: %w", err)
+	}
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON decodes the form MarshalJSON writes, leaving c unchanged
-// on error. Both fields are required; unknown fields are rejected.
+// on error. Both fields are required; unknown and duplicate fields are
+// rejected.
 func (c *PNCounter) UnmarshalJSON(data []byte) error {
-	var p, n GCounter
-	if err := strictJSON(data, &pnJSON{&p, &n}, topFields, "p", "n"); err != nil {
+	if err := checkJSONKeys(data, pnFields); err != nil {
 		return fmt.Errorf("crdt: pncounter: %w", err)
 	}
-	c.p, c.n = p, n
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("crdt: pncounter: %w: %w", ErrMalformed, err)
+	}
+	if len(raw) != 2 || raw["p"] == nil || raw["n"] == nil {
+		return fmt.Errorf("crdt: pncounter: want exactly the fields p and n: %w", ErrMalformed)
+	}
+	p, err := decodeCountsJSON(raw["p"])
+	if err != nil {
+		return fmt.Errorf("crdt: pncounter: increments: %w", err)
+	}
+	n, err := decodeCountsJSON(raw["n"])
+	if err != nil {
+		return fmt.Errorf("crdt: pncounter: decrements: %w", err)
+	}
+	*c = PNCounter{GCounter{e: p}, GCounter{e: n}}
 	return nil
 }
 

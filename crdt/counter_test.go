@@ -138,8 +138,9 @@ func FuzzGCounterUnmarshalBinary(f *testing.F) {
 	mustIncF(f, &c)
 	enc, _ := c.MarshalBinary()
 	f.Add(enc)
-	f.Add([]byte{1, 1, 0})
-	f.Add([]byte{2})
+	f.Add([]byte{2, 0})
+	f.Add([]byte{2, 1, 1, 'a', 1, 1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add([]byte{1, 1, 1, 'a', 1}) // format 1 (no digests) is no longer read
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var x crdt.GCounter
 		x.Inc("sentinel", 3)
@@ -171,7 +172,9 @@ func checkRejected(t *testing.T, err error) {
 }
 
 func FuzzGCounterUnmarshalJSON(f *testing.F) {
-	f.Add([]byte(`{"alice":3,"bob":1}`))
+	f.Add([]byte(`{"alice":3,"bob":1}`)) // the format before digests
+	f.Add([]byte(`{"alice":{"n":3,"digest":"0123456789abcdef"},"bob":{"n":1,"digest":"0000000000000000"}}`))
+	f.Add([]byte(`{"alice":{"n":3,"digest":"0123456789abcdef","n":4}}`))
 	f.Add([]byte(`{"a":0}`))
 	f.Add([]byte(`{"a":1,"a":2}`)) // duplicate keys are rejected
 	f.Add([]byte(`null`))
@@ -203,7 +206,7 @@ func FuzzPNCounterUnmarshalBinary(f *testing.F) {
 	c.Dec("b", 300)
 	enc, _ := c.MarshalBinary()
 	f.Add(enc)
-	f.Add([]byte{1, 2, 1, 0, 1, 0})
+	f.Add([]byte{2, 1, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var x crdt.PNCounter
 		x.Inc("sentinel", 3)
@@ -223,7 +226,7 @@ func FuzzPNCounterUnmarshalBinary(f *testing.F) {
 }
 
 func FuzzPNCounterUnmarshalJSON(f *testing.F) {
-	f.Add([]byte(`{"p":{"a":3},"n":{"b":1}}`))
+	f.Add([]byte(`{"p":{"a":{"n":3,"digest":"0123456789abcdef"}},"n":{"b":{"n":1,"digest":"0123456789abcdef"}}}`))
 	f.Add([]byte(`{"p":{}}`))
 	f.Add([]byte(`{"p":{"a":3},"n":{},"p":{"a":4}}`)) // duplicate keys are rejected
 	f.Add([]byte(`{"p":{"a":3},"n":{},"P":{"a":4}}`))

@@ -1,0 +1,90 @@
+package crdt
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+)
+
+// Replica identity.
+//
+// Two copies of one state that both update under the same replica ID (a
+// clone, or a restore from an old backup, that kept the ID) number their
+// updates alike, so a merge takes one copy's updates for the other's and
+// drops some silently. To detect it, each state keeps, for every replica
+// whose updates it has seen, a stamp of that replica's latest update: its
+// number (a counter's count, a dot's counter) and a 64-bit digest chained
+// over the replica's updates, each link drawn at random when the update is
+// made. One replica numbers each update once, so in a legitimate history
+// equal numbers come with equal digests; two copies that diverged draw
+// different digests for the same number (with probability 1 - 2^-64),
+// even when they made identical updates.
+//
+// Each state also remembers its owner: the replica ID of its own latest
+// update (none after Clone or decoding, until it updates again). Only the
+// owner issues that ID's updates, so a state that receives more updates of
+// its owner than it made itself is talking to another copy of itself.
+//
+// Merge fails with ErrReplicaConflict, and changes nothing, when the two
+// sides hold the same number for a replica with different digests, or
+// when the other side has updates of the receiver's owner beyond the
+// receiver's own.
+
+// stamp is the latest update of one replica known to a state.
+type stamp struct {
+	n   uint64 // the update's number
+	sum uint64 // digest of the replica's updates 1..n
+}
+
+// link returns the digest of an update numbered n after prev: a fresh
+// random draw mixed with the chain, so that two copies never agree on a
+// digest by accident.
+func link(prev, n uint64) uint64 {
+	return mix64(prev ^ mix64(n^rand.Uint64()))
+}
+
+// mix64 is the splitmix64 finaliser (Steele, Lea, Flood 2014).
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+func conflictErr(what, replica string, format string, args ...any) error {
+	return fmt.Errorf("crdt: %s: replica %q: %s: %w", what, replica, fmt.Sprintf(format, args...), ErrReplicaConflict)
+}
+
+// appendSum appends a digest as 8 bytes, little endian (fixed width, so
+// encoded sizes do not depend on the random draws).
+func appendSum(b []byte, s uint64) []byte { return binary.LittleEndian.AppendUint64(b, s) }
+
+func (d *decoder) sum() (uint64, error) {
+	if len(d.b) < 8 {
+		return 0, d.errf("truncated digest")
+	}
+	s := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return s, nil
+}
+
+// sumString and parseSum are the JSON form of a digest: 16 lower-case hex
+// digits.
+func sumString(s uint64) string {
+	return hex.EncodeToString(binary.BigEndian.AppendUint64(nil, s))
+}
+
+func parseSum(x string) (uint64, error) {
+	if len(x) != 16 {
+		return 0, fmt.Errorf("digest %q: %w", x, ErrMalformed)
+	}
+	for _, c := range []byte(x) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return 0, fmt.Errorf("digest %q: %w", x, ErrMalformed)
+		}
+	}
+	b, _ := hex.DecodeString(x)
+	return binary.BigEndian.Uint64(b), nil
+}
