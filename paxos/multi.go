@@ -2,180 +2,46 @@ package paxos
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/eventually-perfect/primitives/quorum"
 )
 
-// This file is the Multi-Paxos core: a replicated log in which a leader
+// This file is the Multi-Paxos replica: a replicated log in which a leader
 // runs phase 1 once for every slot it has not yet seen decided and then
-// phase 2 per slot ("Paxos Made Simple", section 3), fills the gaps it
-// finds after a leader change with no-ops, announces decisions to every
-// replica, and lets lagging replicas catch up. It is the core only: no
-// batching, pipeline window, client sessions or snapshots yet.
+// phase 2 per slot ("Paxos Made Simple", section 3; the leader/acceptor
+// split follows "Paxos Made Moderately Complex", van Renesse and
+// Altinbuken 2015). On top of the core it batches client commands into
+// slots, keeps a window of slots in flight, applies each client command
+// at most once (sessions), compacts its log behind snapshots and, when
+// Thrifty, sends phase 2 to one phase-2 quorum only (the FPaxos paper,
+// Howard, Malkhi and Spiegelman 2016, section 5).
 
-// Entry is one slot of the log: the value accepted (or decided) in it and
-// the ballot that proposed it. NoOp marks the filler a new leader puts in
-// a slot where nothing was accepted.
-type Entry struct {
-	Slot   uint64
-	Ballot Ballot
-	Value  string
-	NoOp   bool
+// ErrOverloaded: a replica refuses a command because its queue of
+// commands waiting for a slot (or, on a follower, for a leader) is full.
+var ErrOverloaded = errors.New("too many pending commands")
+
+// StateMachine is the application the log drives. Apply is called once per
+// command, in log order, on every replica; a command whose (Client, Seq)
+// was already applied, or whose Seq is below its client's last applied
+// Seq, is not applied again (client sessions). Snapshot and Restore serve
+// log compaction: Snapshot returns the state after every command applied
+// so far; Restore replaces the state with one Snapshot returned, and must
+// leave the state unchanged if it returns an error.
+type StateMachine interface {
+	// Apply applies cmd and returns the result a client would be told.
+	Apply(cmd Command) string
+	// Snapshot encodes the current state.
+	Snapshot() ([]byte, error)
+	// Restore replaces the current state with a snapshot.
+	Restore(snapshot []byte) error
 }
 
-// LogState is what a Replica persists: the acceptor's promise, the
-// highest round its leader used, and the acceptor's highest-ballot
-// acceptance per slot, sorted by slot. The durability contract of State
-// applies: it is saved before any message that depends on it is sent.
-type LogState struct {
-	Promised Ballot
-	Round    uint64
-	Entries  []Entry
-}
-
-// AppendBinary appends the canonical encoding of s to b.
-func (s LogState) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, stateVersion)
-	b = appendBallot(b, s.Promised)
-	b = binary.AppendUvarint(b, s.Round)
-	b = binary.AppendUvarint(b, uint64(len(s.Entries)))
-	for _, e := range s.Entries {
-		b = binary.AppendUvarint(b, e.Slot)
-		b = appendBallot(b, e.Ballot)
-		b = appendString(b, e.Value)
-		b = append(b, boolByte(e.NoOp))
-	}
-	return b, nil
-}
-
-// MarshalBinary returns the encoding of AppendBinary.
-func (s LogState) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
-
-// UnmarshalBinary decodes what AppendBinary encoded; malformed input is an
-// error wrapping ErrCorrupt and leaves s unchanged.
-func (s *LogState) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data}
-	if v := d.byte(); v != stateVersion && d.err == nil {
-		d.fail("unknown version %d", v)
-	}
-	var t LogState
-	t.Promised = d.ballot()
-	t.Round = d.uvarint()
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.b)) {
-		d.fail("%d entries in %d bytes", n, len(d.b))
-	}
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		e := Entry{Slot: d.uvarint(), Ballot: d.ballot(), Value: d.string()}
-		switch d.byte() {
-		case 0:
-		case 1:
-			e.NoOp = true
-		default:
-			d.fail("bad no-op flag")
-		}
-		if d.err == nil && len(t.Entries) > 0 && t.Entries[len(t.Entries)-1].Slot >= e.Slot {
-			d.fail("entries out of order")
-		}
-		t.Entries = append(t.Entries, e)
-	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("%d trailing bytes", len(d.b))
-	}
-	if d.err != nil {
-		return d.err
-	}
-	*s = t
-	return nil
-}
-
-// LogStorage is where a Replica keeps its LogState across crashes; Save
-// must be durable when it returns.
-type LogStorage interface {
-	Load() (LogState, error)
-	Save(s LogState) error
-}
-
-// MemoryLogStorage is a LogStorage in memory. The zero value is empty.
-type MemoryLogStorage struct{ st LogState }
-
-// Load returns the LogState last saved.
-func (m *MemoryLogStorage) Load() (LogState, error) {
-	s := m.st
-	s.Entries = slices.Clone(s.Entries)
-	return s, nil
-}
-
-// Save replaces the stored LogState.
-func (m *MemoryLogStorage) Save(s LogState) error {
-	s.Entries = slices.Clone(s.Entries)
-	m.st = s
-	return nil
-}
-
-// LogMsgType says what a LogMessage is.
-type LogMsgType uint8
-
-// The Multi-Paxos messages.
-const (
-	LogPrepare   LogMsgType = iota + 1 // phase 1a for every slot
-	LogPromise                         // phase 1b, with the acceptor's Entries
-	LogAccept                          // phase 2a for Entry
-	LogAccepted                        // phase 2b for Entry.Slot
-	LogNack                            // refusal; Highest is the promise
-	LogDecide                          // Entry is decided
-	LogHeartbeat                       // the leader is alive; Commit is its decided prefix
-	LogCatchUp                         // send me the decisions from Commit on
-	LogForward                         // a command for the leader to propose
-)
-
-// LogMessage is what replicas send one another. Treat it as immutable.
-type LogMessage struct {
-	Type     LogMsgType
-	From, To string
-	Ballot   Ballot
-	Entry    Entry
-	Entries  []Entry
-	Highest  Ballot
-	Commit   uint64
-	Command  string
-}
-
-// String formats the message for traces.
-func (m LogMessage) String() string {
-	switch m.Type {
-	case LogPrepare:
-		return fmt.Sprintf("prepare %v", m.Ballot)
-	case LogPromise:
-		return fmt.Sprintf("promise %v (%d entries)", m.Ballot, len(m.Entries))
-	case LogAccept:
-		return fmt.Sprintf("accept %v [%d]=%s", m.Ballot, m.Entry.Slot, entryText(m.Entry))
-	case LogAccepted:
-		return fmt.Sprintf("accepted %v [%d]", m.Ballot, m.Entry.Slot)
-	case LogNack:
-		return fmt.Sprintf("nack %v (promised %v)", m.Ballot, m.Highest)
-	case LogDecide:
-		return fmt.Sprintf("decide [%d]=%s", m.Entry.Slot, entryText(m.Entry))
-	case LogHeartbeat:
-		return fmt.Sprintf("heartbeat %v commit %d", m.Ballot, m.Commit)
-	case LogCatchUp:
-		return fmt.Sprintf("catch-up from %d", m.Commit)
-	case LogForward:
-		return "forward " + m.Command
-	}
-	return fmt.Sprintf("logmsg(%d)", m.Type)
-}
-
-func entryText(e Entry) string {
-	if e.NoOp {
-		return "no-op"
-	}
-	return e.Value
-}
-
-// ReplicaConfig describes one Multi-Paxos replica.
+// ReplicaConfig describes one Multi-Paxos replica. Only ID and Quorums are
+// required; zero tunables take the defaults documented on each field.
 type ReplicaConfig struct {
 	// ID is this replica's identifier; it must be one of Quorums' nodes.
 	ID string
@@ -183,9 +49,73 @@ type ReplicaConfig struct {
 	Quorums *quorum.System
 	// Unsafe accepts a non-intersecting system (lessons only).
 	Unsafe bool
-	// ElectionTicks is how many ticks without hearing from a leader make a
-	// replica start an election; 0 means 10. Drivers jitter tick periods.
+	// ElectionTicks is the base election timeout in ticks; 0 means 10.
+	// Each timeout is drawn again in [ElectionTicks, 2*ElectionTicks).
 	ElectionTicks int
+	// Seed seeds the election jitter (with ID, so replicas sharing a Seed
+	// still draw different timeouts); the same Seed replays the same
+	// timeouts.
+	Seed uint64
+	// MaxBatch is the most commands a leader packs into one slot; 0 means
+	// 64.
+	MaxBatch int
+	// Window is the most undecided slots a leader has in flight; further
+	// commands queue until slots are decided. 0 means 32.
+	Window int
+	// Thrifty sends phase 2 to one phase-2 quorum containing the leader
+	// (the smallest, the first in the system's order among equals) instead
+	// of every replica; retransmissions on Tick go to every replica that
+	// has not answered, so a failure in that quorum costs a tick, not
+	// liveness.
+	Thrifty bool
+	// SnapshotEvery makes a replica snapshot its state machine and compact
+	// its log after this many applied slots; 0 never.
+	SnapshotEvery uint64
+	// StateMachine receives the decided commands; nil keeps only the log
+	// (and the sessions).
+	StateMachine StateMachine
+}
+
+// Limits that bound what a replica keeps or accepts, so that no message
+// can make it allocate without bound.
+const (
+	maxWindow        = 1 << 12
+	maxBatch         = 1 << 16
+	maxElectionTicks = 1 << 20
+	// maxAhead is how far beyond its decided prefix an acceptor accepts.
+	maxAhead = 1 << 16
+	// maxSlot bounds every slot number a message may carry.
+	maxSlot = 1 << 62
+	// maxCatchUp is the most decisions one catch-up answer carries.
+	maxCatchUp = 256
+	// maxQueued bounds a leader's queue and a follower's pending commands.
+	maxQueued = 1 << 20
+)
+
+// ReplicaStats counts what a replica did with the messages and commands
+// it was given. The zero value is all zeros.
+type ReplicaStats struct {
+	// Dropped counts messages dropped: misaddressed, from unknown nodes,
+	// malformed, stale (an old ballot), duplicate, or about slots out of
+	// range (compacted, or too far ahead).
+	Dropped uint64
+	// Nacks counts Nacks sent.
+	Nacks uint64
+	// Elections counts elections started.
+	Elections uint64
+	// Proposed counts slots proposed as leader (re-proposals included).
+	Proposed uint64
+	// Applied counts commands applied.
+	Applied uint64
+	// Duplicates counts commands not applied, or not proposed, again
+	// because their session says they already were.
+	Duplicates uint64
+	// SnapshotsTaken, SnapshotsSent and SnapshotsInstalled count log
+	// compactions, snapshots sent for catch-up (in a LogSnapshot or a
+	// Promise), and snapshots received and restored.
+	SnapshotsTaken, SnapshotsSent, SnapshotsInstalled uint64
+	// CatchUps counts catch-up requests answered.
+	CatchUps uint64
 }
 
 const (
@@ -194,41 +124,132 @@ const (
 	leader
 )
 
+// slotRec is what a replica knows of one slot: its acceptance (or, once
+// decided, the decided entry; e.Ballot is zero if neither) and, on the
+// leader, its undecided proposal's acknowledgements.
+type slotRec struct {
+	e        Entry
+	decided  bool
+	proposed bool
+	acks     quorum.Set
+	sent     uint64 // tick of the last Accept sent
+}
+
+// session is what the replicated state keeps of a client: every Seq up
+// to seq is applied (or skipped), so are the Seqs in above (sorted, at
+// most maxAbove, for commands decided out of order), and last is the Seq
+// applied last, whose result the StateMachine returned.
+type session struct {
+	seq    uint64
+	above  []uint64
+	last   uint64
+	result string
+}
+
+// maxAbove bounds how many of a client's commands may be applied ahead
+// of one still missing; beyond it the oldest missing Seqs are given up
+// (treated as applied).
+const maxAbove = 64
+
+// has reports whether seq is applied in s.
+func (s *session) has(seq uint64) bool {
+	if seq <= s.seq {
+		return true
+	}
+	_, found := slices.BinarySearch(s.above, seq)
+	return found
+}
+
+// add records seq (not yet applied) in s.
+func (s *session) add(seq uint64) {
+	if seq == s.seq+1 && len(s.above) == 0 {
+		s.seq = seq
+		return
+	}
+	k, _ := slices.BinarySearch(s.above, seq)
+	s.above = slices.Insert(s.above, k, seq)
+	if len(s.above) > maxAbove {
+		s.seq, s.above = s.above[0], s.above[1:]
+	}
+	for len(s.above) > 0 && s.above[0] <= s.seq+1 {
+		s.seq, s.above = max(s.seq, s.above[0]), s.above[1:]
+	}
+	if len(s.above) == 0 {
+		s.above = nil
+	}
+}
+
+type cmdKey struct {
+	client string
+	seq    uint64
+}
+
 // Replica is a Multi-Paxos replica: acceptor, learner and, when elected,
-// leader. Like Node it is a deterministic state machine: Submit, Step and
-// Tick return the messages to send, after saving what they depend on.
+// leader. It is a deterministic state machine: Submit, Step and Tick
+// return the messages to send, after writing what they depend on to its
+// LogStorage, and apply decided commands to its StateMachine. It is not
+// safe for concurrent use.
 type Replica struct {
 	cfg     ReplicaConfig
 	sys     *quorum.System
 	names   []string
+	self    int
 	storage LogStorage
-	st      LogState
+	sm      StateMachine
+	pcg     *rand.PCG
+	rng     *rand.Rand
+	targets []string // where a leader sends phase 2 first
+	others  []string
 
-	role     int
-	ballot   Ballot // this replica's ballot as candidate or leader
-	known    Ballot // the highest ballot heard from a leader or candidate
-	elapsed  int
+	promised Ballot
+	round    uint64
+
+	role       int
+	ballot     Ballot // this replica's ballot as candidate or leader
+	known      Ballot // the highest ballot heard from a leader or candidate
+	leaderHint string
+	elapsed    int
+	timeout    int
+	ticks      uint64
+
 	promises quorum.Set
 	merged   map[uint64]Entry
+
+	base    uint64    // compaction point: slots below are in snap
+	slots   []slotRec // slots[i] is slot base+i
+	commit  uint64    // decided and applied prefix length
+	snap    []byte
+	noticeB Ballot // the ballot of the highest commit notice heard
+	noticeC uint64 // and its commit
+
+	sessions map[string]session
+
 	next     uint64
-	props    map[uint64]*proposal
+	inflight int
+	queue    []Command
+	qhead    int
+	queued   map[cmdKey]struct{}
 
-	decided map[uint64]Entry
-	commit  uint64 // decided prefix length
-	pending []string
+	pending []Command
+
+	stats ReplicaStats
 }
 
-type proposal struct {
-	e    Entry
-	acks quorum.Set
-}
-
-// NewReplica returns the replica described by cfg with the LogState in st.
+// NewReplica returns the replica described by cfg, restored from the
+// LogState in st (its snapshot restored into cfg.StateMachine). An
+// incomplete or inconsistent cfg is an error wrapping ErrInvalidConfig
+// (ErrNoIntersection for a non-intersecting system without Unsafe).
 func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
-	if cfg.ID == "" || cfg.Quorums == nil || st == nil || cfg.ElectionTicks < 0 {
+	if cfg.ID == "" || cfg.Quorums == nil || st == nil {
 		return nil, fmt.Errorf("paxos: replica config needs an ID, a quorum system and a storage: %w", ErrInvalidConfig)
 	}
-	if _, ok := cfg.Quorums.Index(cfg.ID); !ok {
+	if cfg.ElectionTicks < 0 || cfg.ElectionTicks > maxElectionTicks || cfg.MaxBatch < 0 || cfg.MaxBatch > maxBatch ||
+		cfg.Window < 0 || cfg.Window > maxWindow {
+		return nil, fmt.Errorf("paxos: replica config: ElectionTicks %d, MaxBatch %d or Window %d out of range: %w",
+			cfg.ElectionTicks, cfg.MaxBatch, cfg.Window, ErrInvalidConfig)
+	}
+	self, ok := cfg.Quorums.Index(cfg.ID)
+	if !ok {
 		return nil, fmt.Errorf("paxos: replica %q is not in %v: %w", cfg.ID, cfg.Quorums, ErrInvalidConfig)
 	}
 	if !cfg.Quorums.Intersecting() && !cfg.Unsafe {
@@ -237,132 +258,395 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 	if cfg.ElectionTicks == 0 {
 		cfg.ElectionTicks = 10
 	}
+	if cfg.MaxBatch == 0 {
+		cfg.MaxBatch = 64
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 32
+	}
 	s, err := st.Load()
 	if err != nil {
 		return nil, fmt.Errorf("paxos: load: %w: %w", ErrStorage, err)
 	}
-	return &Replica{cfg: cfg, sys: cfg.Quorums, names: cfg.Quorums.Names(), storage: st, st: s,
-		decided: map[uint64]Entry{}, props: map[uint64]*proposal{}}, nil
+	r := &Replica{cfg: cfg, sys: cfg.Quorums, names: cfg.Quorums.Names(), self: self, storage: st,
+		sm: cfg.StateMachine, sessions: map[string]session{}, queued: map[cmdKey]struct{}{}}
+	r.pcg = rand.NewPCG(cfg.Seed, fnv64(cfg.ID))
+	r.rng = rand.New(r.pcg)
+	r.timeout = r.drawTimeout()
+	for _, n := range r.names {
+		if n != cfg.ID {
+			r.others = append(r.others, n)
+		}
+	}
+	r.targets = r.others
+	if cfg.Thrifty {
+		r.targets = r.thriftyTargets()
+	}
+	r.promised, r.round = s.Promised, s.Round
+	if s.SnapshotSlot > 0 || len(s.Snapshot) > 0 {
+		sessions, app, err := decodeSnapshot(s.Snapshot)
+		if err != nil {
+			return nil, fmt.Errorf("paxos: load snapshot: %w", err)
+		}
+		if r.sm != nil {
+			if err := r.sm.Restore(app); err != nil {
+				return nil, fmt.Errorf("paxos: restore snapshot: %w: %w", ErrStorage, err)
+			}
+		}
+		r.sessions, r.snap, r.base, r.commit = sessions, s.Snapshot, s.SnapshotSlot, s.SnapshotSlot
+	}
+	for _, e := range s.Entries {
+		if e.Slot >= r.base && e.Slot < maxSlot {
+			r.at(e.Slot).e = e
+		}
+	}
+	r.next = r.commit
+	return r, nil
 }
 
-// Log returns the decided prefix of the log, no-ops included.
-func (r *Replica) Log() []Entry {
-	out := make([]Entry, r.commit)
-	for i := range out {
-		out[i] = r.decided[uint64(i)]
+// thriftyTargets returns the others in the smallest phase-2 quorum that
+// contains this replica (the first such in the system's order).
+func (r *Replica) thriftyTargets() []string {
+	qs, err := r.sys.MinimalQuorums(quorum.Write)
+	if err != nil {
+		return r.others
+	}
+	best := -1
+	for i, q := range qs {
+		if q.Has(r.self) && (best < 0 || q.Len() < qs[best].Len()) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return r.others
+	}
+	var out []string
+	for _, n := range r.sys.NamesOf(qs[best]) {
+		if n != r.cfg.ID {
+			out = append(out, n)
+		}
 	}
 	return out
 }
 
-// Decided returns the entry decided in slot, if this replica knows it.
-func (r *Replica) Decided(slot uint64) (Entry, bool) { e, ok := r.decided[slot]; return e, ok }
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func (r *Replica) drawTimeout() int {
+	return r.cfg.ElectionTicks + r.rng.IntN(r.cfg.ElectionTicks)
+}
+
+// at returns the record of slot s >= r.base, growing the log to hold it.
+func (r *Replica) at(s uint64) *slotRec {
+	i := s - r.base
+	if i >= uint64(len(r.slots)) {
+		r.slots = append(r.slots, make([]slotRec, i+1-uint64(len(r.slots)))...)
+	}
+	return &r.slots[i]
+}
+
+// get returns the record of slot s, or nil if it is compacted or beyond
+// the log.
+func (r *Replica) get(s uint64) *slotRec {
+	if s < r.base || s-r.base >= uint64(len(r.slots)) {
+		return nil
+	}
+	return &r.slots[s-r.base]
+}
+
+// Log returns the decided entries still in memory, from the compaction
+// point to the decided prefix, no-ops included. It costs one allocation
+// of their number.
+func (r *Replica) Log() []Entry {
+	out := make([]Entry, 0, r.commit-r.base)
+	for s := r.base; s < r.commit; s++ {
+		out = append(out, r.slots[s-r.base].e)
+	}
+	return out
+}
+
+// Decided returns the entry decided in slot, if this replica knows it and
+// has not compacted it.
+func (r *Replica) Decided(slot uint64) (Entry, bool) {
+	if rec := r.get(slot); rec != nil && rec.decided {
+		return rec.e, true
+	}
+	return Entry{}, false
+}
 
 // Leader reports whether this replica is the leader of its ballot.
 func (r *Replica) Leader() bool { return r.role == leader }
 
-// Submit asks the replicated log to decide cmd: the leader proposes it in
-// its next slot; another replica forwards it to the leader it knows and
-// forwards it again on every Tick until it sees it decided.
-func (r *Replica) Submit(cmd string) ([]LogMessage, error) {
+// LeaderHint returns the replica believed to lead ("" if unknown): this
+// replica if it leads, else the sender of the last accept, commit notice
+// or heartbeat heard from a leader.
+func (r *Replica) LeaderHint() string {
+	if r.role == leader {
+		return r.cfg.ID
+	}
+	return r.leaderHint
+}
+
+// Applied returns the number of slots applied: the length of the log
+// prefix that is decided and applied to the StateMachine.
+func (r *Replica) Applied() uint64 { return r.commit }
+
+// Compacted returns the compaction point: the slots below it are only in
+// the snapshot.
+func (r *Replica) Compacted() uint64 { return r.base }
+
+// Stats returns the replica's counters.
+func (r *Replica) Stats() ReplicaStats { return r.stats }
+
+// Session returns the last Seq applied for client and the result the
+// StateMachine returned for it.
+func (r *Replica) Session(client string) (seq uint64, result string, ok bool) {
+	s, ok := r.sessions[client]
+	return s.last, s.result, ok
+}
+
+// done reports whether cmd's session says it was applied.
+func (r *Replica) done(cmd Command) bool {
+	if cmd.Client == "" {
+		return false
+	}
+	s, ok := r.sessions[cmd.Client]
+	return ok && s.has(cmd.Seq)
+}
+
+// Submit asks the replicated log to decide cmd. The leader queues it and
+// proposes it, batched with others, as soon as its window has room;
+// another replica forwards it to the leader it knows and forwards it
+// again on every Tick until it sees it applied. A command whose session
+// says it was applied, or that the leader already queued or proposed, is
+// ignored (Stats().Duplicates). A full queue is an error wrapping
+// ErrOverloaded.
+func (r *Replica) Submit(cmd Command) ([]LogMessage, error) {
+	if r.done(cmd) {
+		r.stats.Duplicates++
+		return nil, nil
+	}
 	var out []LogMessage
 	if r.role == leader {
-		if err := r.propose(Entry{Value: cmd}, &out); err != nil {
+		if err := r.enqueue(cmd); err != nil {
 			return nil, err
 		}
-		return r.local(out)
+		if err := r.flush(&out); err != nil {
+			return out, err
+		}
+		return out, nil
 	}
-	r.pending = append(r.pending, cmd)
-	if r.known.Node != "" && r.known.Node != r.cfg.ID {
-		out = append(out, LogMessage{Type: LogForward, From: r.cfg.ID, To: r.known.Node, Command: cmd})
+	if !slices.Contains(r.pending, cmd) {
+		if len(r.pending) >= maxQueued {
+			return nil, fmt.Errorf("paxos: %d commands pending: %w", len(r.pending), ErrOverloaded)
+		}
+		r.pending = append(r.pending, cmd)
+	}
+	if h := r.leaderHint; h != "" && h != r.cfg.ID {
+		out = append(out, LogMessage{Type: LogForward, From: r.cfg.ID, To: h, Command: cmd})
 	}
 	return out, nil
 }
 
-// Tick advances the replica's logical clock by one tick: a leader sends a
-// heartbeat and retransmits undecided proposals; another replica forwards
-// its pending commands and, after ElectionTicks without a leader, starts
-// an election with a ballot above any it has seen.
+// enqueue adds cmd to the leader's queue unless it is queued or in flight.
+func (r *Replica) enqueue(cmd Command) error {
+	if cmd.Client != "" {
+		k := cmdKey{cmd.Client, cmd.Seq}
+		if _, ok := r.queued[k]; ok {
+			r.stats.Duplicates++
+			return nil
+		}
+		if len(r.queue)-r.qhead >= maxQueued {
+			return fmt.Errorf("paxos: %d commands queued: %w", len(r.queue)-r.qhead, ErrOverloaded)
+		}
+		r.queued[k] = struct{}{}
+	} else if len(r.queue)-r.qhead >= maxQueued {
+		return fmt.Errorf("paxos: %d commands queued: %w", len(r.queue)-r.qhead, ErrOverloaded)
+	}
+	r.queue = append(r.queue, cmd)
+	return nil
+}
+
+// flush proposes queued commands, up to MaxBatch per slot, while the
+// window has room.
+func (r *Replica) flush(out *[]LogMessage) error {
+	for r.inflight < r.cfg.Window && r.qhead < len(r.queue) {
+		n := min(r.cfg.MaxBatch, len(r.queue)-r.qhead)
+		batch := slices.Clone(r.queue[r.qhead : r.qhead+n])
+		if err := r.propose(r.next, Entry{Commands: batch}, out); err != nil {
+			return err
+		}
+		r.next++
+		r.qhead += n
+		if r.qhead == len(r.queue) {
+			clear(r.queue)
+			r.queue, r.qhead = r.queue[:0], 0
+		} else if r.qhead >= 1024 && r.qhead > len(r.queue)/2 {
+			k := copy(r.queue, r.queue[r.qhead:])
+			clear(r.queue[k:])
+			r.queue, r.qhead = r.queue[:k], 0
+		}
+	}
+	return nil
+}
+
+// propose makes e this leader's proposal for slot s: the leader accepts
+// it itself (written to storage first) and sends it to its targets.
+func (r *Replica) propose(s uint64, e Entry, out *[]LogMessage) error {
+	e.Slot, e.Ballot = s, r.ballot
+	if err := r.storage.PutEntry(e); err != nil {
+		return fmt.Errorf("paxos: put entry: %w: %w", ErrStorage, err)
+	}
+	rec := r.at(s)
+	rec.e, rec.proposed, rec.acks, rec.sent = e, true, quorum.Set(0).With(r.self), r.ticks
+	r.inflight++
+	r.stats.Proposed++
+	m := LogMessage{Type: LogAccept, From: r.cfg.ID, Ballot: r.ballot, Entry: e, Commit: r.commit}
+	for _, a := range r.targets {
+		m.To = a
+		*out = append(*out, m)
+	}
+	if r.sys.IsWrite(rec.acks) {
+		return r.learn(e)
+	}
+	return nil
+}
+
+// Tick advances the replica's logical clock by one tick. A leader sends
+// heartbeats carrying its decided prefix and retransmits, to every
+// replica that has not answered, the proposals it sent before the
+// previous tick. Another replica forwards its pending commands to the
+// leader it knows and, once its election timeout has passed without a
+// word from a leader, starts an election with a ballot above any it has
+// seen and draws its next timeout.
 func (r *Replica) Tick() ([]LogMessage, error) {
+	r.ticks++
 	var out []LogMessage
 	if r.role == leader {
-		for _, a := range r.names {
-			if a != r.cfg.ID {
-				out = append(out, LogMessage{Type: LogHeartbeat, From: r.cfg.ID, To: a, Ballot: r.ballot, Commit: r.commit})
-			}
+		hb := LogMessage{Type: LogHeartbeat, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit}
+		for _, a := range r.others {
+			hb.To = a
+			out = append(out, hb)
 		}
-		for _, s := range sortedKeys(r.props) {
-			for _, a := range r.names {
-				if a != r.cfg.ID {
-					out = append(out, LogMessage{Type: LogAccept, From: r.cfg.ID, To: a, Ballot: r.ballot, Entry: r.props[s].e})
+		for s := r.commit; s < r.next; s++ {
+			rec := r.get(s)
+			if rec == nil || !rec.proposed || r.ticks-rec.sent < 2 {
+				continue
+			}
+			rec.sent = r.ticks
+			m := LogMessage{Type: LogAccept, From: r.cfg.ID, Ballot: r.ballot, Entry: rec.e, Commit: r.commit}
+			for _, a := range r.others {
+				if i, _ := r.sys.Index(a); !rec.acks.Has(i) {
+					m.To = a
+					out = append(out, m)
 				}
 			}
 		}
 		return out, nil
 	}
 	r.elapsed++
-	if r.known.Node != "" && r.known.Node != r.cfg.ID {
+	r.pending = slices.DeleteFunc(r.pending, r.done)
+	if h := r.leaderHint; h != "" && h != r.cfg.ID {
 		for _, c := range r.pending {
-			out = append(out, LogMessage{Type: LogForward, From: r.cfg.ID, To: r.known.Node, Command: c})
+			out = append(out, LogMessage{Type: LogForward, From: r.cfg.ID, To: h, Command: c})
 		}
 	}
-	if r.elapsed < r.cfg.ElectionTicks {
+	if r.elapsed < r.timeout {
 		return out, nil
 	}
-	r.elapsed = 0
-	s := r.st
-	s.Round = max(s.Round, r.st.Promised.Round, r.known.Round) + 1
-	if err := r.save(s); err != nil {
-		return nil, err
+	r.elapsed, r.timeout = 0, r.drawTimeout()
+	round := max(r.round, r.promised.Round, r.known.Round) + 1
+	if err := r.storage.SetHardState(r.promised, round); err != nil {
+		return nil, fmt.Errorf("paxos: save round: %w: %w", ErrStorage, err)
 	}
-	r.role, r.ballot, r.promises = candidate, Ballot{Round: s.Round, Node: r.cfg.ID}, 0
+	r.round = round
+	r.role, r.ballot, r.promises, r.leaderHint = candidate, Ballot{Round: round, Node: r.cfg.ID}, 0, ""
 	r.merged = map[uint64]Entry{}
+	r.stats.Elections++
+	p := LogMessage{Type: LogPrepare, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit}
 	for _, a := range r.names {
-		out = append(out, LogMessage{Type: LogPrepare, From: r.cfg.ID, To: a, Ballot: r.ballot})
+		p.To = a
+		out = append(out, p)
 	}
 	return r.local(out)
 }
 
-// Step handles one message addressed to this replica.
+// checkLogMessage rejects what no correct replica sends.
+func checkLogMessage(m LogMessage) error {
+	if m.Type < LogPrepare || m.Type > logMsgTypes {
+		return fmt.Errorf("paxos: log message type %d: %w", m.Type, ErrBadMessage)
+	}
+	switch m.Type {
+	case LogPrepare, LogAccept, LogHeartbeat, LogCommit:
+		if m.Ballot.Node != m.From || m.Ballot.Round == 0 {
+			return fmt.Errorf("paxos: %v from %q: ballot not the sender's: %w", m, m.From, ErrBadMessage)
+		}
+	}
+	if m.Commit >= maxSlot || m.SnapshotSlot >= maxSlot || m.Entry.Slot >= maxSlot {
+		return fmt.Errorf("paxos: %v: slot out of range: %w", m, ErrBadMessage)
+	}
+	if m.Entry.NoOp && len(m.Entry.Commands) > 0 {
+		return fmt.Errorf("paxos: %v: no-op with commands: %w", m, ErrBadMessage)
+	}
+	for _, e := range m.Entries {
+		if e.Slot >= maxSlot || e.NoOp && len(e.Commands) > 0 {
+			return fmt.Errorf("paxos: %v: malformed entry %d: %w", m, e.Slot, ErrBadMessage)
+		}
+	}
+	return nil
+}
+
+// Step handles one message addressed to this replica. A message for
+// another replica or from a node that is not a replica is an error
+// wrapping ErrUnknownNode, a malformed one (unknown type, a leader's
+// ballot not the sender's, a slot beyond any log, a no-op with commands)
+// wraps ErrBadMessage; both are counted in Stats().Dropped and change
+// nothing. Stale, duplicate and out-of-range messages are dropped and
+// counted, or answered with a Nack, without an error.
 func (r *Replica) Step(m LogMessage) ([]LogMessage, error) {
 	if m.To != r.cfg.ID {
+		r.stats.Dropped++
 		return nil, fmt.Errorf("paxos: message to %q reached %q: %w", m.To, r.cfg.ID, ErrUnknownNode)
 	}
-	if _, ok := r.sys.Index(m.From); !ok {
+	from, ok := r.sys.Index(m.From)
+	if !ok {
+		r.stats.Dropped++
 		return nil, fmt.Errorf("paxos: message from %q, not a replica: %w", m.From, ErrUnknownNode)
 	}
-	if m.Type < LogPrepare || m.Type > LogForward {
-		return nil, fmt.Errorf("paxos: log message type %d: %w", m.Type, ErrBadMessage)
-	}
-	if (m.Type == LogPrepare || m.Type == LogAccept || m.Type == LogHeartbeat) && (m.Ballot.Node != m.From || m.Ballot.Round == 0) {
-		return nil, fmt.Errorf("paxos: %v from %q: ballot not the sender's: %w", m, m.From, ErrBadMessage)
+	if err := checkLogMessage(m); err != nil {
+		r.stats.Dropped++
+		return nil, err
 	}
 	var out []LogMessage
-	if err := r.step(m, &out); err != nil {
+	if err := r.step(m, from, &out); err != nil {
 		return nil, err
 	}
 	return r.local(out)
 }
 
+// local handles the messages in out addressed to this replica itself
+// (and those they cause) and returns the others.
 func (r *Replica) local(out []LogMessage) ([]LogMessage, error) {
+	if !slices.ContainsFunc(out, func(m LogMessage) bool { return m.To == r.cfg.ID }) {
+		return out, nil
+	}
 	var rest []LogMessage
 	for i := 0; i < len(out); i++ {
 		if out[i].To != r.cfg.ID {
 			rest = append(rest, out[i])
 			continue
 		}
-		if err := r.step(out[i], &out); err != nil {
-			return rest, err
+		if err := r.step(out[i], r.self, &out); err != nil {
+			return nil, err
 		}
 	}
 	return rest, nil
-}
-
-func (r *Replica) save(s LogState) error {
-	if err := r.storage.Save(s); err != nil {
-		return fmt.Errorf("paxos: save: %w: %w", ErrStorage, err)
-	}
-	r.st = s
-	return nil
 }
 
 // hear notes a ballot used by a leader or candidate; a higher one than
@@ -372,32 +656,86 @@ func (r *Replica) hear(b Ballot) {
 		r.known = b
 	}
 	if r.role != follower && r.ballot.Less(b) {
-		r.role, r.props = follower, map[uint64]*proposal{}
+		r.stepDown()
 	}
 }
 
-func (r *Replica) step(m LogMessage, out *[]LogMessage) error {
-	send := func(x LogMessage) { x.From = r.cfg.ID; *out = append(*out, x) }
+// stepDown makes a leader or candidate a follower; a leader's queued and
+// undecided commands become pending, to be forwarded to the next leader.
+func (r *Replica) stepDown() {
+	if r.role == leader {
+		for s := r.commit; s < r.next; s++ {
+			if rec := r.get(s); rec != nil && rec.proposed {
+				rec.proposed, rec.acks = false, 0
+				r.pending = append(r.pending, rec.e.Commands...)
+			}
+		}
+		r.pending = append(r.pending, r.queue[r.qhead:]...)
+		clear(r.queue)
+		r.queue, r.qhead, r.inflight = r.queue[:0], 0, 0
+		clear(r.queued)
+	}
+	r.role, r.merged, r.leaderHint = follower, nil, ""
+}
+
+func (r *Replica) savePromise(b Ballot) error {
+	if !r.promised.Less(b) {
+		return nil
+	}
+	if err := r.storage.SetHardState(b, r.round); err != nil {
+		return fmt.Errorf("paxos: save promise: %w: %w", ErrStorage, err)
+	}
+	r.promised = b
+	return nil
+}
+
+func (r *Replica) nack(m LogMessage, out *[]LogMessage) {
+	r.stats.Nacks++
+	*out = append(*out, LogMessage{Type: LogNack, From: r.cfg.ID, To: m.From, Ballot: m.Ballot,
+		Entry: Entry{Slot: m.Entry.Slot}, Highest: r.promised})
+}
+
+func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
+	send := func(x LogMessage) { x.From, x.To = r.cfg.ID, m.From; *out = append(*out, x) }
 	switch m.Type {
 	case LogPrepare:
-		if m.Ballot.Less(r.st.Promised) {
-			send(LogMessage{Type: LogNack, To: m.From, Ballot: m.Ballot, Highest: r.st.Promised})
+		if m.Ballot.Less(r.promised) {
+			r.nack(m, out)
 			return nil
 		}
 		r.hear(m.Ballot)
-		s := r.st
-		s.Promised = m.Ballot
-		if err := r.save(s); err != nil {
+		if err := r.savePromise(m.Ballot); err != nil {
 			return err
 		}
-		send(LogMessage{Type: LogPromise, To: m.From, Ballot: m.Ballot, Entries: slices.Clone(r.st.Entries)})
+		if m.From != r.cfg.ID {
+			r.elapsed = 0
+		}
+		p := LogMessage{Type: LogPromise, Ballot: m.Ballot}
+		for s := max(m.Commit, r.base); s-r.base < uint64(len(r.slots)); s++ {
+			if e := r.slots[s-r.base].e; !e.Ballot.IsZero() {
+				p.Entries = append(p.Entries, e)
+			}
+		}
+		if r.base > m.Commit {
+			p.Snapshot, p.SnapshotSlot = r.snap, r.base
+			r.stats.SnapshotsSent++
+		}
+		send(p)
 	case LogPromise:
-		if r.role != candidate || m.Ballot != r.ballot {
+		if r.role != candidate || m.Ballot != r.ballot || r.promises.Has(from) {
+			r.stats.Dropped++
 			return nil
 		}
-		i, _ := r.sys.Index(m.From)
-		r.promises = r.promises.With(i)
+		if m.SnapshotSlot > r.commit {
+			if err := r.install(m.SnapshotSlot, m.Snapshot); err != nil {
+				return err
+			}
+		}
+		r.promises = r.promises.With(from)
 		for _, e := range m.Entries {
+			if e.Slot < r.commit || e.Slot >= r.commit+maxAhead {
+				continue
+			}
 			if old, ok := r.merged[e.Slot]; !ok || old.Ballot.Less(e.Ballot) {
 				r.merged[e.Slot] = e
 			}
@@ -406,118 +744,165 @@ func (r *Replica) step(m LogMessage, out *[]LogMessage) error {
 			return r.lead(out)
 		}
 	case LogAccept:
-		if m.Ballot.Less(r.st.Promised) {
-			send(LogMessage{Type: LogNack, To: m.From, Ballot: m.Ballot, Highest: r.st.Promised})
+		if m.Ballot.Less(r.promised) {
+			r.nack(m, out)
 			return nil
 		}
 		r.hear(m.Ballot)
-		r.elapsed = 0
-		s := r.st
-		s.Promised = m.Ballot
-		e := m.Entry
-		e.Ballot = m.Ballot
-		s.Entries = slices.Clone(s.Entries)
-		k, found := slices.BinarySearchFunc(s.Entries, e.Slot, func(x Entry, slot uint64) int { return cmpU(x.Slot, slot) })
-		if found {
-			s.Entries[k] = e
-		} else {
-			s.Entries = slices.Insert(s.Entries, k, e)
-		}
-		if err := r.save(s); err != nil {
-			return err
-		}
-		send(LogMessage{Type: LogAccepted, To: m.From, Ballot: m.Ballot, Entry: Entry{Slot: e.Slot}})
-	case LogAccepted:
-		p, ok := r.props[m.Entry.Slot]
-		if r.role != leader || m.Ballot != r.ballot || !ok {
+		r.elapsed, r.leaderHint = 0, m.From
+		s := m.Entry.Slot
+		if s < r.base {
+			r.stats.Nacks++
+			send(LogMessage{Type: LogNack, Ballot: m.Ballot, Entry: Entry{Slot: s}, Highest: r.promised, Commit: r.base})
 			return nil
 		}
-		i, _ := r.sys.Index(m.From)
-		p.acks = p.acks.With(i)
-		if r.sys.IsWrite(p.acks) {
-			delete(r.props, m.Entry.Slot)
-			r.learn(p.e)
-			for _, a := range r.names {
-				if a != r.cfg.ID {
-					send(LogMessage{Type: LogDecide, To: a, Entry: p.e})
-				}
+		if s >= r.commit+maxAhead {
+			r.stats.Dropped++
+			return nil
+		}
+		if err := r.savePromise(m.Ballot); err != nil {
+			return err
+		}
+		rec := r.at(s)
+		if !rec.decided && rec.e.Ballot != m.Ballot {
+			e := m.Entry
+			e.Ballot = m.Ballot
+			if err := r.storage.PutEntry(e); err != nil {
+				return fmt.Errorf("paxos: put entry: %w: %w", ErrStorage, err)
+			}
+			rec.e = e
+		}
+		send(LogMessage{Type: LogAccepted, Ballot: m.Ballot, Entry: Entry{Slot: s}})
+		return r.notice(m.Ballot, m.Commit)
+	case LogAccepted:
+		if r.role != leader || m.Ballot != r.ballot {
+			r.stats.Dropped++
+			return nil
+		}
+		rec := r.get(m.Entry.Slot)
+		if rec == nil || !rec.proposed {
+			r.stats.Dropped++
+			return nil
+		}
+		rec.acks = rec.acks.With(from)
+		if !r.sys.IsWrite(rec.acks) {
+			return nil
+		}
+		if err := r.learn(rec.e); err != nil {
+			return err
+		}
+		n := len(*out)
+		if err := r.flush(out); err != nil {
+			return err
+		}
+		if len(*out) == n {
+			c := LogMessage{Type: LogCommit, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit}
+			for _, a := range r.targets {
+				c.To = a
+				*out = append(*out, c)
 			}
 		}
 	case LogNack:
-		if r.role != follower && m.Ballot == r.ballot && r.ballot.Less(m.Highest) {
+		if r.role == follower || m.Ballot != r.ballot {
+			r.stats.Dropped++
+			return nil
+		}
+		if r.ballot.Less(m.Highest) {
 			r.hear(m.Highest)
 			r.elapsed = 0
+			return nil
+		}
+		if r.role == leader && m.Commit > r.commit {
+			send(LogMessage{Type: LogCatchUp, Commit: r.commit})
 		}
 	case LogDecide:
-		r.learn(m.Entry)
-	case LogHeartbeat:
+		es := m.Entries
+		if len(es) == 0 {
+			es = []Entry{m.Entry}
+		}
+		for _, e := range es {
+			if e.Slot < r.commit || e.Slot >= r.commit+maxAhead || e.Ballot.IsZero() {
+				r.stats.Dropped++
+				continue
+			}
+			if err := r.learn(e); err != nil {
+				return err
+			}
+		}
+	case LogHeartbeat, LogCommit:
 		if m.Ballot.Less(r.known) {
+			r.stats.Dropped++
 			return nil
 		}
 		r.hear(m.Ballot)
-		r.elapsed = 0
-		if m.Commit > r.commit {
-			send(LogMessage{Type: LogCatchUp, To: m.From, Commit: r.commit})
+		r.elapsed, r.leaderHint = 0, m.From
+		if err := r.notice(m.Ballot, m.Commit); err != nil {
+			return err
+		}
+		if m.Type == LogHeartbeat && r.commit < m.Commit {
+			send(LogMessage{Type: LogCatchUp, Commit: r.commit})
 		}
 	case LogCatchUp:
-		for s := m.Commit; s < r.commit; s++ {
-			send(LogMessage{Type: LogDecide, To: m.From, Entry: r.decided[s]})
+		r.stats.CatchUps++
+		s := m.Commit
+		if s < r.base {
+			r.stats.SnapshotsSent++
+			send(LogMessage{Type: LogSnapshot, Snapshot: r.snap, SnapshotSlot: r.base})
+			s = r.base
+		}
+		if end := min(r.commit, s+maxCatchUp); s < end {
+			d := LogMessage{Type: LogDecide, Entries: make([]Entry, 0, end-s)}
+			for ; s < end; s++ {
+				d.Entries = append(d.Entries, r.slots[s-r.base].e)
+			}
+			send(d)
 		}
 	case LogForward:
-		if r.role == leader {
-			if !r.has(m.Command) {
-				return r.propose(Entry{Value: m.Command}, out)
-			}
+		if r.done(m.Command) {
+			r.stats.Duplicates++
 			return nil
 		}
-		if !slices.Contains(r.pending, m.Command) && !r.has(m.Command) {
+		if r.role == leader {
+			if err := r.enqueue(m.Command); err != nil {
+				r.stats.Dropped++
+				return nil
+			}
+			return r.flush(out)
+		}
+		if !slices.Contains(r.pending, m.Command) && len(r.pending) < maxQueued {
 			r.pending = append(r.pending, m.Command)
 		}
+	case LogSnapshot:
+		if m.SnapshotSlot <= r.commit {
+			r.stats.Dropped++
+			return nil
+		}
+		return r.install(m.SnapshotSlot, m.Snapshot)
 	}
 	return nil
 }
 
-// has reports whether cmd is decided here or proposed by this leader.
-func (r *Replica) has(cmd string) bool {
-	for _, e := range r.decided {
-		if !e.NoOp && e.Value == cmd {
-			return true
-		}
+// notice handles a leader's commit notice: the slots below c are
+// decided, and those this replica accepted in ballot b hold the decided
+// entry (a leader proposes one entry per slot in its ballot).
+func (r *Replica) notice(b Ballot, c uint64) error {
+	from := r.commit
+	if b == r.noticeB {
+		from = max(from, r.noticeC)
 	}
-	for _, p := range r.props {
-		if !p.e.NoOp && p.e.Value == cmd {
-			return true
-		}
+	if r.noticeB.Less(b) || b == r.noticeB && c > r.noticeC {
+		r.noticeB, r.noticeC = b, c
 	}
-	return false
-}
-
-// lead runs when phase 1 succeeded: every slot up to the highest reported
-// is proposed again with the highest-ballot value reported, or a no-op
-// where none was; then the pending commands follow.
-func (r *Replica) lead(out *[]LogMessage) error {
-	r.role, r.props, r.known = leader, map[uint64]*proposal{}, r.ballot
-	r.next = r.commit
-	for s := range r.merged {
-		r.next = max(r.next, s+1)
-	}
-	for s := uint64(0); s < r.next; s++ {
-		if _, ok := r.decided[s]; ok {
+	for s := from; s < c; s++ {
+		rec := r.get(s)
+		if rec == nil {
+			if s >= r.base {
+				break
+			}
 			continue
 		}
-		e, ok := r.merged[s]
-		if !ok {
-			e = Entry{NoOp: true}
-		}
-		e.Slot = s
-		r.props[s] = &proposal{e: Entry{Slot: s, Value: e.Value, NoOp: e.NoOp, Ballot: r.ballot}}
-		for _, a := range r.names {
-			*out = append(*out, LogMessage{Type: LogAccept, From: r.cfg.ID, To: a, Ballot: r.ballot, Entry: r.props[s].e})
-		}
-	}
-	for _, c := range r.pending {
-		if !r.has(c) {
-			if err := r.propose(Entry{Value: c}, out); err != nil {
+		if !rec.decided && rec.e.Ballot == b {
+			if err := r.learn(rec.e); err != nil {
 				return err
 			}
 		}
@@ -525,47 +910,295 @@ func (r *Replica) lead(out *[]LogMessage) error {
 	return nil
 }
 
-func (r *Replica) propose(e Entry, out *[]LogMessage) error {
-	e.Slot, e.Ballot = r.next, r.ballot
-	r.next++
-	r.props[e.Slot] = &proposal{e: e}
-	for _, a := range r.names {
-		*out = append(*out, LogMessage{Type: LogAccept, From: r.cfg.ID, To: a, Ballot: r.ballot, Entry: e})
+// lead runs when phase 1 succeeded: every undecided slot up to the
+// highest reported is proposed again with the highest-ballot entry
+// reported for it, or a no-op where none was ("Paxos Made Simple",
+// section 3); then the pending commands follow.
+func (r *Replica) lead(out *[]LogMessage) error {
+	r.role, r.known, r.leaderHint = leader, r.ballot, r.cfg.ID
+	hi := r.commit
+	for s := range r.merged {
+		hi = max(hi, s+1)
+	}
+	r.next, r.inflight = hi, 0
+	clear(r.queued)
+	for s := r.commit; s < hi; s++ {
+		if rec := r.get(s); s < r.commit || rec != nil && rec.decided {
+			continue
+		}
+		e, ok := r.merged[s]
+		if !ok {
+			e = Entry{NoOp: true}
+		}
+		for _, c := range e.Commands {
+			if c.Client != "" {
+				r.queued[cmdKey{c.Client, c.Seq}] = struct{}{}
+			}
+		}
+		if err := r.propose(s, Entry{Commands: e.Commands, NoOp: e.NoOp}, out); err != nil {
+			r.stepDown()
+			return err
+		}
+	}
+	r.merged = nil
+	hb := LogMessage{Type: LogHeartbeat, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit}
+	for _, a := range r.others {
+		hb.To = a
+		*out = append(*out, hb)
+	}
+	pending := r.pending
+	r.pending = nil
+	for _, c := range pending {
+		if !r.done(c) {
+			if err := r.enqueue(c); err != nil {
+				break
+			}
+		}
+	}
+	return r.flush(out)
+}
+
+// learn records e as decided and applies the decided prefix.
+func (r *Replica) learn(e Entry) error {
+	rec := r.at(e.Slot)
+	if rec.decided {
+		return nil
+	}
+	if rec.proposed {
+		rec.proposed, rec.acks = false, 0
+		r.inflight--
+	}
+	rec.e, rec.decided = e, true
+	if e.Slot != r.commit {
+		return nil
+	}
+	for r.commit-r.base < uint64(len(r.slots)) && r.slots[r.commit-r.base].decided {
+		for _, c := range r.slots[r.commit-r.base].e.Commands {
+			r.apply(c)
+		}
+		r.commit++
+	}
+	r.next = max(r.next, r.commit)
+	if r.cfg.SnapshotEvery > 0 && r.commit-r.base >= r.cfg.SnapshotEvery {
+		return r.compact()
 	}
 	return nil
 }
 
-func (r *Replica) learn(e Entry) {
-	if _, ok := r.decided[e.Slot]; ok {
-		return
-	}
-	r.decided[e.Slot] = e
-	for {
-		if _, ok := r.decided[r.commit]; !ok {
-			break
+// apply applies cmd unless its session says it already was.
+func (r *Replica) apply(c Command) {
+	if c.Client != "" {
+		if len(r.queued) > 0 {
+			delete(r.queued, cmdKey{c.Client, c.Seq})
 		}
-		r.commit++
+		if s, ok := r.sessions[c.Client]; ok && s.has(c.Seq) {
+			r.stats.Duplicates++
+			return
+		}
 	}
-	if !e.NoOp {
-		r.pending = slices.DeleteFunc(r.pending, func(c string) bool { return c == e.Value })
+	var res string
+	if r.sm != nil {
+		res = r.sm.Apply(c)
+	}
+	if c.Client != "" {
+		s := r.sessions[c.Client]
+		s.add(c.Seq)
+		s.last, s.result = c.Seq, res
+		r.sessions[c.Client] = s
+	}
+	r.stats.Applied++
+	if len(r.pending) > 0 {
+		if i := slices.Index(r.pending, c); i >= 0 {
+			r.pending = slices.Delete(r.pending, i, i+1)
+		}
 	}
 }
 
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// compact snapshots the replicated state at the decided prefix, writes
+// it, and drops the entries below it.
+func (r *Replica) compact() error {
+	var app []byte
+	if r.sm != nil {
+		var err error
+		if app, err = r.sm.Snapshot(); err != nil {
+			return fmt.Errorf("paxos: snapshot: %w: %w", ErrStorage, err)
+		}
 	}
-	return 0
+	blob := encodeSnapshot(r.sessions, app)
+	if err := r.storage.SetSnapshot(r.commit, blob); err != nil {
+		return fmt.Errorf("paxos: save snapshot: %w: %w", ErrStorage, err)
+	}
+	r.dropBelow(r.commit)
+	r.snap = blob
+	r.stats.SnapshotsTaken++
+	return nil
 }
 
-func sortedKeys[V any](m map[uint64]V) []uint64 {
-	ks := make([]uint64, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
+// dropBelow forgets the slots below s.
+func (r *Replica) dropBelow(s uint64) {
+	k := s - r.base
+	if k >= uint64(len(r.slots)) {
+		r.slots = nil
+	} else {
+		clear(r.slots[:k])
+		r.slots = r.slots[k:]
 	}
-	slices.Sort(ks)
-	return ks
+	r.base = s
+}
+
+// install replaces the replicated state with a snapshot covering the
+// slots below slot (slot > r.commit).
+func (r *Replica) install(slot uint64, blob []byte) error {
+	sessions, app, err := decodeSnapshot(blob)
+	if err != nil {
+		r.stats.Dropped++
+		return fmt.Errorf("paxos: snapshot to %d: %w: %w", slot, ErrBadMessage, err)
+	}
+	if err := r.storage.SetSnapshot(slot, blob); err != nil {
+		return fmt.Errorf("paxos: save snapshot: %w: %w", ErrStorage, err)
+	}
+	if r.sm != nil {
+		if err := r.sm.Restore(app); err != nil {
+			return fmt.Errorf("paxos: restore snapshot: %w", err)
+		}
+	}
+	for i := range r.slots {
+		if rec := &r.slots[i]; r.base+uint64(i) < slot && rec.proposed {
+			rec.proposed = false
+			r.inflight--
+		}
+	}
+	r.dropBelow(slot)
+	r.sessions, r.snap, r.commit = sessions, blob, slot
+	r.next = max(r.next, slot)
+	r.pending = slices.DeleteFunc(r.pending, r.done)
+	r.stats.SnapshotsInstalled++
+	if rec := r.get(slot); rec != nil && rec.decided {
+		e := rec.e
+		rec.decided = false
+		return r.learn(e)
+	}
+	return nil
+}
+
+const snapshotVersion = 1
+
+// encodeSnapshot encodes the replicated state: a version byte, the
+// counted sessions sorted by client (client, uvarint seq, the counted
+// Seqs applied above it as increasing uvarints, the last Seq and its
+// result), and the StateMachine's snapshot, all strings length prefixed.
+func encodeSnapshot(sessions map[string]session, app []byte) []byte {
+	clients := make([]string, 0, len(sessions))
+	for c := range sessions {
+		clients = append(clients, c)
+	}
+	slices.Sort(clients)
+	b := []byte{snapshotVersion}
+	b = binary.AppendUvarint(b, uint64(len(clients)))
+	for _, c := range clients {
+		s := sessions[c]
+		b = appendString(b, c)
+		b = binary.AppendUvarint(b, s.seq)
+		b = binary.AppendUvarint(b, uint64(len(s.above)))
+		for _, x := range s.above {
+			b = binary.AppendUvarint(b, x)
+		}
+		b = binary.AppendUvarint(b, s.last)
+		b = appendString(b, s.result)
+	}
+	return appendBytes(b, app)
+}
+
+func decodeSnapshot(blob []byte) (map[string]session, []byte, error) {
+	d := decoder{b: blob}
+	if v := d.byte(); v != snapshotVersion && d.err == nil {
+		d.fail("unknown snapshot version %d", v)
+	}
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)/3) {
+		d.fail("%d sessions in %d bytes", n, len(d.b))
+	}
+	sessions := map[string]session{}
+	prev := ""
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		c := d.string()
+		s := session{seq: d.uvarint()}
+		k := d.uvarint()
+		if d.err == nil && k > maxAbove {
+			d.fail("%d sequence numbers above %d", k, s.seq)
+		}
+		above := s.seq + 1
+		for j := uint64(0); j < k && d.err == nil; j++ {
+			x := d.uvarint()
+			if d.err == nil && x <= above {
+				d.fail("sequence numbers out of order")
+			}
+			s.above, above = append(s.above, x), x
+		}
+		s.last, s.result = d.uvarint(), d.string()
+		if d.err == nil && (c == "" || i > 0 && c <= prev) {
+			d.fail("sessions out of order")
+		}
+		sessions[c], prev = s, c
+	}
+	app := d.bytes()
+	d.end()
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	return sessions, app, nil
+}
+
+// AppendState appends a canonical encoding of the replica's whole state
+// (durable and volatile, the jitter source included, the counters
+// excluded) to b: two replicas with equal encodings behave alike. The
+// exhaustive explorer uses it to recognise states already visited.
+func (r *Replica) AppendState(b []byte) []byte {
+	b = appendString(b, r.cfg.ID)
+	b = appendBallot(b, r.promised)
+	b = binary.AppendUvarint(b, r.round)
+	b = append(b, byte(r.role))
+	b = appendBallot(b, r.ballot)
+	b = appendBallot(b, r.known)
+	b = appendString(b, r.leaderHint)
+	b = binary.AppendUvarint(b, uint64(r.elapsed))
+	b = binary.AppendUvarint(b, uint64(r.timeout))
+	b = binary.AppendUvarint(b, r.ticks)
+	if st, err := r.pcg.MarshalBinary(); err == nil {
+		b = appendBytes(b, st)
+	}
+	b = binary.AppendUvarint(b, uint64(r.promises))
+	merged := make([]uint64, 0, len(r.merged))
+	for s := range r.merged {
+		merged = append(merged, s)
+	}
+	slices.Sort(merged)
+	b = binary.AppendUvarint(b, uint64(len(merged)))
+	for _, s := range merged {
+		b = appendEntry(b, r.merged[s])
+	}
+	b = binary.AppendUvarint(b, r.base)
+	b = binary.AppendUvarint(b, r.commit)
+	b = appendBytes(b, r.snap)
+	b = appendBallot(b, r.noticeB)
+	b = binary.AppendUvarint(b, r.noticeC)
+	b = binary.AppendUvarint(b, uint64(len(r.slots)))
+	for _, rec := range r.slots {
+		b = appendEntry(b, rec.e)
+		b = append(b, boolByte(rec.decided), boolByte(rec.proposed))
+		b = binary.AppendUvarint(b, uint64(rec.acks))
+		b = binary.AppendUvarint(b, rec.sent)
+	}
+	b = appendBytes(b, encodeSnapshot(r.sessions, nil))
+	b = binary.AppendUvarint(b, r.next)
+	b = binary.AppendUvarint(b, uint64(r.inflight))
+	b = binary.AppendUvarint(b, uint64(len(r.queue)-r.qhead))
+	for _, c := range r.queue[r.qhead:] {
+		b = appendCommand(b, c)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.pending)))
+	for _, c := range r.pending {
+		b = appendCommand(b, c)
+	}
+	return b
 }

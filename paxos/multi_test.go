@@ -3,6 +3,7 @@ package paxos_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,21 +14,63 @@ import (
 	"pgregory.net/rapid"
 )
 
-// logStore keeps a replica's LogState in the sim.Storage of the call.
+// logStore keeps a replica's LogState in the sim.Storage of the call, one
+// key per write: "hard" for the promise and round, "snap" for the
+// snapshot, "e/<slot>" per acceptance, so that every write is small.
 type logStore struct{ s *sim.Storage }
+
+const snapKey = "snap"
+
+func entryKey(slot uint64) string { return fmt.Sprintf("e/%016x", slot) }
 
 func (s *logStore) Load() (paxos.LogState, error) {
 	var st paxos.LogState
-	b, ok := s.s.Get(stateKey)
-	if !ok {
-		return st, nil
+	if b, ok := s.s.Get(stateKey); ok {
+		if err := st.UnmarshalBinary(b); err != nil {
+			return st, err
+		}
 	}
-	return st, st.UnmarshalBinary(b)
+	if b, ok := s.s.Get(snapKey); ok {
+		var snap paxos.LogState
+		if err := snap.UnmarshalBinary(b); err != nil {
+			return st, err
+		}
+		st.SnapshotSlot, st.Snapshot = snap.SnapshotSlot, snap.Snapshot
+	}
+	for _, k := range s.s.Keys() { // sorted, so the entries are too
+		if !strings.HasPrefix(k, "e/") {
+			continue
+		}
+		b, _ := s.s.Get(k)
+		var e paxos.Entry
+		if err := e.UnmarshalBinary(b); err != nil {
+			return st, err
+		}
+		st.Entries = append(st.Entries, e)
+	}
+	return st, nil
 }
 
-func (s *logStore) Save(st paxos.LogState) error {
-	b, err := st.MarshalBinary()
+func (s *logStore) SetHardState(promised paxos.Ballot, round uint64) error {
+	b, err := paxos.LogState{Promised: promised, Round: round}.MarshalBinary()
 	s.s.Put(stateKey, b)
+	return err
+}
+
+func (s *logStore) PutEntry(e paxos.Entry) error {
+	b, err := e.MarshalBinary()
+	s.s.Put(entryKey(e.Slot), b)
+	return err
+}
+
+func (s *logStore) SetSnapshot(slot uint64, snapshot []byte) error {
+	b, err := paxos.LogState{SnapshotSlot: slot, Snapshot: snapshot}.MarshalBinary()
+	s.s.Put(snapKey, b)
+	for _, k := range s.s.Keys() {
+		if strings.HasPrefix(k, "e/") && k < entryKey(slot) {
+			s.s.Delete(k)
+		}
+	}
 	return err
 }
 
@@ -36,7 +79,7 @@ func (s *logStore) Save(st paxos.LogState) error {
 // 15 ms.
 type replicaPeer struct {
 	cfg   paxos.ReplicaConfig
-	cmds  []string
+	cmds  []paxos.Command
 	store *logStore
 	r     *paxos.Replica
 }
@@ -77,13 +120,6 @@ func (p *replicaPeer) Timeout(ctx *sim.Context[paxos.LogMessage], _ string) {
 	ctx.SetTimer("tick", 10*time.Millisecond+time.Duration(ctx.Rand().Int64N(int64(5*time.Millisecond))))
 }
 
-func entryValue(e paxos.Entry) string {
-	if e.NoOp {
-		return "<no-op>"
-	}
-	return e.Value
-}
-
 // TestMultiPaxosSimulated runs three replicas, each submitting two
 // commands, under rapid-drawn fault schedules (crashes with durable
 // state, pauses, partitions, blocks, loss; links that reorder and
@@ -103,10 +139,10 @@ func TestMultiPaxosSimulated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var all []string
-		cmds := map[string][]string{}
+		var all []paxos.Command
+		cmds := map[string][]paxos.Command{}
 		for _, id := range nodes {
-			cmds[id] = []string{id + "-a", id + "-b"}
+			cmds[id] = []paxos.Command{{Client: id, Seq: 1, Op: "a"}, {Client: id, Seq: 2, Op: "b"}}
 			all = append(all, cmds[id]...)
 		}
 		s, err := sim.New(sim.Config{
@@ -135,9 +171,11 @@ func TestMultiPaxosSimulated(t *testing.T) {
 					if !ok {
 						continue
 					}
-					v := entryValue(e)
-					if !e.NoOp && !slices.Contains(all, v) && violation == nil {
-						violation = fmt.Errorf("validity: %s decided %q in slot %d, never submitted", id, v, slot)
+					v := e.String()
+					for _, c := range e.Commands {
+						if !slices.Contains(all, c) && violation == nil {
+							violation = fmt.Errorf("validity: %s decided %v in slot %d, never submitted", id, c, slot)
+						}
 					}
 					if old, ok := chosen[slot]; ok && old != v && violation == nil {
 						violation = fmt.Errorf("agreement: slot %d decided %q at %s but %q before", slot, v, id, old)
@@ -158,9 +196,9 @@ func TestMultiPaxosSimulated(t *testing.T) {
 			if !ok {
 				t.Fatalf("liveness: %s down after the faults", id)
 			}
-			var got []string
+			var got []paxos.Command
 			for _, e := range nd.(*replicaPeer).r.Log() {
-				got = append(got, entryValue(e))
+				got = append(got, e.Commands...)
 			}
 			for _, c := range all {
 				if !slices.Contains(got, c) {

@@ -47,7 +47,7 @@ func TestMultiPaxosNoOpFill(t *testing.T) {
 	// else leaves a.
 	var queue []paxos.LogMessage
 	for _, c := range []string{"x", "y", "z"} {
-		o, err := rs["a"].Submit(c)
+		o, err := rs["a"].Submit(paxos.Command{Op: c})
 		require.NoError(t, err)
 		queue = append(queue, o...)
 	}
@@ -65,7 +65,7 @@ func TestMultiPaxosNoOpFill(t *testing.T) {
 	log := rs["c"].Log()
 	require.Len(t, log, 3)
 	require.True(t, log[0].NoOp && log[1].NoOp, "the gap in slots 0 and 1 is filled with no-ops: %v", log)
-	require.Equal(t, "z", log[2].Value, "slot 2's accepted value is kept")
+	require.Equal(t, "z", log[2].String(), "slot 2's accepted value is kept")
 }
 
 // TestMultiPaxosCatchUp: a replica that missed decisions catches up from
@@ -75,7 +75,7 @@ func TestMultiPaxosCatchUp(t *testing.T) {
 	out, err := rs["a"].Tick()
 	require.NoError(t, err)
 	deliver(t, rs, out, nil)
-	out, err = rs["a"].Submit("x")
+	out, err = rs["a"].Submit(paxos.Command{Op: "x"})
 	require.NoError(t, err)
 	deliver(t, rs, out, func(m paxos.LogMessage) bool { return m.To == "c" })
 	require.Empty(t, rs["c"].Log())
@@ -83,12 +83,14 @@ func TestMultiPaxosCatchUp(t *testing.T) {
 	require.NoError(t, err)
 	deliver(t, rs, out, nil)
 	require.Len(t, rs["c"].Log(), 1)
-	require.Equal(t, "x", rs["c"].Log()[0].Value)
+	require.Equal(t, "x", rs["c"].Log()[0].String())
 }
 
 // TestLogStateEncoding: the LogState round-trips; truncations are refused.
 func TestLogStateEncoding(t *testing.T) {
-	s := paxos.LogState{Promised: b(3, "a"), Round: 2, Entries: []paxos.Entry{{Slot: 0, Ballot: b(1, "a"), NoOp: true}, {Slot: 4, Ballot: b(3, "a"), Value: "x"}}}
+	s := paxos.LogState{Promised: b(3, "a"), Round: 2, SnapshotSlot: 1, Snapshot: []byte{1, 2}, Entries: []paxos.Entry{
+		{Slot: 1, Ballot: b(1, "a"), NoOp: true},
+		{Slot: 4, Ballot: b(3, "a"), Commands: []paxos.Command{{Client: "c", Seq: 1, Op: "x"}, {Op: "y"}}}}}
 	data, err := s.MarshalBinary()
 	require.NoError(t, err)
 	var got paxos.LogState
@@ -101,7 +103,7 @@ func TestLogStateEncoding(t *testing.T) {
 
 // FuzzLogState: decoding never panics and is canonical.
 func FuzzLogState(f *testing.F) {
-	data, _ := paxos.LogState{Promised: b(3, "a"), Entries: []paxos.Entry{{Slot: 1, Ballot: b(1, "a"), Value: "x"}}}.MarshalBinary()
+	data, _ := paxos.LogState{Promised: b(3, "a"), Entries: []paxos.Entry{{Slot: 1, Ballot: b(1, "a"), Commands: []paxos.Command{{Op: "x"}}}}}.MarshalBinary()
 	f.Add(data)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var s paxos.LogState
@@ -133,13 +135,13 @@ func ExampleReplica() {
 	out, _ := rs["a"].Tick() // a's election timeout
 	run(out)
 	for _, c := range []string{"set x 1", "set y 2"} {
-		out, _ = rs["a"].Submit(c)
+		out, _ = rs["a"].Submit(paxos.Command{Op: c})
 		run(out)
 	}
 	for _, id := range sys.Names() {
 		fmt.Print(id, ":")
 		for _, e := range rs[id].Log() {
-			fmt.Printf(" [%d] %s", e.Slot, e.Value)
+			fmt.Printf(" [%d] %s", e.Slot, e)
 		}
 		fmt.Println()
 	}
@@ -167,7 +169,7 @@ func ExampleEntry() {
 }
 
 func ExampleLogMessage() {
-	m := paxos.LogMessage{Type: paxos.LogAccept, Ballot: paxos.Ballot{Round: 2, Node: "a"}, Entry: paxos.Entry{Slot: 0, Value: "x"}}
+	m := paxos.LogMessage{Type: paxos.LogAccept, Ballot: paxos.Ballot{Round: 2, Node: "a"}, Entry: paxos.Entry{Slot: 0, Commands: []paxos.Command{{Op: "x"}}}}
 	fmt.Println(m)
 	// Output: accept 2.a [0]=x
 }
@@ -178,7 +180,7 @@ func ExampleLogMsgType() {
 }
 
 func ExampleLogState() {
-	s := paxos.LogState{Promised: paxos.Ballot{Round: 1, Node: "a"}, Entries: []paxos.Entry{{Slot: 0, Value: "x"}}}
+	s := paxos.LogState{Promised: paxos.Ballot{Round: 1, Node: "a"}, Entries: []paxos.Entry{{Slot: 0, Commands: []paxos.Command{{Op: "x"}}}}}
 	data, _ := s.MarshalBinary()
 	var t paxos.LogState
 	fmt.Println(t.UnmarshalBinary(data), len(t.Entries))
@@ -187,10 +189,11 @@ func ExampleLogState() {
 
 func ExampleMemoryLogStorage() {
 	st := &paxos.MemoryLogStorage{}
-	_ = st.Save(paxos.LogState{Round: 7})
+	_ = st.SetHardState(paxos.Ballot{Round: 7, Node: "a"}, 7)
+	_ = st.PutEntry(paxos.Entry{Slot: 0, Ballot: paxos.Ballot{Round: 7, Node: "a"}, NoOp: true})
 	s, _ := st.Load()
-	fmt.Println(s.Round)
-	// Output: 7
+	fmt.Println(s.Promised, s.Round, len(s.Entries), st.Writes())
+	// Output: 7.a 7 1 2
 }
 
 // Any LogStorage will do: here the in-memory one, shared by a replica and

@@ -1,0 +1,181 @@
+package paxos
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
+
+// LogState is what a Replica persists, and what LogStorage.Load returns:
+// the acceptor's promise, the highest round its leader used, the last
+// snapshot of the replicated state with its compaction point, and the
+// acceptor's highest-ballot acceptance of each slot from the compaction
+// point on, sorted by slot.
+//
+// Durability contract: a Replica writes what a message depends on (the
+// promise a Promise or Accepted reports, the acceptance an Accepted
+// reports, the round a Prepare uses) through its LogStorage, and the
+// write returns, before the call that produced the message returns it. An
+// acceptor must remember what it promised and accepted across a crash
+// ("Paxos Made Simple", section 2.3); decisions need not be persisted,
+// since a restarted replica learns them again from the others.
+type LogState struct {
+	// Promised is the highest ballot the acceptor promised.
+	Promised Ballot
+	// Round is the highest round this replica's leader used.
+	Round uint64
+	// SnapshotSlot is the compaction point: Snapshot holds the replicated
+	// state after applying the slots below it (client sessions and the
+	// StateMachine's snapshot), and no entry below it is kept.
+	SnapshotSlot uint64
+	Snapshot     []byte
+	// Entries are the acceptances, sorted by slot, none below SnapshotSlot.
+	Entries []Entry
+}
+
+const logStateVersion = 2
+
+// AppendBinary appends the canonical encoding of s to b: a version byte,
+// the promise, the round, the compaction point, the snapshot (length
+// prefixed) and the counted entries (see Entry.AppendBinary).
+func (s LogState) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, logStateVersion)
+	b = appendBallot(b, s.Promised)
+	b = binary.AppendUvarint(b, s.Round)
+	b = binary.AppendUvarint(b, s.SnapshotSlot)
+	b = appendBytes(b, s.Snapshot)
+	b = binary.AppendUvarint(b, uint64(len(s.Entries)))
+	for _, e := range s.Entries {
+		b = appendEntry(b, e)
+	}
+	return b, nil
+}
+
+// MarshalBinary returns the encoding of AppendBinary.
+func (s LogState) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
+
+// UnmarshalBinary decodes what AppendBinary encoded. Malformed,
+// truncated, non-canonical or trailing input, entries out of order or
+// below the compaction point, is an error wrapping ErrCorrupt and leaves
+// s unchanged.
+func (s *LogState) UnmarshalBinary(data []byte) error {
+	d := decoder{b: data}
+	if v := d.byte(); v != logStateVersion && d.err == nil {
+		d.fail("unknown log state version %d", v)
+	}
+	var t LogState
+	t.Promised = d.ballot()
+	t.Round = d.uvarint()
+	t.SnapshotSlot = d.uvarint()
+	t.Snapshot = d.bytes()
+	t.Entries = d.entries()
+	d.end()
+	for i, e := range t.Entries {
+		if d.err == nil && (e.Slot < t.SnapshotSlot || i > 0 && t.Entries[i-1].Slot >= e.Slot) {
+			d.fail("entry %d out of order", e.Slot)
+		}
+	}
+	if d.err != nil {
+		return d.err
+	}
+	*s = t
+	return nil
+}
+
+// LogStorage is where a Replica keeps its LogState across crashes. Every
+// method must be durable when it returns nil (on a disk: written and
+// synced); a Replica sends nothing that depends on a write until it has
+// returned. Writes are incremental: one small write per promise,
+// acceptance or snapshot, never the whole log.
+type LogStorage interface {
+	// Load returns the state written so far (the zero LogState if none).
+	Load() (LogState, error)
+	// SetHardState records the acceptor's promise and the leader's round.
+	SetHardState(promised Ballot, round uint64) error
+	// PutEntry records an acceptance, replacing any earlier acceptance of
+	// the same slot.
+	PutEntry(e Entry) error
+	// SetSnapshot records a snapshot covering the slots below slot, and may
+	// then forget the entries below slot.
+	SetSnapshot(slot uint64, snapshot []byte) error
+}
+
+// MemoryLogStorage is a LogStorage in memory, for tests, simulations and
+// benchmarks. PutEntry costs amortised O(1) for slots above every slot
+// stored, O(log n) to replace one and O(n) to insert below; it keeps the
+// entries it is given without copying them (entries are immutable). The
+// zero value is empty. It is not safe for concurrent use.
+type MemoryLogStorage struct {
+	promised Ballot
+	round    uint64
+	snapSlot uint64
+	snap     []byte
+	entries  []Entry
+	writes   int
+}
+
+// Load returns a copy of the state written so far.
+func (m *MemoryLogStorage) Load() (LogState, error) {
+	return LogState{Promised: m.promised, Round: m.round, SnapshotSlot: m.snapSlot,
+		Snapshot: slices.Clone(m.snap), Entries: slices.Clone(m.entries)}, nil
+}
+
+// SetHardState records the promise and the round.
+func (m *MemoryLogStorage) SetHardState(promised Ballot, round uint64) error {
+	m.promised, m.round = promised, round
+	m.writes++
+	return nil
+}
+
+// PutEntry records e, replacing the entry of the same slot. An entry below
+// the compaction point is refused with an error wrapping ErrStorage.
+func (m *MemoryLogStorage) PutEntry(e Entry) error {
+	if e.Slot < m.snapSlot {
+		return fmt.Errorf("paxos: entry %d below the snapshot at %d: %w", e.Slot, m.snapSlot, ErrStorage)
+	}
+	m.writes++
+	if n := len(m.entries); n == 0 || m.entries[n-1].Slot < e.Slot {
+		m.entries = append(m.entries, e)
+		return nil
+	}
+	k, found := slices.BinarySearchFunc(m.entries, e.Slot, func(x Entry, s uint64) int {
+		switch {
+		case x.Slot < s:
+			return -1
+		case x.Slot > s:
+			return 1
+		}
+		return 0
+	})
+	if found {
+		m.entries[k] = e
+	} else {
+		m.entries = slices.Insert(m.entries, k, e)
+	}
+	return nil
+}
+
+// SetSnapshot records the snapshot and drops the entries below slot. A
+// snapshot older than the one stored is ignored.
+func (m *MemoryLogStorage) SetSnapshot(slot uint64, snapshot []byte) error {
+	if slot < m.snapSlot {
+		return nil
+	}
+	m.writes++
+	m.snapSlot, m.snap = slot, slices.Clone(snapshot)
+	k := 0
+	for k < len(m.entries) && m.entries[k].Slot < slot {
+		k++
+	}
+	if k > 0 {
+		m.entries = slices.Clone(m.entries[k:])
+	}
+	return nil
+}
+
+// Writes returns how many writes (SetHardState, PutEntry, SetSnapshot)
+// were made.
+func (m *MemoryLogStorage) Writes() int { return m.writes }
+
+// Len returns how many entries are stored.
+func (m *MemoryLogStorage) Len() int { return len(m.entries) }
