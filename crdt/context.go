@@ -37,10 +37,62 @@ func cmpDot(a, b Dot) int {
 // dot of the cloud is covered by the vector or extends it, so equal sets
 // of dots have equal representations.
 //
+// Beside the dots, a context keeps, for each replica whose updates it has
+// received with their stamps, the stamp of the latest: the dot's counter
+// and a digest of that replica's updates, which lets Merge of the types
+// built on contexts detect two diverged copies of one replica (see
+// ErrReplicaConflict). The stamps are not part of the String form.
+//
 // The zero value is the empty context.
 type CausalContext struct {
 	vv    clocks.Vector
 	cloud map[Dot]struct{}
+	heads map[string]stamp
+}
+
+// max returns the largest counter of replica's dots in c (0 if none).
+func (c CausalContext) max(replica string) uint64 {
+	n := c.vv.Get(replica)
+	for d := range c.cloud {
+		if d.Replica == replica && d.Counter > n {
+			n = d.Counter
+		}
+	}
+	return n
+}
+
+// stamp records a new update d of its replica: its stamp follows the
+// replica's previous one known here. It returns the stamp.
+func (c *CausalContext) stamp(d Dot) stamp {
+	h := stamp{d.Counter, link(c.heads[d.Replica].sum, d.Counter)}
+	c.setHead(d.Replica, h)
+	return h
+}
+
+func (c *CausalContext) setHead(replica string, h stamp) {
+	if c.heads == nil {
+		c.heads = map[string]stamp{}
+	}
+	c.heads[replica] = h
+}
+
+// identityConflict reports the signs of two diverged copies of one
+// replica between c and o: a replica's stamp with the same counter and a
+// different digest on the two sides, or, when c belongs to owner (the
+// replica of c's latest update), a dot of owner in o beyond every dot of
+// owner in c.
+func (c CausalContext) identityConflict(o CausalContext, owner, what string) error {
+	for r, h := range o.heads {
+		if m, ok := c.heads[r]; ok && m.n == h.n && m.sum != h.sum {
+			return conflictErr(what, r, "two different histories of %d updates", h.n)
+		}
+	}
+	if owner != "" {
+		if theirs, mine := o.max(owner), c.max(owner); theirs > mine {
+			return conflictErr(what, owner, "the other side has update %d, this copy made %d", theirs, mine)
+		}
+	}
+	return nil
 }
 
 // Contains reports whether d has been seen.
@@ -54,13 +106,7 @@ func (c CausalContext) Contains(d Dot) bool {
 
 // next returns a dot replica has not issued nor seen.
 func (c CausalContext) next(replica string) Dot {
-	n := c.vv.Get(replica)
-	for d := range c.cloud {
-		if d.Replica == replica && d.Counter > n {
-			n = d.Counter
-		}
-	}
-	return Dot{replica, n + 1}
+	return Dot{replica, c.max(replica) + 1}
 }
 
 // add inserts d and compacts.
@@ -93,8 +139,16 @@ func (c *CausalContext) absorb(replica string) {
 	c.vv.Set(replica, n)
 }
 
-// Merge adds every dot of o to c.
+// Merge adds every dot of o to c, and o's stamps: for each replica, the
+// later of the two (of equal counters, the larger digest, so that Merge
+// stays a join even on the conflicting states that the types' Merge
+// methods refuse).
 func (c *CausalContext) Merge(o CausalContext) {
+	for r, h := range o.heads {
+		if m, ok := c.heads[r]; !ok || h.n > m.n || h.n == m.n && h.sum > m.sum {
+			c.setHead(r, h)
+		}
+	}
 	c.vv.Merge(o.vv)
 	for d := range o.cloud {
 		if c.cloud == nil {
@@ -122,12 +176,13 @@ func (c *CausalContext) Merge(o CausalContext) {
 
 // Clone returns an independent copy of c.
 func (c CausalContext) Clone() CausalContext {
-	return CausalContext{c.vv.Clone(), maps.Clone(c.cloud)}
+	return CausalContext{c.vv.Clone(), maps.Clone(c.cloud), maps.Clone(c.heads)}
 }
 
-// Equal reports whether c and o hold the same dots.
+// Equal reports whether c and o hold the same dots and stamps.
 func (c CausalContext) Equal(o CausalContext) bool {
-	return c.vv.Equal(o.vv) && len(c.cloud) == len(o.cloud) && maps.Equal(c.cloud, o.cloud)
+	return c.vv.Equal(o.vv) && len(c.cloud) == len(o.cloud) && maps.Equal(c.cloud, o.cloud) &&
+		len(c.heads) == len(o.heads) && maps.Equal(c.heads, o.heads)
 }
 
 // Vector returns the version vector part (a copy).
@@ -165,8 +220,10 @@ func dotsString(ds []Dot) string {
 	return b.String()
 }
 
-// appendContext appends the binary form: the vector's encoding, length
-// prefixed, then the number of cloud dots and each dot in order.
+// appendBinary appends the binary form: the vector's encoding, length
+// prefixed, the number of cloud dots and each dot in order, then the
+// number of stamps and each in replica order: the replica (length
+// prefixed), the counter and the 8-byte digest.
 func (c CausalContext) appendBinary(b []byte) ([]byte, error) {
 	vb, err := c.vv.MarshalBinary()
 	if err != nil {
@@ -178,7 +235,17 @@ func (c CausalContext) appendBinary(b []byte) ([]byte, error) {
 	for _, d := range c.Cloud() {
 		b = appendDot(b, d)
 	}
-	return b, nil
+	return appendHeads(b, c.heads), nil
+}
+
+func appendHeads(b []byte, heads map[string]stamp) []byte {
+	b = appendUvarint(b, uint64(len(heads)))
+	for _, r := range slices.Sorted(maps.Keys(heads)) {
+		h := heads[r]
+		b = appendDot(b, Dot{r, h.n})
+		b = appendSum(b, h.sum)
+	}
+	return b
 }
 
 func appendDot(b []byte, d Dot) []byte {
@@ -235,6 +302,31 @@ func (d *decoder) context() (CausalContext, error) {
 			c.cloud = make(map[Dot]struct{}, n)
 		}
 		c.cloud[x] = struct{}{}
+		prev = x
+	}
+	nh, err := d.count("stamps", 10)
+	if err != nil {
+		return CausalContext{}, err
+	}
+	for i := range nh {
+		x, err := d.dot()
+		if err != nil {
+			return CausalContext{}, err
+		}
+		if i > 0 && prev.Replica >= x.Replica {
+			return CausalContext{}, d.errf("stamps not sorted")
+		}
+		if !c.Contains(x) {
+			return CausalContext{}, d.errf("stamp %v outside the context", x)
+		}
+		s, err := d.sum()
+		if err != nil {
+			return CausalContext{}, err
+		}
+		if c.heads == nil {
+			c.heads = make(map[string]stamp, nh)
+		}
+		c.heads[x.Replica] = stamp{x.Counter, s}
 		prev = x
 	}
 	return c, nil

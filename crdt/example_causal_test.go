@@ -43,8 +43,8 @@ func ExampleSize() {
 	}
 	fmt.Printf("%+v\n", s.Size())
 	// Output:
-	// {Elements:100 Dots:100 Vector:1 Cloud:0}
-	// {Elements:10 Dots:10 Vector:1 Cloud:0}
+	// {Elements:100 Dots:100 Vector:1 Cloud:0 Stamps:1}
+	// {Elements:10 Dots:10 Vector:1 Cloud:0 Stamps:1}
 }
 
 // ORMap values must satisfy Causal: maps of sets, registers, flags or

@@ -79,3 +79,61 @@ func TestRestoreThenCatchUp(t *testing.T) {
 		t.Fatalf("got %v, %v; want 4", b, err)
 	}
 }
+
+// TestORSetDivergedRemoveDetected: the case dots alone miss. Replica a
+// adds f with dot a:2 and removes it, so a:2 is in a's context with no
+// element; a diverged copy a' (restored from a backup taken at a:1) adds
+// g with the same dot a:2. Without stamps a merge takes g's dot for one a
+// has removed and drops g silently; with them, both sides and any third
+// party that has both states detect it.
+func TestORSetDivergedRemoveDetected(t *testing.T) {
+	var a crdt.ORSet[string]
+	a.Add("a", "e")
+	backup := a.Clone()
+	a.Add("a", "f")
+	a.Remove("f")
+	backup.Add("a", "g") // the same dot a:2, for g
+	before := a.Clone()
+	if err := a.Merge(backup); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("a merging its diverged copy: got %v (state %v), want ErrReplicaConflict", err, a)
+	}
+	if !a.Equal(before) {
+		t.Fatal("a failed merge changed the receiver")
+	}
+	if err := backup.Merge(a); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("the copy merging a: got %v, want ErrReplicaConflict", err)
+	}
+	var c crdt.ORSet[string]
+	if err := c.Merge(backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Merge(a); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("third party: got %v, want ErrReplicaConflict", err)
+	}
+	// Through a delta: the copy's Add delta carries its stamp.
+	var b crdt.ORSet[string]
+	if err := b.Merge(a); err != nil {
+		t.Fatal(err)
+	}
+	d := backup.Add("a", "h") // a:3 at the copy
+	a.Add("a", "i")           // a:3 at a
+	if err := a.Merge(d); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("a merging the copy's delta: got %v, want ErrReplicaConflict", err)
+	}
+}
+
+// TestORMapDivergedDetected: the map's shared context carries the stamps.
+func TestORMapDivergedDetected(t *testing.T) {
+	var a cart
+	add := func(m *cart, k string, e int) cart {
+		return m.Update("a", k, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", e) })
+	}
+	add(&a, "x", 1)
+	backup := a.Clone()
+	add(&a, "x", 2)
+	a.Remove("x")
+	add(&backup, "y", 3)
+	if err := a.Merge(backup); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("got %v, want ErrReplicaConflict", err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 type kernel[K comparable] struct {
 	entries map[K][]Dot
 	ctx     CausalContext
+	owner   string // the replica of this copy's latest update; see identity.go
 }
 
 // put replaces key's dots with a new dot of replica and returns the delta:
@@ -38,6 +39,8 @@ func (k *kernel[K]) put(replica string, key K) kernel[K] {
 	}
 	k.entries[key] = []Dot{d}
 	k.ctx.add(d)
+	delta.ctx.setHead(replica, k.ctx.stamp(d))
+	k.owner = replica
 	return delta
 }
 
@@ -70,6 +73,9 @@ func (k *kernel[K]) clear() kernel[K] {
 // ones k removed; only then is an index of k's dots built (O(|k|)) to
 // tell a removal from a conflict.
 func (k *kernel[K]) conflict(o kernel[K]) error {
+	if err := k.ctx.identityConflict(o.ctx, k.owner, "merge"); err != nil {
+		return err
+	}
 	var index map[Dot]K
 	for key, ods := range o.entries {
 		ds := k.entries[key]
@@ -96,7 +102,8 @@ func (k *kernel[K]) conflict(o kernel[K]) error {
 // merge joins o into k: a dot survives if both sides have it, or if one
 // side has it and the other has not seen it. It costs O(|k| + |o|) map
 // operations. It fails with ErrReplicaConflict, leaving k unchanged, if a
-// dot supports different keys on the two sides.
+// dot supports different keys on the two sides, or if the stamps show two
+// diverged copies of one replica (identityConflict).
 func (k *kernel[K]) merge(o kernel[K]) error {
 	if err := k.conflict(o); err != nil {
 		return err

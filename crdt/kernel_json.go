@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/eventually-perfect/primitives/clocks"
@@ -26,9 +27,28 @@ type dotJSON struct {
 	N uint64 `json:"n"`
 }
 
+type headJSON struct {
+	R      string `json:"r"`
+	N      uint64 `json:"n"`
+	Digest string `json:"digest"`
+}
+
 type contextJSON struct {
 	Vector clocks.Vector `json:"vector"`
 	Cloud  []dotJSON     `json:"cloud"`
+	Heads  []headJSON    `json:"heads"`
+}
+
+func toContextJSON(c CausalContext) contextJSON {
+	j := contextJSON{Vector: c.vv, Cloud: []dotJSON{}, Heads: []headJSON{}}
+	for _, d := range c.Cloud() {
+		j.Cloud = append(j.Cloud, dotJSON{d.Replica, d.Counter})
+	}
+	for _, r := range slices.Sorted(maps.Keys(c.heads)) {
+		h := c.heads[r]
+		j.Heads = append(j.Heads, headJSON{r, h.n, sumString(h.sum)})
+	}
+	return j
 }
 
 type entryJSON struct {
@@ -91,10 +111,7 @@ func marshalKernelJSON[K comparable](k kernel[K], what string, kc keyCodec[K], j
 	if err != nil {
 		return nil, fmt.Errorf("crdt: %s: %w", what, err)
 	}
-	j := kernelJSON{Context: contextJSON{Vector: k.ctx.vv, Cloud: []dotJSON{}}, Entries: []entryJSON{}}
-	for _, d := range k.ctx.Cloud() {
-		j.Context.Cloud = append(j.Context.Cloud, dotJSON{d.Replica, d.Counter})
-	}
+	j := kernelJSON{Context: toContextJSON(k.ctx), Entries: []entryJSON{}}
 	for _, e := range es {
 		elem, rm := jp.split(e.enc)
 		x := entryJSON{Element: elem, Remove: rm}
@@ -131,7 +148,7 @@ func kernelJSONToBinary[K any](data []byte, what string, format byte, jp jsonPar
 	if dec.More() {
 		return nil, fmt.Errorf("crdt: %s: trailing data: %w", what, ErrMalformed)
 	}
-	if len(j.Context.Cloud) > MaxEntries || len(j.Entries) > MaxEntries {
+	if len(j.Context.Cloud) > MaxEntries || len(j.Context.Heads) > MaxEntries || len(j.Entries) > MaxEntries {
 		return nil, fmt.Errorf("crdt: %s: %w", what, ErrTooLarge)
 	}
 	b, err := j.Context.appendBinary([]byte{format}, what)
@@ -195,6 +212,17 @@ func (c contextJSON) appendBinary(b []byte, what string) ([]byte, error) {
 	b = appendUvarint(b, uint64(len(cloud)))
 	for _, d := range cloud {
 		b = appendDot(b, d)
+	}
+	// Stamps in the order of the JSON (the binary decoder requires them
+	// sorted, so unsorted or repeated replicas are rejected there).
+	b = appendUvarint(b, uint64(len(c.Heads)))
+	for _, h := range c.Heads {
+		s, err := parseSum(h.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("crdt: %s: %w", what, err)
+		}
+		b = appendDot(b, Dot{h.R, h.N})
+		b = appendSum(b, s)
 	}
 	return b, nil
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-const ormapFormat = 1
+const ormapFormat = 2 // format 2 added the replica stamps
 
 // Causal is the constraint on ORMap values: the types of this package
 // whose state is a store of dots with a causal context (ORSet, RWSet,
@@ -39,8 +39,9 @@ type Causal[V any] interface {
 //
 // The zero value is an empty map, ready to use.
 type ORMap[K comparable, V Causal[V]] struct {
-	vals map[K]V
-	ctx  CausalContext
+	vals  map[K]V
+	ctx   CausalContext
+	owner string // the replica of this copy's latest update; see identity.go
 }
 
 // Update applies f, a mutator of the value at key (a zero value if the key
@@ -57,8 +58,12 @@ func (m *ORMap[K, V]) Update(replica string, key K, f func(v *V) V) ORMap[K, V] 
 		v = x
 	}
 	v = v.withContext(m.ctx)
+	before := m.ctx.heads[replica]
 	d := f(&v)
 	m.ctx = v.causalContext()
+	if m.ctx.heads[replica] != before {
+		m.owner = replica // f issued an update
+	}
 	v = v.withContext(CausalContext{})
 	if v.storeLen() == 0 {
 		delete(m.vals, key)
@@ -113,10 +118,14 @@ func (m ORMap[K, V]) sorted() ([]encodedKey[K], error) {
 
 // Merge joins o into m, key by key with the values' own joins under the
 // two maps' contexts. It costs time linear in the two maps' sizes. It
-// fails with ErrReplicaConflict, leaving m unchanged, if one dot supports
-// values of different keys on the two sides (two diverged copies of one
-// replica); a dot reused within one key's value goes undetected.
+// fails with ErrReplicaConflict, leaving m unchanged, if the two sides are
+// diverged copies of one replica: one dot supports values of different
+// keys on the two sides, or the stamps of the map's context show it (as
+// in ORSet.Merge).
 func (m *ORMap[K, V]) Merge(o ORMap[K, V]) error {
+	if err := m.ctx.identityConflict(o.ctx, m.owner, "ormap"); err != nil {
+		return err
+	}
 	if err := m.conflict(o); err != nil {
 		return err
 	}
@@ -125,7 +134,8 @@ func (m *ORMap[K, V]) Merge(o ORMap[K, V]) error {
 	return nil
 }
 
-// Clone returns an independent copy of m.
+// Clone returns an independent copy of m, without an owner until its
+// first update (see ORSet.Merge).
 func (m ORMap[K, V]) Clone() ORMap[K, V] {
 	c := ORMap[K, V]{ctx: m.ctx.Clone()}
 	if len(m.vals) > 0 {
@@ -151,7 +161,7 @@ func (m ORMap[K, V]) Size() Size {
 	n := 0
 	m.eachDot(func(Dot) { n++ })
 	e, c := m.ctx.Size()
-	return Size{Elements: len(m.vals), Dots: n, Vector: e, Cloud: c}
+	return Size{Elements: len(m.vals), Dots: n, Vector: e, Cloud: c, Stamps: len(m.ctx.heads)}
 }
 
 // String returns "{key: value, ...} context", keys as JSON in order,
@@ -360,10 +370,7 @@ func (m ORMap[K, V]) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crdt: ormap: %w", err)
 	}
-	j := ormapJSON{Context: contextJSON{Vector: m.ctx.vv, Cloud: []dotJSON{}}, Entries: []ormapEntryJSON{}}
-	for _, d := range m.ctx.Cloud() {
-		j.Context.Cloud = append(j.Context.Cloud, dotJSON{d.Replica, d.Counter})
-	}
+	j := ormapJSON{Context: toContextJSON(m.ctx), Entries: []ormapEntryJSON{}}
 	for _, e := range es {
 		v := m.vals[e.key]
 		vj, err := json.Marshal(v.withContext(dotsContext(v)))
@@ -407,7 +414,7 @@ func (ORMap[K, V]) decodeJSONValue(data []byte) (ORMap[K, V], error) {
 	if dec.More() {
 		return m, fmt.Errorf("crdt: ormap: trailing data: %w", ErrMalformed)
 	}
-	if len(j.Context.Cloud) > MaxEntries || len(j.Entries) > MaxEntries {
+	if len(j.Context.Cloud) > MaxEntries || len(j.Context.Heads) > MaxEntries || len(j.Entries) > MaxEntries {
 		return m, fmt.Errorf("crdt: ormap: %w", ErrTooLarge)
 	}
 	b, err := j.Context.appendBinary([]byte{ormapFormat}, "ormap")

@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
+// Format 2 added the replica stamps to the causal context.
 const (
-	orsetFormat = 1
-	rwsetFormat = 1
+	orsetFormat = 2
+	rwsetFormat = 2
 )
 
 // ORSet is the optimised add-wins observed-remove set without tombstones
@@ -64,9 +65,12 @@ func (s ORSet[E]) Elements() []E { return orderedKeys(s.k.entries) }
 
 // Merge joins o into s. It costs O(n + m) map operations for sets of n and
 // m elements. It fails with ErrReplicaConflict, leaving s unchanged, if
-// the two sides used one dot for different elements: two copies of one
-// replica that diverged (a clone, or a restore from an old backup, that
-// kept the replica ID).
+// the two sides are copies of one replica that diverged (a clone, or a
+// restore from an old backup, that kept the replica ID and updated): they
+// used one dot for different elements, or hold different stamps for the
+// same update of a replica, or o has updates of the replica s last added
+// as (its owner) beyond those s made. See the package documentation for
+// what is guaranteed.
 func (s *ORSet[E]) Merge(o ORSet[E]) error {
 	return s.k.merge(o.k)
 }
@@ -84,8 +88,7 @@ func (s ORSet[E]) Context() CausalContext { return s.k.ctx.Clone() }
 // Size reports the metadata: the number of elements, of dots supporting
 // them, of version vector entries and of dots in the context's cloud.
 func (s ORSet[E]) Size() Size {
-	e, c := s.k.ctx.Size()
-	return Size{Elements: len(s.k.entries), Dots: s.k.dots(), Vector: e, Cloud: c}
+	return kernelSize(s.k)
 }
 
 // Size is the metadata of a causal CRDT.
@@ -94,6 +97,7 @@ type Size struct {
 	Dots     int // dots supporting them (at least one each)
 	Vector   int // entries of the causal context's version vector
 	Cloud    int // dots of the causal context beyond the vector
+	Stamps   int // replica stamps (one per replica seen; see ErrReplicaConflict)
 }
 
 // String returns the elements with their dots, then the causal context:
@@ -266,10 +270,7 @@ func (s RWSet[E]) Equal(o RWSet[E]) bool { return s.k.equal(o.k) }
 
 // Size reports the metadata; Elements counts tagged entries, removes
 // included.
-func (s RWSet[E]) Size() Size {
-	e, c := s.k.ctx.Size()
-	return Size{Elements: len(s.k.entries), Dots: s.k.dots(), Vector: e, Cloud: c}
-}
+func (s RWSet[E]) Size() Size { return kernelSize(s.k) }
 
 // String returns the tagged entries (+e for adds, -e for removes) with
 // their dots, then the causal context.

@@ -153,7 +153,7 @@ func TestORSetLostDelta(t *testing.T) {
 }
 
 // TestORSetNoTombstones: removing elements leaves only the compact causal
-// context, one vector entry per replica.
+// context, one vector entry and one stamp per replica.
 func TestORSetNoTombstones(t *testing.T) {
 	var s crdt.ORSet[int]
 	for i := range 1000 {
@@ -162,8 +162,8 @@ func TestORSetNoTombstones(t *testing.T) {
 	for i := range 1000 {
 		s.Remove(i)
 	}
-	if got := s.Size(); got != (crdt.Size{Vector: 1}) {
-		t.Fatalf("size after removing everything = %+v, want one vector entry", got)
+	if got := s.Size(); got != (crdt.Size{Vector: 1, Stamps: 1}) {
+		t.Fatalf("size after removing everything = %+v, want one vector entry and one stamp", got)
 	}
 	if s.String() != "{} {a:1000}" {
 		t.Fatalf("got %q", s.String())

@@ -11,9 +11,9 @@ import (
 
 const (
 	lwwFormat    = 1
-	mvFormat     = 1
-	ewflagFormat = 1
-	dwflagFormat = 1
+	mvFormat     = 2 // format 2 added the replica stamps
+	ewflagFormat = 2
+	dwflagFormat = 2
 )
 
 // LWWRegister is a last-writer-wins register (Shapiro et al. 2011,
@@ -336,7 +336,7 @@ func (r *MVRegister[V]) UnmarshalJSON(data []byte) error {
 
 func kernelSize[K comparable](k kernel[K]) Size {
 	e, c := k.ctx.Size()
-	return Size{Elements: len(k.entries), Dots: k.dots(), Vector: e, Cloud: c}
+	return Size{Elements: len(k.entries), Dots: k.dots(), Vector: e, Cloud: c, Stamps: len(k.ctx.heads)}
 }
 
 func marshalKernel[K comparable](k kernel[K], what string, format byte, kc keyCodec[K]) ([]byte, error) {
