@@ -215,5 +215,8 @@ func (st setup) run(c config) (result, error) {
 
 // newReplicaNode configures replica id for configuration c.
 func newReplicaNode(id string, sys *quorum.System, c config, seed uint64) *replicaNode {
-	return &replicaNode{cfg: paxos.ReplicaConfig{ID: id, Quorums: sys}}
+	return &replicaNode{cfg: paxos.ReplicaConfig{
+		ID: id, Quorums: sys, Seed: seed, Thrifty: c.Thrifty,
+		MaxBatch: 1, // one command per slot, as LibPaxos3: the leader's work per command is what q2 changes
+	}}
 }

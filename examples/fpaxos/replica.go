@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/eventually-perfect/primitives/paxos"
@@ -43,8 +41,9 @@ func (m msg) String() string {
 }
 
 // Size is the message's size in bytes for the links' bandwidth
-// (sim.Sizer): a replica message's encoded size, and for the client's
-// messages a small header (type, client, sequence) plus the operation.
+// (sim.Sizer): a replica message's encoded size (LogMessage.Size), and
+// for the client's messages a small header (type, client, sequence) plus
+// the operation.
 func (m msg) Size() int {
 	switch m.Kind {
 	case kindRequest:
@@ -52,21 +51,8 @@ func (m msg) Size() int {
 	case kindReply:
 		return 16
 	}
-	return logSize(m.Log)
+	return m.Log.Size()
 }
-
-// logSize estimates the encoded size of a replica message: a header of
-// type, sender, receiver and ballot, plus the values carried.
-func logSize(m paxos.LogMessage) int {
-	n := 1 + len(m.From) + len(m.To) + 2*(10+len(m.Ballot.Node)) + 10 + 2
-	n += entrySize(m.Entry) + len(m.Command)
-	for _, e := range m.Entries {
-		n += entrySize(e)
-	}
-	return n
-}
-
-func entrySize(e paxos.Entry) int { return 10 + 10 + len(e.Ballot.Node) + len(e.Value) + 1 }
 
 // clientName is the client's node.
 const clientName = "client"
@@ -75,24 +61,20 @@ const clientName = "client"
 // election timeouts count in ticks.
 const tickEvery = 10 * time.Millisecond
 
-// command encodes the client's request seq as a replicated command.
-func command(seq uint64, op string) string {
-	return clientName + ":" + strconv.FormatUint(seq, 10) + ":" + op
+// machine is the replicated state machine of the experiment: it applies
+// nothing and remembers which of the client's commands were applied since
+// the node last looked, so that the replica the client talks to can reply.
+type machine struct{ applied []uint64 }
+
+func (sm *machine) Apply(cmd paxos.Command) string {
+	if cmd.Client == clientName {
+		sm.applied = append(sm.applied, cmd.Seq)
+	}
+	return ""
 }
 
-// seqOf returns the client sequence number of a replicated command.
-func seqOf(cmd string) (uint64, bool) {
-	rest, ok := strings.CutPrefix(cmd, clientName+":")
-	if !ok {
-		return 0, false
-	}
-	s, _, ok := strings.Cut(rest, ":")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil
-}
+func (sm *machine) Snapshot() ([]byte, error) { return nil, nil }
+func (sm *machine) Restore([]byte) error      { return nil }
 
 // replicaNode runs a paxos.Replica as a sim node. It ticks every
 // tickEvery, submits the client's requests, applies the decided prefix
@@ -101,7 +83,7 @@ func seqOf(cmd string) (uint64, bool) {
 type replicaNode struct {
 	cfg     paxos.ReplicaConfig
 	r       *paxos.Replica
-	applied uint64          // slots applied so far
+	sm      *machine
 	waiting map[uint64]bool // client requests received here, not yet applied
 
 	from, to time.Duration // the measurement window
@@ -122,24 +104,20 @@ func (p *replicaNode) emit(ctx *sim.Context[msg], out []paxos.LogMessage, err er
 	for _, m := range out {
 		ctx.Send(m.To, msg{Kind: kindLog, Log: m})
 	}
-	for {
-		e, ok := p.r.Decided(p.applied)
-		if !ok {
-			return
-		}
-		p.applied++
-		if e.NoOp {
-			continue
-		}
-		if seq, ok := seqOf(e.Value); ok && p.waiting[seq] {
+	for _, seq := range p.sm.applied {
+		if p.waiting[seq] {
 			delete(p.waiting, seq)
 			ctx.Send(clientName, msg{Kind: kindReply, Seq: seq})
 		}
 	}
+	p.sm.applied = p.sm.applied[:0]
 }
 
 func (p *replicaNode) Start(ctx *sim.Context[msg]) {
-	r, err := paxos.NewReplica(p.cfg, &paxos.MemoryLogStorage{})
+	p.sm = &machine{}
+	cfg := p.cfg
+	cfg.StateMachine = p.sm
+	r, err := paxos.NewReplica(cfg, &paxos.MemoryLogStorage{})
 	if err != nil {
 		panic(err)
 	}
@@ -155,7 +133,7 @@ func (p *replicaNode) Receive(ctx *sim.Context[msg], _ string, m msg) {
 		p.emit(ctx, out, err)
 	case kindRequest:
 		p.waiting[m.Seq] = true
-		out, err := p.r.Submit(command(m.Seq, m.Op))
+		out, err := p.r.Submit(paxos.Command{Client: clientName, Seq: m.Seq, Op: m.Op})
 		p.emit(ctx, out, err)
 	}
 }
