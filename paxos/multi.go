@@ -773,6 +773,12 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 			rec.e = e
 		}
 		send(LogMessage{Type: LogAccepted, Ballot: m.Ballot, Entry: Entry{Slot: s}})
+		if !rec.decided && m.Ballot == r.noticeB && s < r.noticeC {
+			// A commit notice covering s overtook this accept.
+			if err := r.learn(rec.e); err != nil {
+				return err
+			}
+		}
 		return r.notice(m.Ballot, m.Commit)
 	case LogAccepted:
 		if r.role != leader || m.Ballot != r.ballot {
@@ -830,6 +836,10 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 			}
 		}
 	case LogHeartbeat, LogCommit:
+		if m.Ballot.Less(r.promised) {
+			r.nack(m, out) // tells a deposed leader to step down
+			return nil
+		}
 		if m.Ballot.Less(r.known) {
 			r.stats.Dropped++
 			return nil
