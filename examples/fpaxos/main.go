@@ -10,7 +10,8 @@
 //	go run ./examples/fpaxos                          # the whole sweep, n = 3..10
 //	go run ./examples/fpaxos -quick                   # a few configurations
 //	go run ./examples/fpaxos -n 5-7 -duration 5s -seed 2
-//	go run ./examples/fpaxos -out docs/diagrams       # also write fpaxos.md and fpaxos-throughput.svg there
+//	go run ./examples/fpaxos -out /tmp/fpaxos         # also write fpaxos.md and fpaxos-throughput.svg there
+//	go run ./examples/fpaxos -chart docs/diagrams/fpaxos-throughput.svg   # the chart of docs/paxos.md
 //
 // The output is deterministic for a seed: the simulation is, and the
 // configurations run in a fixed order.
@@ -41,6 +42,7 @@ func main() {
 	flag.Float64Var(&o.st.Bandwidth, "bandwidth", defaultBandwidth, "bytes per second per one-way link (0: unlimited)")
 	flag.IntVar(&o.st.Outstanding, "outstanding", 10, "client requests in flight")
 	flag.StringVar(&o.out, "out", "", "folder to write fpaxos.md (the table) and fpaxos-throughput.svg into (created if missing)")
+	flag.StringVar(&o.chart, "chart", "", "write the chart to this SVG file (instead of into -out)")
 	flag.BoolVar(&o.quick, "quick", false, "a few configurations only (n = 3, 5, 7), 2 s windows")
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "configurations simulated at once")
 	flag.Parse()
@@ -69,6 +71,7 @@ type options struct {
 	nRange  string
 	st      setup
 	out     string
+	chart   string
 	quick   bool
 	workers int
 }
@@ -168,16 +171,22 @@ func run(w io.Writer, o options) ([]result, error) {
 	if _, err := io.WriteString(w, table.String()); err != nil {
 		return nil, err
 	}
-	if o.out == "" {
+	chart := o.chart
+	if o.out != "" {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(o.out, "fpaxos.md"), []byte(table.String()), 0o644); err != nil {
+			return nil, err
+		}
+		if chart == "" {
+			chart = filepath.Join(o.out, "fpaxos-throughput.svg")
+		}
+	}
+	if chart == "" {
 		return res, nil
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(o.out, "fpaxos.md"), []byte(table.String()), 0o644); err != nil {
-		return nil, err
-	}
-	f, err := os.Create(filepath.Join(o.out, "fpaxos-throughput.svg"))
+	f, err := os.Create(chart)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,6 +66,90 @@ func TestMajorityIsTheLargestQ2(t *testing.T) {
 		assert.InEpsilon(t, flex.Throughput, r.Throughput, 0.02,
 			"%v: majority Multi-Paxos measures as q2 = floor(n/2)+1 (%v)", r.config, flex.config)
 	}
+}
+
+// byQ2 returns the flexible (non-majority) results for n in one mode,
+// by increasing q2.
+func byQ2(res []result, n int, thrifty bool) []result {
+	var out []result
+	for _, r := range res {
+		if r.N == n && r.Thrifty == thrifty && !r.Majority {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// The FPaxos claim (Howard, Malkhi and Spiegelman 2016, sections 1 and
+// 5): with thrifty phase 2 the leader handles one reply per member of the
+// phase-2 quorum, so when it is the bottleneck a smaller q2 raises
+// throughput and does not raise latency.
+func TestThriftyThroughputRisesAsQ2Shrinks(t *testing.T) {
+	q := quickResults(t)
+	for _, n := range []int{3, 5, 7} {
+		rs := byQ2(q.res, n, true)
+		require.NotEmpty(t, rs, "n=%d", n)
+		for i := 1; i < len(rs); i++ {
+			small, large := rs[i-1], rs[i]
+			assert.GreaterOrEqual(t, small.Throughput, 0.98*large.Throughput,
+				"n=%d: thrifty throughput with q2=%d is at least that with q2=%d", n, small.Q2, large.Q2)
+			assert.LessOrEqual(t, small.Mean, large.Mean+large.Mean/50,
+				"n=%d: thrifty mean latency with q2=%d is no higher than with q2=%d", n, small.Q2, large.Q2)
+		}
+		if len(rs) >= 3 {
+			first, last := rs[0], rs[len(rs)-1]
+			assert.Greater(t, first.Throughput, 1.1*last.Throughput,
+				"n=%d: the smallest q2 (%d) beats the majority-sized one (%d) by more than 10%%", n, first.Q2, last.Q2)
+		}
+	}
+}
+
+// Sending phase 2 to every acceptor, the leader handles every reply
+// whatever q2 is: once it is the bottleneck, q2 does not change
+// throughput, and majority Multi-Paxos slows down as n grows.
+func TestAllAcceptorsThroughputIgnoresQ2(t *testing.T) {
+	q := quickResults(t)
+	var prev float64
+	for _, n := range []int{3, 5, 7} {
+		rs := byQ2(q.res, n, false)
+		for _, r := range rs[1:] {
+			assert.InEpsilon(t, rs[0].Throughput, r.Throughput, 0.03,
+				"n=%d: phase 2 to all acceptors: q2=%d measures as q2=%d", n, r.Q2, rs[0].Q2)
+		}
+		m := find(t, q.res, config{N: n, Q1: n/2 + 1, Q2: n/2 + 1, Majority: true})
+		if prev > 0 {
+			assert.Less(t, m.Throughput, 0.9*prev, "n=%d: majority Multi-Paxos is slower than with fewer replicas", n)
+		}
+		prev = m.Throughput
+	}
+}
+
+// The paper's comparison: FPaxos with thrifty phase 2 and q2 = 2 against
+// majority Multi-Paxos (LibPaxos3 sends phase 2 to every acceptor). From
+// five replicas on, the leader's load makes the difference.
+func TestThriftyQ2TwoBeatsMajority(t *testing.T) {
+	q := quickResults(t)
+	for _, n := range []int{5, 7} {
+		f := find(t, q.res, config{N: n, Q1: n - 1, Q2: 2, Thrifty: true})
+		m := find(t, q.res, config{N: n, Q1: n/2 + 1, Q2: n/2 + 1, Majority: true})
+		assert.Greater(t, f.Throughput, 1.25*m.Throughput, "n=%d: thrifty q2=2 beats majority Multi-Paxos by more than 25%%", n)
+		assert.Less(t, f.Mean, m.Mean, "n=%d: and answers sooner on average", n)
+	}
+}
+
+// With a fast node (100 µs per message) and ten requests in flight the
+// leader is mostly idle and throughput is set by the round trips, not by
+// q2: thrifty q2=2 and majority Multi-Paxos are within 10%, but the
+// thrifty leader is far less busy.
+func TestLatencyBoundWhenNodesAreFast(t *testing.T) {
+	st := defaultSetup(setup{Seed: 1, Warmup: defaultWarmup, Duration: 2 * time.Second, Service: 100 * time.Microsecond,
+		Bandwidth: defaultBandwidth, Outstanding: 10})
+	f, err := st.run(config{N: 7, Q1: 6, Q2: 2, Thrifty: true})
+	require.NoError(t, err)
+	m, err := st.run(config{N: 7, Q1: 4, Q2: 4, Majority: true})
+	require.NoError(t, err)
+	assert.InEpsilon(t, m.Throughput, f.Throughput, 0.1, "latency-bound: q2 hardly matters")
+	assert.Less(t, f.LeaderBusy, 0.6*m.LeaderBusy, "but the thrifty leader does much less work")
 }
 
 // The command prints one markdown row per configuration pair and writes
