@@ -38,8 +38,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/quorum"
 	"go.etcd.io/raft/v3"
 	raftpb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // logWindow is how many batches the client keeps outstanding.
@@ -66,14 +69,24 @@ type replicatedLog interface {
 	pump() (int, error)
 	// applied is the number of commands applied on every replica.
 	applied() int
+	// rounds is the number of replication messages the leader sent to
+	// followers with commands in them (ours: Accept; etcd: MsgApp with
+	// entries), and carried the number of commands they carried: their
+	// ratio is the batch size achieved.
+	rounds() (rounds, carried int)
 }
 
+// logOutstanding is how many batches the client keeps outstanding: twice
+// the window, so that the leader always has batches waiting for the
+// window to open and replicates full batches.
+const logOutstanding = 2 * logWindow
+
 // runLog drives c until total commands are applied everywhere, keeping at
-// most logWindow batches of batch commands outstanding.
+// most logOutstanding batches of batch commands outstanding.
 func runLog(c replicatedLog, total, batch int) error {
 	proposed := 0
 	for c.applied() < total {
-		for proposed < total && proposed-c.applied() < logWindow*batch {
+		for proposed < total && proposed-c.applied() < logOutstanding*batch {
 			n := min(batch, total-proposed)
 			if err := c.propose(n); err != nil {
 				return err
@@ -84,7 +97,7 @@ func runLog(c replicatedLog, total, batch int) error {
 		if err != nil {
 			return err
 		}
-		if moved == 0 && c.applied() < total && (proposed == total || proposed-c.applied() >= logWindow*batch) {
+		if moved == 0 && c.applied() < total && (proposed == total || proposed-c.applied() >= logOutstanding*batch) {
 			return fmt.Errorf("stuck: %d of %d commands applied everywhere, nothing in flight", c.applied(), total)
 		}
 	}
@@ -96,6 +109,7 @@ func BenchmarkReplicatedLog(b *testing.B) {
 		name string
 		make func(batch int) (replicatedLog, error)
 	}{
+		{"ours", newOursLog},
 		{"etcdraft", newEtcdLog},
 	}
 	for _, batch := range logBatches() {
@@ -116,6 +130,9 @@ func BenchmarkReplicatedLog(b *testing.B) {
 				runtime.ReadMemStats(&m1)
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
 				b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(b.N), "allocs/cmd")
+				if r, n := c.rounds(); r > 0 {
+					b.ReportMetric(float64(n)/float64(r), "cmds/round")
+				}
 			})
 		}
 	}
@@ -127,7 +144,7 @@ func BenchmarkReplicatedLog(b *testing.B) {
 // committed commands and not a short cut.
 func TestReplicatedLogHarness(t *testing.T) {
 	for _, batch := range logBatches() {
-		for name, mk := range map[string]func(int) (replicatedLog, error){"etcdraft": newEtcdLog} {
+		for name, mk := range map[string]func(int) (replicatedLog, error){"ours": newOursLog, "etcdraft": newEtcdLog} {
 			c, err := mk(batch)
 			if err != nil {
 				t.Fatalf("%s batch=%d: %v", name, batch, err)
@@ -143,6 +160,12 @@ func TestReplicatedLogHarness(t *testing.T) {
 	}
 }
 
+// etcdEntrySize is the encoded size of one of the benchmark's entries at a
+// log index of 2^20 (at lower indices one byte less): raft's MaxSizePerMsg
+// set to batch entries of this size caps a MsgApp at batch entries, as
+// MaxBatch caps a slot.
+var etcdEntrySize = proto.Size(&raftpb.Entry{Term: new(uint64(1)), Index: new(uint64(1 << 20)), Data: logPayload})
+
 // etcdLog is three etcd raft RawNodes with MemoryStorage.
 type etcdLog struct {
 	nodes  []*raft.RawNode
@@ -151,6 +174,8 @@ type etcdLog struct {
 	queue  []*raftpb.Message
 	spare  []*raftpb.Message // the queue's previous backing array, reused
 	leader int
+	apps   int // MsgApp messages with entries
+	ents   int // entries they carried
 }
 
 func newEtcdLog(batch int) (replicatedLog, error) {
@@ -166,7 +191,7 @@ func newEtcdLog(batch int) (replicatedLog, error) {
 			ElectionTick:    10,
 			HeartbeatTick:   1,
 			Storage:         st,
-			MaxSizePerMsg:   1 << 20,
+			MaxSizePerMsg:   uint64(batch * etcdEntrySize),
 			MaxInflightMsgs: logWindow,
 			Logger:          &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)},
 		})
@@ -249,6 +274,10 @@ func (c *etcdLog) pump() (int, error) {
 	q := c.queue
 	c.queue = c.spare[:0]
 	for _, m := range q {
+		if m.GetType() == raftpb.MessageType_MsgApp && len(m.GetEntries()) > 0 {
+			c.apps++
+			c.ents += len(m.GetEntries())
+		}
 		to := int(m.GetTo()) - 1
 		if err := c.nodes[to].Step(m); err != nil {
 			return 0, err
@@ -262,3 +291,109 @@ func (c *etcdLog) pump() (int, error) {
 }
 
 func (c *etcdLog) applied() int { return slices.Min(c.done) }
+
+func (c *etcdLog) rounds() (int, int) { return c.apps, c.ents }
+
+// oursLog is three paxos.Replicas with MemoryLogStorage and a state
+// machine that counts the commands applied.
+type oursLog struct {
+	reps   []*paxos.Replica
+	sms    []*countingSM
+	index  map[string]int
+	queue  []paxos.LogMessage
+	spare  []paxos.LogMessage
+	leader int
+	accs   int // Accept messages with commands
+	cmds   int // commands they carried
+}
+
+// countingSM is the trivial state machine: it counts what it applies.
+type countingSM struct{ n int }
+
+func (s *countingSM) Apply(paxos.Command) string    { s.n++; return "" }
+func (s *countingSM) Snapshot() ([]byte, error)     { return nil, nil }
+func (s *countingSM) Restore(snapshot []byte) error { return nil }
+
+// newOursLog builds the cluster and elects replica "1" by ticking it
+// alone until it leads. One Submit per command: the leader proposes a
+// command at once while its window has room and queues it otherwise, and
+// packs up to MaxBatch queued commands into each slot that frees up; with
+// the client keeping Window batches of batch commands outstanding, the
+// window stays full and slots carry batch commands (cmds/round reports
+// the batch size achieved).
+func newOursLog(batch int) (replicatedLog, error) {
+	names := []string{"1", "2", "3"}
+	sys, err := quorum.Majority(names...)
+	if err != nil {
+		return nil, err
+	}
+	c := &oursLog{index: map[string]int{}}
+	for i, id := range names {
+		sm := &countingSM{}
+		r, err := paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, MaxBatch: batch, Window: logWindow, StateMachine: sm, Seed: uint64(i)}, &paxos.MemoryLogStorage{})
+		if err != nil {
+			return nil, err
+		}
+		c.reps, c.sms, c.index[id] = append(c.reps, r), append(c.sms, sm), i
+	}
+	for range 100 {
+		out, err := c.reps[0].Tick()
+		if err != nil {
+			return nil, err
+		}
+		c.queue = append(c.queue, out...)
+		for {
+			moved, err := c.pump()
+			if err != nil {
+				return nil, err
+			}
+			if moved == 0 {
+				break
+			}
+		}
+		if c.reps[0].Leader() {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("ours: replica 1 did not become leader")
+}
+
+var oursPayload = string(logPayload)
+
+func (c *oursLog) propose(n int) error {
+	for range n {
+		out, err := c.reps[c.leader].Submit(paxos.Command{Op: oursPayload})
+		if err != nil {
+			return err
+		}
+		c.queue = append(c.queue, out...)
+	}
+	return nil
+}
+
+// pump delivers the messages queued, in order.
+func (c *oursLog) pump() (int, error) {
+	q := c.queue
+	c.queue = c.spare[:0]
+	for i := range q {
+		m := &q[i]
+		if m.Type == paxos.LogAccept && len(m.Entry.Commands) > 0 {
+			c.accs++
+			c.cmds += len(m.Entry.Commands)
+		}
+		out, err := c.reps[c.index[m.To]].Step(*m)
+		if err != nil {
+			return 0, err
+		}
+		c.queue = append(c.queue, out...)
+	}
+	clear(q)
+	c.spare = q
+	return len(q), nil
+}
+
+func (c *oursLog) applied() int {
+	return min(c.sms[0].n, c.sms[1].n, c.sms[2].n)
+}
+
+func (c *oursLog) rounds() (int, int) { return c.accs, c.cmds }
