@@ -1,0 +1,147 @@
+package paxos_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/quorum"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func snapshotCluster(t *testing.T) *mpCluster {
+	return mp3(t, func(cfg *paxos.ReplicaConfig) { cfg.SnapshotEvery, cfg.MaxBatch = 4, 1 })
+}
+
+func submitN(c *mpCluster, id string, from, to int) {
+	for i := from; i <= to; i++ {
+		c.submit(id, mpCmd("k", uint64(i), fmt.Sprint(i)))
+	}
+}
+
+// TestReplicaCompaction: after SnapshotEvery applied slots a replica
+// snapshots its state machine and drops the entries below the snapshot,
+// in memory and in storage (log compaction, as in Raft's section 7 or
+// Chubby's snapshots, "Paxos Made Live", section 5.5).
+func TestReplicaCompaction(t *testing.T) {
+	c := snapshotCluster(t)
+	c.elect("a")
+	submitN(c, "a", 1, 10)
+	c.run(nil)
+	for _, id := range []string{"a", "b", "c"} {
+		r := c.rs[id]
+		assert.Equal(t, uint64(10), r.Applied())
+		assert.Equal(t, uint64(8), r.Compacted(), "%s compacts every 4 slots", id)
+		assert.Len(t, r.Log(), 2, "%s keeps the slots above the compaction point", id)
+		_, ok := r.Decided(3)
+		assert.False(t, ok, "%s forgot slot 3", id)
+		st, err := c.st[id].Load()
+		require.NoError(t, err)
+		assert.Equal(t, uint64(8), st.SnapshotSlot)
+		for _, e := range st.Entries {
+			assert.GreaterOrEqual(t, e.Slot, uint64(8), "%s's storage dropped the entries below the snapshot", id)
+		}
+		assert.Equal(t, uint64(2), r.Stats().SnapshotsTaken)
+	}
+}
+
+// TestReplicaSnapshotCatchUp: a replica that missed every decision asks
+// for slots below the leader's compaction point; it receives the snapshot,
+// restores it and catches up with the decisions after it.
+func TestReplicaSnapshotCatchUp(t *testing.T) {
+	c := snapshotCluster(t)
+	c.elect("a")
+	c.crash("c")
+	submitN(c, "a", 1, 10)
+	c.run(nil)
+	c.down["c"] = false // c comes back with its memory intact, 10 slots behind
+	require.Equal(t, uint64(0), c.rs["c"].Applied())
+	c.tick("a") // heartbeat: c asks from 0, below a's compaction point 8
+	c.run(nil)
+	assert.Equal(t, uint64(10), c.rs["c"].Applied())
+	assert.Equal(t, c.sm["a"].ops, c.sm["c"].ops, "the restored state machine equals the leader's")
+	assert.Equal(t, uint64(1), c.rs["c"].Stats().SnapshotsInstalled)
+	assert.Equal(t, uint64(1), c.rs["a"].Stats().SnapshotsSent)
+	seq, _, ok := c.rs["c"].Session("k")
+	assert.True(t, ok && seq == 10, "sessions travel in the snapshot")
+	// A retry of an old command is still recognised after the restore.
+	c.submit("c", mpCmd("k", 3, "3"))
+	assert.Equal(t, uint64(1), c.rs["c"].Stats().Duplicates)
+}
+
+// TestReplicaRestartFromSnapshot: a replica restarted with its durable
+// state restores its snapshot, keeps its acceptances above it, and then
+// catches up with decisions.
+func TestReplicaRestartFromSnapshot(t *testing.T) {
+	c := snapshotCluster(t)
+	c.elect("a")
+	submitN(c, "a", 1, 10)
+	c.run(nil)
+	c.crash("b")
+	c.restart("b")
+	assert.Equal(t, uint64(8), c.rs["b"].Applied(), "the snapshot is restored at once")
+	assert.Len(t, c.sm["b"].ops, 8)
+	submitN(c, "a", 11, 12)
+	c.tick("a")
+	c.run(nil)
+	assert.Equal(t, uint64(12), c.rs["b"].Applied())
+	assert.Equal(t, c.sm["a"].ops, c.sm["b"].ops)
+}
+
+// TestReplicaPromiseCarriesSnapshot: a candidate whose decided prefix is
+// below the compaction point of an acceptor in its phase-1 quorum gets
+// that acceptor's snapshot with the promise. Without it the candidate
+// would find nothing accepted in the compacted slots and fill them with
+// no-ops ("Paxos Made Simple", section 3, needs every phase-1 answer to
+// report what the acceptor accepted), and acceptors that accepted the
+// decided entries without learning the decision would accept the no-ops
+// over them: two entries decided in one slot. Five replicas: a decides 10
+// slots with b and e (b learns and compacts, e does not learn), a
+// crashes, c is elected by c, d and b.
+func TestReplicaPromiseCarriesSnapshot(t *testing.T) {
+	sys, err := quorum.Majority("a", "b", "c", "d", "e")
+	require.NoError(t, err)
+	c := newMPCluster(t, sys, func(cfg *paxos.ReplicaConfig) { cfg.SnapshotEvery, cfg.MaxBatch = 4, 1 })
+	c.elect("a")
+	c.crash("c")
+	c.crash("d")
+	submitN(c, "a", 1, 10)
+	c.run(func(m paxos.LogMessage) bool {
+		return m.To == "e" && (m.Type == paxos.LogCommit || m.Type == paxos.LogHeartbeat)
+	})
+	require.Equal(t, uint64(8), c.rs["b"].Compacted())
+	require.Equal(t, uint64(0), c.rs["e"].Applied())
+	c.crash("a")
+	c.down["c"], c.down["d"] = false, false
+	c.tick("c")
+	c.run(func(m paxos.LogMessage) bool { return m.From == "e" && m.Type == paxos.LogPromise })
+	require.True(t, c.rs["c"].Leader())
+	assert.Equal(t, uint64(1), c.rs["c"].Stats().SnapshotsInstalled)
+	submitN(c, "c", 11, 11)
+	c.tick("c")
+	c.run(nil)
+	assert.Equal(t, uint64(11), c.rs["c"].Applied())
+	for _, id := range []string{"c", "d", "e"} {
+		assert.Equal(t, c.sm["b"].ops, c.sm[id].ops, "%s's log agrees with the compacted one", id)
+		assert.Len(t, c.sm[id].ops, 11)
+	}
+}
+
+// TestReplicaAcceptBelowCompaction: an acceptor answers an accept for a
+// slot it has compacted with a Nack carrying its compaction point; the
+// leader then catches up by snapshot instead of retrying forever.
+func TestReplicaAcceptBelowCompaction(t *testing.T) {
+	c := snapshotCluster(t)
+	c.elect("a")
+	submitN(c, "a", 1, 8)
+	c.run(nil)
+	ballot := paxos.Ballot{Round: 1, Node: "a"}
+	out, err := c.rs["b"].Step(paxos.LogMessage{Type: paxos.LogAccept, From: "a", To: "b", Ballot: ballot,
+		Entry: paxos.Entry{Slot: 2, Commands: []paxos.Command{{Op: "late"}}}})
+	require.NoError(t, err)
+	require.Len(t, out, 1)
+	assert.Equal(t, paxos.LogNack, out[0].Type)
+	assert.Equal(t, uint64(8), out[0].Commit, "the Nack names the compaction point")
+	assert.Equal(t, uint64(1), c.rs["b"].Stats().Nacks)
+}
