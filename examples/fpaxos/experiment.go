@@ -57,9 +57,13 @@ type result struct {
 	LeaderBusy float64       // fraction of the window the leader spent handling inputs
 }
 
-// errUnstable reports a run whose leader changed during the measurement:
-// the experiment assumes a stable leader.
-var errUnstable = errors.New("fpaxos: the leader changed during the measurement")
+// errUnstable reports a run whose leader changed, or in which an election
+// was started, during the measurement: the experiment assumes a stable
+// leader.
+var errUnstable = errors.New("fpaxos: the leader was not stable during the measurement")
+
+// errStalled reports a run in which no request completed in the window.
+var errStalled = errors.New("fpaxos: no request completed in the measurement window")
 
 // replicaNames returns r1..rn.
 func replicaNames(n int) []string {
@@ -180,11 +184,12 @@ func (st setup) run(c config) (result, error) {
 	if lead == "" || lead != client.to {
 		return result{}, fmt.Errorf("%v: leader %q at the warm-up's end, client sends to %q: %w", c, lead, client.to, errUnstable)
 	}
+	before := elections(s, ids)
 	if err := s.RunFor(st.Duration); err != nil {
 		return result{}, fmt.Errorf("%v: %w", c, err)
 	}
-	if now := leaderOf(s, ids); now != lead {
-		return result{}, fmt.Errorf("%v: leader %q, then %q: %w", c, lead, now, errUnstable)
+	if now, after := leaderOf(s, ids), elections(s, ids); now != lead || after != before {
+		return result{}, fmt.Errorf("%v: leader %q, then %q, %d elections: %w", c, lead, now, after-before, errUnstable)
 	}
 	var lat []time.Duration
 	for i, t := range client.done {
@@ -193,7 +198,7 @@ func (st setup) run(c config) (result, error) {
 		}
 	}
 	if len(lat) == 0 {
-		return result{}, fmt.Errorf("%v: no request completed in the window: %w", c, errUnstable)
+		return result{}, fmt.Errorf("%v: %w", c, errStalled)
 	}
 	nd, _ := s.Node(lead)
 	res := result{

@@ -145,8 +145,7 @@ func (p *replicaNode) Timeout(ctx *sim.Context[msg], _ string) {
 	ctx.SetTimer("tick", tickEvery)
 }
 
-// ballotOf is the leader's identity for the stability check: the
-// replica's ID while it leads.
+// leaderOf returns the replica that leads now, or "".
 func leaderOf(s *sim.Sim[msg], ids []string) string {
 	for _, id := range ids {
 		if nd, ok := s.Node(id); ok && nd.(*replicaNode).r.Leader() {
@@ -154,4 +153,15 @@ func leaderOf(s *sim.Sim[msg], ids []string) string {
 		}
 	}
 	return ""
+}
+
+// elections counts the elections every replica has started so far.
+func elections(s *sim.Sim[msg], ids []string) uint64 {
+	var n uint64
+	for _, id := range ids {
+		if nd, ok := s.Node(id); ok {
+			n += nd.(*replicaNode).r.Stats().Elections
+		}
+	}
+	return n
 }
