@@ -703,10 +703,10 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 			r.nack(m, out)
 			return nil
 		}
-		r.hear(m.Ballot)
 		if err := r.savePromise(m.Ballot); err != nil {
 			return err
 		}
+		r.hear(m.Ballot)
 		if m.From != r.cfg.ID {
 			r.elapsed = 0
 		}
@@ -748,6 +748,9 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 			r.nack(m, out)
 			return nil
 		}
+		if err := r.savePromise(m.Ballot); err != nil {
+			return err
+		}
 		r.hear(m.Ballot)
 		r.elapsed, r.leaderHint = 0, m.From
 		s := m.Entry.Slot
@@ -759,9 +762,6 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 		if s >= r.commit+maxAhead {
 			r.stats.Dropped++
 			return nil
-		}
-		if err := r.savePromise(m.Ballot); err != nil {
-			return err
 		}
 		rec := r.at(s)
 		if !rec.decided && rec.e.Ballot != m.Ballot {
