@@ -120,15 +120,16 @@ func (c GCounter) Count(replica string) uint64 {
 // incremented as (c's owner), which only another copy of that replica
 // can have produced.
 func (c *GCounter) Merge(o GCounter) error {
-	if err := c.check(o, "gcounter"); err != nil {
+	if err := c.check(o, c.owner, "gcounter"); err != nil {
 		return err
 	}
 	c.e = mergeCounts(c.e, o.e)
 	return nil
 }
 
-// check finds the conflicts Merge reports, in one merge-walk.
-func (c *GCounter) check(o GCounter, what string) error {
+// check finds the conflicts Merge reports, in one merge-walk, for a
+// counter whose owner is owner.
+func (c *GCounter) check(o GCounter, owner, what string) error {
 	a, b := c.e, o.e
 	i := 0
 	for j := range b {
@@ -141,10 +142,10 @@ func (c *GCounter) check(o GCounter, what string) error {
 			if x.n == y.n && x.sum != y.sum {
 				return conflictErr(what, y.id, "two different histories of %d", y.n)
 			}
-			if y.n > x.n && x.id == c.owner {
+			if y.n > x.n && x.id == owner {
 				return conflictErr(what, y.id, "the other side has %d of this copy's %d", y.n, x.n)
 			}
-		} else if y.id == c.owner && c.owner != "" {
+		} else if y.id == owner && owner != "" {
 			return conflictErr(what, y.id, "the other side has updates of this copy's replica")
 		}
 	}
@@ -428,7 +429,8 @@ func decodeCountsJSON(data []byte) ([]centry, error) {
 // decrements; the value is their difference. The zero value is a counter
 // at 0, ready to use.
 type PNCounter struct {
-	p, n GCounter
+	p, n  GCounter
+	owner string // the replica of this copy's latest update, up or down
 }
 
 // Inc adds n to the counter at replica and returns the delta.
@@ -436,6 +438,9 @@ func (c *PNCounter) Inc(replica string, n uint64) (PNCounter, error) {
 	d, err := c.p.Inc(replica, n)
 	if err != nil {
 		return PNCounter{}, fmt.Errorf("crdt: pncounter: %w", errors.Unwrap(err))
+	}
+	if n > 0 {
+		c.owner = replica
 	}
 	return PNCounter{p: d}, nil
 }
@@ -445,6 +450,9 @@ func (c *PNCounter) Dec(replica string, n uint64) (PNCounter, error) {
 	d, err := c.n.Inc(replica, n)
 	if err != nil {
 		return PNCounter{}, fmt.Errorf("crdt: pncounter: %w", errors.Unwrap(err))
+	}
+	if n > 0 {
+		c.owner = replica
 	}
 	return PNCounter{n: d}, nil
 }
@@ -467,12 +475,14 @@ func (c PNCounter) Value() int64 {
 
 // Merge joins o into c. It fails with ErrReplicaConflict, leaving c
 // unchanged, on the conflicts GCounter.Merge reports, in the increments or
-// in the decrements.
+// in the decrements; c's owner is the replica of its latest increment or
+// decrement, and o may hold neither more increments nor more decrements
+// of it than c.
 func (c *PNCounter) Merge(o PNCounter) error {
-	if err := c.p.check(o.p, "pncounter"); err != nil {
+	if err := c.p.check(o.p, c.owner, "pncounter"); err != nil {
 		return err
 	}
-	if err := c.n.check(o.n, "pncounter"); err != nil {
+	if err := c.n.check(o.n, c.owner, "pncounter"); err != nil {
 		return err
 	}
 	c.p.e = mergeCounts(c.p.e, o.p.e)
@@ -482,7 +492,7 @@ func (c *PNCounter) Merge(o PNCounter) error {
 
 // Clone returns an independent copy of c, without an owner (see
 // GCounter.Clone).
-func (c PNCounter) Clone() PNCounter { return PNCounter{c.p.Clone(), c.n.Clone()} }
+func (c PNCounter) Clone() PNCounter { return PNCounter{p: c.p.Clone(), n: c.n.Clone()} }
 
 // Equal reports whether c and o hold the same per-replica counts and
 // digests.
@@ -548,7 +558,7 @@ func (c *PNCounter) UnmarshalBinary(data []byte) error {
 	if len(d.b) != 0 {
 		return d.errf("%d trailing bytes", len(d.b))
 	}
-	*c = PNCounter{GCounter{e: p}, GCounter{e: n}}
+	*c = PNCounter{p: GCounter{e: p}, n: GCounter{e: n}}
 	return nil
 }
 
@@ -587,7 +597,7 @@ func (c *PNCounter) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("crdt: pncounter: decrements: %w", err)
 	}
-	*c = PNCounter{GCounter{e: p}, GCounter{e: n}}
+	*c = PNCounter{p: GCounter{e: p}, n: GCounter{e: n}}
 	return nil
 }
 

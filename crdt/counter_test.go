@@ -21,11 +21,13 @@ func gcounterSpec() crdttest.Spec[*crdt.GCounter, uint64] {
 			d, err := c.Inc(r, n)
 			return &d, err
 		},
-		Merge:  func(d, s *crdt.GCounter) error { return d.Merge(*s) },
-		Clone:  func(c *crdt.GCounter) *crdt.GCounter { x := c.Clone(); return &x },
-		Equal:  func(a, b *crdt.GCounter) bool { return a.Equal(*b) },
-		String: func(c *crdt.GCounter) string { return c.String() },
-		Codecs: codecs[crdt.GCounter](),
+		Merge:    func(d, s *crdt.GCounter) error { return d.Merge(*s) },
+		Clone:    func(c *crdt.GCounter) *crdt.GCounter { x := c.Clone(); return &x },
+		Equal:    func(a, b *crdt.GCounter) bool { return a.Equal(*b) },
+		String:   func(c *crdt.GCounter) string { return c.String() },
+		Codecs:   codecs[crdt.GCounter](),
+		Issues:   func(n uint64) bool { return n > 0 },
+		Conflict: isReplicaConflict,
 	}
 }
 
@@ -50,11 +52,13 @@ func pncounterSpec() crdttest.Spec[*crdt.PNCounter, pnOp] {
 			}
 			return &d, err
 		},
-		Merge:  func(d, s *crdt.PNCounter) error { return d.Merge(*s) },
-		Clone:  func(c *crdt.PNCounter) *crdt.PNCounter { x := c.Clone(); return &x },
-		Equal:  func(a, b *crdt.PNCounter) bool { return a.Equal(*b) },
-		String: func(c *crdt.PNCounter) string { return c.String() },
-		Codecs: codecs[crdt.PNCounter](),
+		Merge:    func(d, s *crdt.PNCounter) error { return d.Merge(*s) },
+		Clone:    func(c *crdt.PNCounter) *crdt.PNCounter { x := c.Clone(); return &x },
+		Equal:    func(a, b *crdt.PNCounter) bool { return a.Equal(*b) },
+		String:   func(c *crdt.PNCounter) string { return c.String() },
+		Codecs:   codecs[crdt.PNCounter](),
+		Issues:   func(op pnOp) bool { return op.N > 0 },
+		Conflict: isReplicaConflict,
 	}
 }
 

@@ -54,6 +54,16 @@ func TestGCounterReplicaConflict(t *testing.T) {
 	if err := p.Merge(q); !errors.Is(err, crdt.ErrReplicaConflict) {
 		t.Fatalf("pncounter: got %v, want ErrReplicaConflict", err)
 	}
+	// One copy counting up, the other down: the owner spans both halves
+	// (found by the law checker's replica-identity property).
+	var u crdt.PNCounter
+	u.Inc("a", 1)
+	v := u.Clone()
+	u.Inc("a", 1)
+	v.Dec("a", 1)
+	if err := u.Merge(v); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("pncounter up and down: got %v, want ErrReplicaConflict", err)
+	}
 }
 
 // TestRestoreThenCatchUp: a replica restored from an old backup that

@@ -129,8 +129,10 @@ func (m *ORMap[K, V]) Merge(o ORMap[K, V]) error {
 	if err := m.conflict(o); err != nil {
 		return err
 	}
+	owner := m.owner
 	*m = m.joinStore(o, m.ctx, o.ctx)
 	m.ctx.Merge(o.ctx)
+	m.owner = owner
 	return nil
 }
 

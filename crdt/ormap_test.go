@@ -29,7 +29,7 @@ var genMapOp = rapid.Custom(func(t *rapid.T) mapOp {
 type cart = crdt.ORMap[string, crdt.ORSet[int]]
 
 func TestORMapLaws(t *testing.T) {
-	crdttest.Check(t, spec(genMapOp, func(m *cart, r string, o mapOp) (cart, error) {
+	s := spec(genMapOp, func(m *cart, r string, o mapOp) (cart, error) {
 		switch o.Kind {
 		case 0:
 			return m.Update(r, o.Key, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add(r, o.E) }), nil
@@ -37,14 +37,16 @@ func TestORMapLaws(t *testing.T) {
 			return m.Update(r, o.Key, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Remove(o.E) }), nil
 		}
 		return m.Remove(o.Key), nil
-	}))
+	})
+	s.Issues, s.Conflict = func(o mapOp) bool { return o.Kind == 0 }, isReplicaConflict
+	crdttest.Check(t, s)
 }
 
 type nested = crdt.ORMap[string, crdt.ORMap[string, crdt.MVRegister[int]]]
 
 // TestNestedORMapLaws: maps of maps of registers obey the laws too.
 func TestNestedORMapLaws(t *testing.T) {
-	crdttest.Check(t, spec(genMapOp, func(m *nested, r string, o mapOp) (nested, error) {
+	s := spec(genMapOp, func(m *nested, r string, o mapOp) (nested, error) {
 		inner := fmt.Sprint(o.E % 2)
 		switch o.Kind {
 		case 0:
@@ -57,7 +59,9 @@ func TestNestedORMapLaws(t *testing.T) {
 			}), nil
 		}
 		return m.Remove(o.Key), nil
-	}))
+	})
+	s.Issues, s.Conflict = func(o mapOp) bool { return o.Kind == 0 }, isReplicaConflict
+	crdttest.Check(t, s)
 }
 
 // TestORMapObservedReset: a key removed at one replica while another

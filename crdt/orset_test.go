@@ -42,11 +42,13 @@ func orsetSpec() crdttest.Spec[*crdt.ORSet[int], setOp] {
 			}
 			return &d, nil
 		},
-		Merge:  func(d, s *crdt.ORSet[int]) error { return d.Merge(*s) },
-		Clone:  func(s *crdt.ORSet[int]) *crdt.ORSet[int] { c := s.Clone(); return &c },
-		Equal:  func(a, b *crdt.ORSet[int]) bool { return a.Equal(*b) },
-		String: func(s *crdt.ORSet[int]) string { return s.String() },
-		Codecs: codecs[crdt.ORSet[int]](),
+		Merge:    func(d, s *crdt.ORSet[int]) error { return d.Merge(*s) },
+		Clone:    func(s *crdt.ORSet[int]) *crdt.ORSet[int] { c := s.Clone(); return &c },
+		Equal:    func(a, b *crdt.ORSet[int]) bool { return a.Equal(*b) },
+		String:   func(s *crdt.ORSet[int]) string { return s.String() },
+		Codecs:   codecs[crdt.ORSet[int]](),
+		Issues:   func(op setOp) bool { return op.Kind == 0 },
+		Conflict: isReplicaConflict,
 	}
 }
 
@@ -63,11 +65,13 @@ func rwsetSpec() crdttest.Spec[*crdt.RWSet[int], setOp] {
 			}
 			return &d, nil
 		},
-		Merge:  func(d, s *crdt.RWSet[int]) error { return d.Merge(*s) },
-		Clone:  func(s *crdt.RWSet[int]) *crdt.RWSet[int] { c := s.Clone(); return &c },
-		Equal:  func(a, b *crdt.RWSet[int]) bool { return a.Equal(*b) },
-		String: func(s *crdt.RWSet[int]) string { return s.String() },
-		Codecs: codecs[crdt.RWSet[int]](),
+		Merge:    func(d, s *crdt.RWSet[int]) error { return d.Merge(*s) },
+		Clone:    func(s *crdt.RWSet[int]) *crdt.RWSet[int] { c := s.Clone(); return &c },
+		Equal:    func(a, b *crdt.RWSet[int]) bool { return a.Equal(*b) },
+		String:   func(s *crdt.RWSet[int]) string { return s.String() },
+		Codecs:   codecs[crdt.RWSet[int]](),
+		Issues:   func(setOp) bool { return true }, // adds and removes both issue a dot
+		Conflict: isReplicaConflict,
 	}
 }
 

@@ -60,28 +60,38 @@ func TestLWWRegisterLaws(t *testing.T) {
 }
 
 func TestMVRegisterLaws(t *testing.T) {
-	crdttest.Check(t, spec(rapid.IntRange(0, 3), func(r *crdt.MVRegister[int], rep string, v int) (crdt.MVRegister[int], error) {
+	s := spec(rapid.IntRange(0, 3), func(r *crdt.MVRegister[int], rep string, v int) (crdt.MVRegister[int], error) {
 		return r.Write(rep, v), nil
-	}))
+	})
+	s.Issues, s.Conflict = func(int) bool { return true }, isReplicaConflict
+	crdttest.Check(t, s)
 }
 
 func TestEWFlagLaws(t *testing.T) {
-	crdttest.Check(t, spec(rapid.Bool(), func(f *crdt.EWFlag, rep string, on bool) (crdt.EWFlag, error) {
+	s := spec(rapid.Bool(), func(f *crdt.EWFlag, rep string, on bool) (crdt.EWFlag, error) {
 		if on {
 			return f.Enable(rep), nil
 		}
 		return f.Disable(), nil
-	}))
+	})
+	s.Issues, s.Conflict = func(on bool) bool { return on }, isReplicaConflict
+	crdttest.Check(t, s)
 }
 
 func TestDWFlagLaws(t *testing.T) {
-	crdttest.Check(t, spec(rapid.Bool(), func(f *crdt.DWFlag, rep string, on bool) (crdt.DWFlag, error) {
+	s := spec(rapid.Bool(), func(f *crdt.DWFlag, rep string, on bool) (crdt.DWFlag, error) {
 		if on {
 			return f.Enable(rep), nil
 		}
 		return f.Disable(rep), nil
-	}))
+	})
+	s.Issues, s.Conflict = func(bool) bool { return true }, isReplicaConflict
+	crdttest.Check(t, s)
 }
+
+// isReplicaConflict is the Conflict of the law checker's replica-identity
+// property.
+func isReplicaConflict(err error) bool { return errors.Is(err, crdt.ErrReplicaConflict) }
 
 func TestGSetLaws(t *testing.T) {
 	crdttest.Check(t, spec(rapid.IntRange(0, 5), func(s *crdt.GSet[int], _ string, e int) (crdt.GSet[int], error) {

@@ -46,7 +46,16 @@
 //     loses messages end in equal states after a final exchange of full
 //     states, and, in runs where nothing was lost, from the deltas alone;
 //   - encodings (Spec.Codecs): decoding an encoding gives an equal state,
-//     and re-encoding gives the same bytes (the encoding is canonical).
+//     and re-encoding gives the same bytes (the encoding is canonical);
+//   - replica identity (with Spec.Issues and Spec.Conflict): in a random
+//     history of full-state merges, one replica is cloned into a twin
+//     that keeps its ID, and both go on updating (at least one update
+//     each after the fork) and merging with the others; the twin is
+//     never reported before it has updated, a failed merge leaves its
+//     receiver unchanged, and by the time the two have merged each
+//     other's states (both ways) a merge has failed with the conflict.
+//     Legitimate histories, where every merge above must succeed, are
+//     the check that there are no false reports.
 //
 // Failures are shrunk by rapid to a minimal history, and the failure
 // message names the law that failed and prints the states involved (with
@@ -96,6 +105,14 @@ type Spec[S, Op any] struct {
 	String func(s S) string
 	// Codecs are the encodings to check for round trips.
 	Codecs []Codec[S]
+	// Issues and Conflict, if both set, enable the "replica-identity"
+	// property, for types that detect two diverged copies of one
+	// replica at merge time. Issues reports whether op issues an update
+	// under the replica's ID (adds a dot, counts; a remove that only
+	// drops what it observed does not), Conflict whether a merge error
+	// is the type's report of such copies.
+	Issues   func(op Op) bool
+	Conflict func(err error) bool
 }
 
 // Codec is one encoding of a CRDT state, such as its binary or JSON form.
@@ -122,7 +139,8 @@ func Check[S, Op any](t *testing.T, spec Spec[S, Op]) {
 
 // Properties returns the laws Check verifies, one property each:
 // "commutative", "associative", "idempotent", "identity", "deltas",
-// "convergence" and one "codec/<name>" per codec.
+// "convergence", one "codec/<name>" per codec and, when Spec.Issues and
+// Spec.Conflict are set, "replica-identity".
 func Properties[S, Op any](spec Spec[S, Op]) []Property {
 	c := checker[S, Op]{spec}
 	ps := []Property{
@@ -135,6 +153,9 @@ func Properties[S, Op any](spec Spec[S, Op]) []Property {
 	}
 	for _, codec := range spec.Codecs {
 		ps = append(ps, Property{"codec/" + codec.Name, func(t *rapid.T) { c.codec(t, codec) }})
+	}
+	if spec.Issues != nil && spec.Conflict != nil {
+		ps = append(ps, Property{"replica-identity", c.replicaIdentity})
 	}
 	return ps
 }
@@ -383,5 +404,87 @@ func (c checker[S, Op]) codec(t *rapid.T, codec Codec[S]) {
 	}
 	if !bytes.Equal(enc, again) {
 		t.Fatalf("%s encoding is not canonical: encode(decode(e)) ≠ e\n e = %q\n again = %q", codec.Name, enc, again)
+	}
+}
+
+// replicaIdentity injects a diverged copy (a twin keeping a replica's ID)
+// into a random history and checks that it is detected by the time the
+// twin and the original have exchanged states both ways, never before the
+// twin has updated, and that failed merges change nothing.
+func (c checker[S, Op]) replicaIdentity(t *rapid.T) {
+	n := rapid.IntRange(2, len(replicaIDs)).Draw(t, "replicas")
+	reps := make([]S, n+1) // reps[n] is the twin, once forked
+	ids := make([]string, n+1)
+	copy(ids, replicaIDs[:n])
+	for i := range reps {
+		reps[i] = c.Empty()
+	}
+	k := rapid.IntRange(0, n-1).Draw(t, "cloned")
+	ids[n] = ids[k]
+	forkAt := rapid.IntRange(0, 8).Draw(t, "fork")
+	forked, twinUpdated, origUpdated, detected := false, false, false, false
+	live := func() int {
+		if forked {
+			return n + 1
+		}
+		return n
+	}
+	merge := func(i, j int) {
+		before := c.Clone(reps[i])
+		err := c.Merge(reps[i], c.Clone(reps[j]))
+		switch {
+		case err == nil:
+		case !c.Conflict(err):
+			t.Fatalf("merge failed with an error other than the replica conflict: %v", err)
+		case !twinUpdated:
+			t.Fatalf("replica conflict reported before the twin of %s made any update (a copy that has not updated is only a stale state): %v\n into = %s\n from = %s",
+				ids[k], err, c.str(before), c.str(reps[j]))
+		default:
+			detected = true
+			if !c.Equal(before, reps[i]) {
+				t.Fatalf("a merge that reported a replica conflict changed its receiver\n before = %s\n after = %s", c.str(before), c.str(reps[i]))
+			}
+		}
+	}
+	update := func(i int, op Op) {
+		c.apply(t, reps[i], ids[i], op)
+		if forked && c.Issues(op) {
+			switch i {
+			case n:
+				twinUpdated = true
+			case k:
+				origUpdated = true
+			}
+		}
+	}
+	steps := rapid.IntRange(forkAt, forkAt+12).Draw(t, "steps")
+	for step := 0; step <= steps; step++ {
+		if step == forkAt {
+			reps[n] = c.Clone(reps[k])
+			forked = true
+		}
+		i := rapid.IntRange(0, live()-1).Draw(t, "replica")
+		if rapid.IntRange(0, 2).Draw(t, "kind") > 0 {
+			update(i, c.Op.Draw(t, "op"))
+		} else {
+			merge(i, rapid.IntRange(0, live()-1).Draw(t, "from"))
+		}
+	}
+	if !twinUpdated {
+		update(n, c.Op.Filter(c.Issues).Draw(t, "twin op"))
+	}
+	if !origUpdated {
+		update(k, c.Op.Filter(c.Issues).Draw(t, "original op"))
+	}
+	if rapid.Bool().Draw(t, "twin first") {
+		merge(n, k)
+		merge(k, n)
+	} else {
+		merge(k, n)
+		merge(n, k)
+	}
+	if !detected {
+		t.Fatalf("two diverged copies of replica %s (both updated after the fork) exchanged states both ways and no merge reported a replica conflict\n original = %s\n twin = %s",
+			ids[k], c.str(reps[k]), c.str(reps[n]))
 	}
 }

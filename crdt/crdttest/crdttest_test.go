@@ -220,3 +220,51 @@ func TestFailuresShrink(t *testing.T) {
 		return
 	}
 }
+
+// TestCheckCatchesUndetectedTwin: maxReg keeps the larger number per
+// replica and has no way to tell two copies of one replica apart; told
+// that it should (Issues and Conflict set), the replica-identity property
+// finds a history where a twin's updates vanish without an error.
+func TestCheckCatchesUndetectedTwin(t *testing.T) {
+	s := spec(goodMerge)
+	s.Issues = func(int) bool { return true }
+	s.Conflict = func(error) bool { return true }
+	for _, p := range crdttest.Properties(s) {
+		if p.Name == "replica-identity" {
+			failed, log := run(p)
+			if !failed || !strings.Contains(log, "no merge reported a replica conflict") {
+				t.Fatalf("an undetected twin was not caught: %v\n%s", failed, log)
+			}
+			return
+		}
+	}
+	t.Fatal("no replica-identity property")
+}
+
+// TestCheckCatchesEarlyConflict: a merge that reports a conflict whenever
+// the other side is ahead for some replica flags legitimate stale copies;
+// the property reports it before any twin has updated.
+func TestCheckCatchesEarlyConflict(t *testing.T) {
+	s := spec(goodMerge)
+	s.Merge = func(d, src *maxReg) error {
+		for k, v := range src.m {
+			if v > d.m[k] {
+				return fmt.Errorf("ahead")
+			}
+		}
+		goodMerge(d.m, src.m)
+		return nil
+	}
+	s.Issues = func(int) bool { return true }
+	s.Conflict = func(error) bool { return true }
+	for _, p := range crdttest.Properties(s) {
+		if p.Name == "replica-identity" {
+			failed, log := run(p)
+			if !failed || !strings.Contains(log, "before the twin") {
+				t.Fatalf("an early conflict was not caught: %v\n%s", failed, log)
+			}
+			return
+		}
+	}
+	t.Fatal("no replica-identity property")
+}
