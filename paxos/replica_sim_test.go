@@ -1,0 +1,880 @@
+package paxos_test
+
+// Randomised, fault-injecting simulation of Multi-Paxos replicas (level 5
+// of DESIGN.md's verification ladder). rapid draws everything a run
+// depends on: the simulator's seed, a fault schedule (simtest), the
+// links' latency spread, loss and duplication, each node's clock skew and
+// drift, the replicas' configuration (election timeout, batching, window,
+// thrifty phase 2, snapshot interval) and the clients' workload. The
+// harness checks the safety invariants as the run goes and liveness once
+// the faults are over; a failure names the invariant in words and prints
+// everything needed to replay it.
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/quorum"
+	"github.com/eventually-perfect/primitives/sim"
+	"github.com/eventually-perfect/primitives/sim/simtest"
+	"pgregory.net/rapid"
+)
+
+// rsMsg is what travels through the simulated network: a replica's
+// message, or (Req set) a client's request to a replica.
+type rsMsg struct {
+	Log paxos.LogMessage
+	Req *rsCommand
+}
+
+func (m rsMsg) String() string {
+	if m.Req != nil {
+		return "request " + rsKeyOf(*m.Req)
+	}
+	return m.Log.String()
+}
+
+// rsKeyOf names a command uniquely in a run: client, seq and op.
+func rsKeyOf(c rsCommand) string {
+	return c.Client + "/" + strconv.FormatUint(c.Seq, 10) + "/" + c.Op
+}
+
+// rsParams is one drawn configuration of the system.
+type rsParams struct {
+	nodes         []string
+	flexible      bool // five nodes, FPaxos q1 = 4, q2 = 2; else majority
+	electionTicks int
+	maxBatch      int
+	window        int
+	thrifty       bool
+	snapshotEvery uint64
+	tick          time.Duration // each replica's tick period, on its local clock
+}
+
+func (p rsParams) String() string {
+	q := "majority"
+	if p.flexible {
+		q = "q1=4,q2=2"
+	}
+	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d",
+		len(p.nodes), q, p.electionTicks, p.tick, p.maxBatch, p.window, p.thrifty, p.snapshotEvery)
+}
+
+// rsClient is one client's workload: it submits its commands one at a
+// time, in Seq order, each first to First and then, every Retry until it
+// sees the command applied somewhere, again to the next replica in turn
+// (the same Client and Seq: a retry). Client "" has no session: its
+// commands are retried the same way and may then be applied twice.
+type rsClient struct {
+	Name  string
+	Start time.Duration
+	Retry time.Duration
+	First int
+	Cmds  int
+}
+
+// stormSpec is a period of slow, widely spread latency on every link
+// (For 0: none). Election timeouts then run out before leaders are heard
+// from, so several replicas compete for leadership at once; after the
+// storm the links return to their configured latency, short beside the
+// election timeout, so that liveness can be expected again. The storm's
+// end restores every link's configuration, cutting short a Loss fault
+// still under way on it.
+type stormSpec struct {
+	At, For, Spread time.Duration
+}
+
+// rsRun is one simulated run and the oracle that checks it.
+type rsRun struct {
+	p     rsParams
+	sys   *quorum.System
+	seed  uint64
+	sched simtest.Schedule
+	// leaderCrashes crash the replica leading at At (among those that
+	// believe they lead, the one most replicas take for the leader; none
+	// if no replica leads) and restart it For later.
+	leaderCrashes []simtest.Fault
+	clocks        map[string]sim.ClockConfig
+	link          sim.LinkConfig
+	clients       []rsClient
+	storm         stormSpec
+	horizon       time.Duration
+	s             *sim.Sim[rsMsg]
+	nodes         map[string]*rsNode // the current incarnation of each node
+	rng           *rand.Rand         // the clients' choices
+	violated      error
+	law           string // the invariant violated first: "agreement", ...
+	forget        bool   // the storage loses acceptances (TestReplicaSimulatedCanFail)
+
+	submitted map[string]rsCommand // by key: every command a client sent
+	decided   map[uint64]string    // slot -> the entry first seen decided there
+	decidedBy map[uint64]string
+	seq       []string        // the one sequence every replica's applied commands must be a prefix of
+	appliedAt map[string]bool // commands applied on some replica (what clients learn)
+	done      int             // clients that have finished
+	applies   int
+	crashed   []string // the leaders crasheLeader crashed, and when
+	elections int      // elections started, over every incarnation
+	contested int      // elections started while another replica led
+	snaps     int      // snapshot restores seen
+}
+
+// fail records the first violation; the run stops at the next event.
+func (r *rsRun) fail(format string, args ...any) {
+	if r.violated == nil {
+		r.violated = fmt.Errorf("at %v: "+format, append([]any{r.s.Now()}, args...)...)
+		r.law, _, _ = strings.Cut(format, ":")
+	}
+}
+
+// describe is what a failure message prints to replay the run.
+func (r *rsRun) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sim seed %d; %v; links %v; clocks %v; clients %+v", r.seed, r.p, r.link, r.clocks, r.clients)
+	if r.storm.For > 0 {
+		fmt.Fprintf(&b, "; storm (latency 1ms+%v) at %v for %v", r.storm.Spread, r.storm.At, r.storm.For)
+	}
+	fmt.Fprintf(&b, "\n  schedule: %v", r.sched)
+	for _, f := range r.leaderCrashes {
+		fmt.Fprintf(&b, "\n  crash the leader at %v, restart at %v", f.At, f.End())
+	}
+	if len(r.crashed) > 0 {
+		fmt.Fprintf(&b, "\n  leaders crashed: %s", strings.Join(r.crashed, ", "))
+	}
+	return b.String()
+}
+
+// rsSM is the replicated state machine: it records the commands applied
+// to it, in order, and checks each one as it is applied. Its snapshot is
+// its whole history, so that a replica restored from a snapshot is still
+// checked against the commands applied before it.
+type rsSM struct {
+	run     *rsRun
+	id      string
+	hist    []string
+	have    map[string]bool   // keys in hist
+	session map[string]uint64 // client -> highest Seq applied
+}
+
+func newRSSM(run *rsRun, id string) *rsSM {
+	return &rsSM{run: run, id: id, have: map[string]bool{}, session: map[string]uint64{}}
+}
+
+// Apply checks validity (the command was submitted), exactly-once (no
+// (Client, Seq) applied twice, and none older than the client's last),
+// and log integrity (the applied sequence is a prefix of the one
+// sequence), then records the command.
+func (m *rsSM) Apply(c rsCommand) string {
+	run := m.run
+	k := rsKeyOf(c)
+	run.applies++
+	if _, ok := run.submitted[k]; !ok {
+		run.fail("validity: %s applied %q, which no client submitted", m.id, k)
+	}
+	if c.Client != "" {
+		if last := m.session[c.Client]; c.Seq <= last {
+			run.fail("exactly-once: %s applied %q although client %s's command %d was already applied (history %q)", m.id, k, c.Client, last, m.hist)
+		}
+		m.session[c.Client] = c.Seq
+	}
+	pos := len(m.hist)
+	if pos < len(run.seq) && run.seq[pos] != k {
+		run.fail("log integrity: %s applied %q as command %d, but another replica applied %q there (history %q)", m.id, k, pos, run.seq[pos], m.hist)
+	} else if pos == len(run.seq) {
+		run.seq = append(run.seq, k)
+	}
+	m.hist = append(m.hist, k)
+	m.have[k] = true
+	run.appliedAt[k] = true
+	return strconv.Itoa(len(m.hist))
+}
+
+// Snapshot encodes the history, one key per line.
+func (m *rsSM) Snapshot() ([]byte, error) {
+	return []byte(strings.Join(m.hist, "\n")), nil
+}
+
+// Restore replaces the history with a snapshot's, checking that it is a
+// prefix of the one sequence and applies no session command twice.
+func (m *rsSM) Restore(b []byte) error {
+	run := m.run
+	run.snaps++
+	var hist []string
+	if len(b) > 0 {
+		hist = strings.Split(string(b), "\n")
+	}
+	fresh := newRSSM(run, m.id)
+	for i, k := range hist {
+		if i < len(run.seq) && run.seq[i] != k {
+			run.fail("log integrity: %s restored a snapshot with %q as command %d, but %q was applied there", m.id, k, i, run.seq[i])
+		}
+		c, ok := run.submitted[k]
+		if !ok {
+			run.fail("validity: %s restored a snapshot holding %q, which no client submitted", m.id, k)
+			continue
+		}
+		if c.Client != "" {
+			if c.Seq <= fresh.session[c.Client] {
+				run.fail("exactly-once: %s restored a snapshot that applied %q twice or out of order", m.id, k)
+			}
+			fresh.session[c.Client] = c.Seq
+		}
+		fresh.hist = append(fresh.hist, k)
+		fresh.have[k] = true
+	}
+	if len(hist) > len(run.seq) {
+		run.fail("log integrity: %s restored a snapshot of %d commands, more than ever applied (%d)", m.id, len(hist), len(run.seq))
+	}
+	*m = *fresh
+	return nil
+}
+
+// rsNode is one replica as a sim node. Its durable state lives in the
+// node's sim.Storage, so a crash loses everything else.
+type rsNode struct {
+	run       *rsRun
+	id        string
+	r         *paxos.Replica
+	sm        *rsSM
+	st        *rsStore
+	seen      uint64 // slots below this were checked for agreement
+	elections uint64 // elections this incarnation started
+}
+
+func (n *rsNode) Start(ctx *sim.Context[rsMsg]) {
+	n.run.nodes[n.id] = n
+	n.sm = newRSSM(n.run, n.id)
+	n.st = &rsStore{s: ctx.Storage(), forget: n.run.forget}
+	r, err := rsNewReplica(n.run, n.id, n.st, n.sm)
+	if err != nil {
+		n.run.fail("restart: %s could not load its durable state: %v", n.id, err)
+		return
+	}
+	n.r = r
+	n.after(ctx, nil, nil)
+	// The first tick comes at a random phase, then every tick period of
+	// the node's own clock (skew and drift change the true period).
+	ctx.SetTimer("tick", time.Duration(ctx.Rand().Int64N(int64(n.run.p.tick)))+1)
+}
+
+func (n *rsNode) Receive(ctx *sim.Context[rsMsg], from string, m rsMsg) {
+	if n.r == nil {
+		return
+	}
+	n.st.s = ctx.Storage()
+	var out []paxos.LogMessage
+	var err error
+	if m.Req != nil {
+		out, err = rsSubmit(n.r, *m.Req)
+	} else {
+		out, err = n.r.Step(m.Log)
+	}
+	if err != nil {
+		n.run.fail("robustness: %s refused %v from %s: %v", n.id, m, from, err)
+	}
+	n.after(ctx, out, err)
+}
+
+func (n *rsNode) Timeout(ctx *sim.Context[rsMsg], _ string) {
+	if n.r == nil {
+		return
+	}
+	n.st.s = ctx.Storage()
+	out, err := n.r.Tick()
+	if err != nil {
+		n.run.fail("robustness: %s's tick failed: %v", n.id, err)
+	}
+	n.after(ctx, out, err)
+	ctx.SetTimer("tick", n.run.p.tick)
+}
+
+// after sends what the call returned and checks what it decided.
+func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err error) {
+	if err == nil {
+		for _, m := range out {
+			if m.From != n.id {
+				n.run.fail("robustness: %s sent %v as %q", n.id, m, m.From)
+			}
+			ctx.Send(m.To, rsMsg{Log: m})
+		}
+	}
+	if e := n.r.Stats().Elections; e > n.elections {
+		n.run.elections += int(e - n.elections)
+		n.elections = e
+		for _, id := range n.run.p.nodes {
+			if o, ok := n.run.up(id); ok && id != n.id && o.r.Leader() {
+				n.run.contested++ // an election against a live leader
+				break
+			}
+		}
+	}
+	n.checkDecided(false)
+}
+
+// checkDecided checks agreement on the slots this replica has decided:
+// each must hold what every other replica, in any incarnation, decided in
+// it, and only submitted commands (validity). Between full scans it
+// looks at the slots around the applied prefix, where new decisions are.
+func (n *rsNode) checkDecided(full bool) {
+	run, r := n.run, n.r
+	var slots []uint64
+	if full {
+		for _, e := range r.Log() {
+			slots = append(slots, e.Slot)
+		}
+	} else {
+		lo := min(n.seen, rsApplied(r))
+		hi := rsApplied(r) + uint64(run.p.window) + 2
+		for s := lo; s < hi; s++ {
+			slots = append(slots, s)
+		}
+		n.seen = rsApplied(r)
+	}
+	for _, s := range slots {
+		e, ok := r.Decided(s)
+		if !ok {
+			continue
+		}
+		if e.Slot != s {
+			run.fail("log integrity: %s's Decided(%d) returned slot %d", n.id, s, e.Slot)
+		}
+		v := rsEntryKey(e)
+		for _, k := range rsEntryCommands(e) {
+			if _, ok := run.submitted[k]; !ok {
+				run.fail("validity: %s decided %q in slot %d, which no client submitted", n.id, k, s)
+			}
+		}
+		if old, ok := run.decided[s]; !ok {
+			run.decided[s], run.decidedBy[s] = v, n.id
+		} else if old != v {
+			run.fail("agreement: slot %d decided as %s at %s but as %s at %s", s, v, n.id, old, run.decidedBy[s])
+		}
+	}
+}
+
+// clientStep is one event of client c: it moves on to its next command
+// if the current one was applied somewhere, and (re)sends the current one
+// to a replica.
+func (r *rsRun) clientStep(ci int, cmd int, attempt int) {
+	c := r.clients[ci]
+	if r.violated != nil {
+		return
+	}
+	cur := r.command(c, cmd)
+	if r.appliedAt[rsKeyOf(cur)] {
+		cmd, attempt = cmd+1, 0
+		if cmd > c.Cmds {
+			r.done++
+			return
+		}
+		cur = r.command(c, cmd)
+	}
+	r.submitted[rsKeyOf(cur)] = cur
+	to := r.p.nodes[(c.First+attempt+cmd)%len(r.p.nodes)]
+	if err := r.s.Inject(c.Name, to, rsMsg{Req: &cur}); err != nil {
+		r.fail("harness: %v", err)
+	}
+	jitter := time.Duration(r.rng.Int64N(int64(c.Retry)))
+	r.s.At(r.s.Now()+c.Retry+jitter, func(*sim.Sim[rsMsg]) { r.clientStep(ci, cmd, attempt+1) })
+}
+
+// crashLeader crashes the replica that leads now, if any, and restarts
+// it after d unless another fault has restarted it meanwhile.
+func (r *rsRun) crashLeader(d time.Duration) {
+	var lead *rsNode
+	best := -1
+	for _, id := range r.p.nodes {
+		n, ok := r.up(id)
+		if !ok || !n.r.Leader() {
+			continue
+		}
+		votes := 0 // the replicas that take it for the leader
+		for _, o := range r.p.nodes {
+			if m, ok := r.up(o); ok && m.r.LeaderHint() == id {
+				votes++
+			}
+		}
+		if votes > best {
+			lead, best = n, votes
+		}
+	}
+	if lead == nil {
+		return
+	}
+	_ = r.s.Crash(lead.id)
+	r.crashed = append(r.crashed, fmt.Sprintf("%s at %v", lead.id, r.s.Now()))
+	r.s.At(r.s.Now()+d, func(s *sim.Sim[rsMsg]) {
+		if !s.Up(lead.id) && r.nodes[lead.id] == lead {
+			_ = s.Restart(lead.id)
+		}
+	})
+}
+
+// command returns client c's command number i (from 1).
+func (r *rsRun) command(c rsClient, i int) rsCommand {
+	if c.Name == "anon" {
+		return rsCommand{Op: fmt.Sprintf("anon-%d", i)}
+	}
+	return rsCommand{Client: c.Name, Seq: uint64(i), Op: fmt.Sprintf("%s-op%d", c.Name, i)}
+}
+
+// complete reports whether every client is done and every replica is up
+// and has applied every command.
+func (r *rsRun) complete() bool {
+	if r.done < len(r.clients) {
+		return false
+	}
+	for _, id := range r.p.nodes {
+		n, ok := r.up(id)
+		if !ok || n.sm == nil {
+			return false
+		}
+		for k := range r.submitted {
+			if !n.sm.have[k] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// up returns node id's current incarnation if it is up.
+func (r *rsRun) up(id string) (*rsNode, bool) {
+	if !r.s.Up(id) {
+		return nil, false
+	}
+	n := r.nodes[id]
+	return n, n != nil && n.r != nil
+}
+
+// fullCheck scans every up replica's log for agreement and validity.
+func (r *rsRun) fullCheck() {
+	for _, id := range r.p.nodes {
+		if n, ok := r.up(id); ok {
+			n.checkDecided(true)
+		}
+	}
+}
+
+// drawRun draws one run's parameters.
+func drawRun(t *rapid.T) *rsRun {
+	p := rsParams{nodes: []string{"n1", "n2", "n3"}}
+	if rapid.IntRange(0, 4).Draw(t, "five replicas, FPaxos") == 4 {
+		p.nodes, p.flexible = []string{"n1", "n2", "n3", "n4", "n5"}, true
+	}
+	p.electionTicks = rapid.SampledFrom([]int{10, 5, 3, 2}).Draw(t, "election ticks")
+	p.maxBatch = rapid.SampledFrom([]int{64, 1, 2, 4}).Draw(t, "max batch")
+	p.window = rapid.SampledFrom([]int{32, 1, 2, 4}).Draw(t, "window")
+	p.thrifty = rapid.Bool().Draw(t, "thrifty")
+	p.snapshotEvery = rapid.SampledFrom([]uint64{0, 1, 2, 3, 5}).Draw(t, "snapshot every")
+	p.tick = time.Duration(rapid.IntRange(10, 20).Draw(t, "tick ms")) * time.Millisecond
+	run := &rsRun{p: p, horizon: time.Second}
+	var err error
+	if p.flexible {
+		run.sys, err = quorum.Flexible(p.nodes, 4, 2)
+	} else {
+		run.sys, err = quorum.Majority(p.nodes...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.seed = rapid.Uint64().Draw(t, "sim seed")
+	run.sched = simtest.DrawSchedule(t, p.nodes, run.horizon)
+	// simtest draws at most four faults; add a burst of short crashes in
+	// some runs, so that restarts from durable state (and the catch-up and
+	// snapshot installs that follow) are frequent.
+	for range rapid.IntRange(0, 8).Draw(t, "extra crashes") {
+		at := rapid.IntRange(0, 999).Draw(t, "crash at ms")
+		run.sched.Faults = append(run.sched.Faults, simtest.Fault{
+			Kind: simtest.Crash, At: time.Duration(at) * time.Millisecond,
+			For:   time.Duration(rapid.IntRange(1, min(100, 1000-at)).Draw(t, "crash for ms")) * time.Millisecond,
+			Nodes: []string{rapid.SampledFrom(p.nodes).Draw(t, "crash node")},
+		})
+	}
+	slices.SortStableFunc(run.sched.Faults, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
+	// And crashes aimed at whichever replica leads at the time: a leader
+	// change with commands in flight is where retried commands, recovered
+	// slots and no-op fills meet.
+	for range rapid.IntRange(0, 6).Draw(t, "leader crashes") {
+		at := rapid.IntRange(0, 999).Draw(t, "leader crash at ms")
+		run.leaderCrashes = append(run.leaderCrashes, simtest.Fault{
+			Kind: simtest.Crash, At: time.Duration(at) * time.Millisecond,
+			For: time.Duration(rapid.IntRange(1, min(100, 1000-at)).Draw(t, "leader crash for ms")) * time.Millisecond,
+		})
+	}
+	slices.SortStableFunc(run.leaderCrashes, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
+	run.clocks = drawClocks(t, p.nodes)
+	spread := rapid.IntRange(0, 5).Draw(t, "latency spread ms")
+	run.link = sim.LinkConfig{
+		Latency:   sim.Uniform(time.Millisecond, time.Millisecond+time.Duration(spread)*time.Millisecond),
+		Loss:      float64(rapid.IntRange(0, 10).Draw(t, "loss %")) / 100,
+		Duplicate: float64(rapid.IntRange(0, 20).Draw(t, "duplicate %")) / 100,
+	}
+	if spread == 0 {
+		run.link.Latency = sim.Constant(time.Millisecond)
+	}
+	if rapid.Bool().Draw(t, "storm") {
+		at := rapid.IntRange(0, 950).Draw(t, "storm at ms")
+		run.storm = stormSpec{
+			At:     time.Duration(at) * time.Millisecond,
+			For:    time.Duration(rapid.IntRange(1, 1000-at).Draw(t, "storm for ms")) * time.Millisecond,
+			Spread: time.Duration(rapid.IntRange(10, 100).Draw(t, "storm spread ms")) * time.Millisecond,
+		}
+	}
+	nc := rapid.IntRange(1, 4).Draw(t, "clients")
+	for i := range nc {
+		run.clients = append(run.clients, rsClient{
+			Name:  "c" + strconv.Itoa(i+1),
+			Start: time.Duration(rapid.IntRange(0, 900).Draw(t, "client start ms")) * time.Millisecond,
+			Retry: time.Duration(rapid.IntRange(5, 100).Draw(t, "client retry ms")) * time.Millisecond,
+			First: rapid.IntRange(0, len(p.nodes)-1).Draw(t, "client first replica"),
+			Cmds:  rapid.IntRange(1, 8).Draw(t, "client commands"),
+		})
+	}
+	if rapid.Bool().Draw(t, "a client without session") {
+		run.clients = append(run.clients, rsClient{
+			Name:  "anon",
+			Start: time.Duration(rapid.IntRange(0, 900).Draw(t, "anon start ms")) * time.Millisecond,
+			Retry: time.Duration(rapid.IntRange(5, 100).Draw(t, "anon retry ms")) * time.Millisecond,
+			First: rapid.IntRange(0, len(p.nodes)-1).Draw(t, "anon first replica"),
+			Cmds:  rapid.IntRange(1, 3).Draw(t, "anon commands"),
+		})
+	}
+	return run
+}
+
+// rsSchedules counts the schedules run, for the long run's report, and
+// rsTotals what they exercised.
+var (
+	rsSchedules atomic.Int64
+	rsTotals    struct {
+		events, applies, restores, crashes, drops, dups, elections, contested atomic.Int64
+	}
+)
+
+// runReplicas runs one drawn system to the end and fails the test case if
+// it breaks an invariant (see execute).
+func runReplicas(t *rapid.T) {
+	run := drawRun(t)
+	if err := run.execute(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// execute runs the system and checks it: agreement, validity, log
+// integrity and exactly-once after every event that could break them (as
+// commands are applied and as the nodes' calls return) and on a full scan
+// every 10 ms of simulated time; then, once the faults are over,
+// liveness: within 10 simulated seconds every client's command is applied
+// on every replica. It returns the first violation, in words, with
+// everything needed to replay the run.
+func (run *rsRun) execute() error {
+	rsSchedules.Add(1)
+	run.nodes = map[string]*rsNode{}
+	run.submitted = map[string]rsCommand{}
+	run.decided = map[uint64]string{}
+	run.decidedBy = map[uint64]string{}
+	run.appliedAt = map[string]bool{}
+	run.rng = rand.New(rand.NewPCG(run.seed, 0x5eed))
+	s, err := sim.New(sim.Config{
+		Seed: run.seed, Nodes: run.p.nodes, Link: run.link, Clocks: run.clocks, NoTrace: true,
+	}, func(id string) sim.Node[rsMsg] { return &rsNode{run: run, id: id} })
+	if err != nil {
+		return fmt.Errorf("harness: %w", err)
+	}
+	run.s = s
+	if err := simtest.Apply(s, run.sched); err != nil {
+		return fmt.Errorf("harness: %w", err)
+	}
+	if st := run.storm; st.For > 0 {
+		slow := run.link
+		slow.Latency = sim.Uniform(time.Millisecond, time.Millisecond+st.Spread)
+		setAll := func(l sim.LinkConfig) func(*sim.Sim[rsMsg]) {
+			return func(s *sim.Sim[rsMsg]) {
+				for _, a := range run.p.nodes {
+					for _, b := range run.p.nodes {
+						if a != b {
+							_ = s.SetLink(a, b, l)
+						}
+					}
+				}
+			}
+		}
+		s.At(st.At, setAll(slow))
+		s.At(st.At+st.For, setAll(run.link))
+	}
+	for _, f := range run.leaderCrashes {
+		s.At(f.At, func(s *sim.Sim[rsMsg]) { run.crashLeader(f.For) })
+	}
+	for i, c := range run.clients {
+		s.At(c.Start, func(*sim.Sim[rsMsg]) { run.clientStep(i, 1, 0) })
+	}
+	deadline := run.horizon + 10*time.Second
+	next := 10 * time.Millisecond
+	err = s.RunUntil(func() bool {
+		if s.Now() >= next {
+			run.fullCheck()
+			next = s.Now() + 10*time.Millisecond
+		}
+		return run.violated != nil || s.Now() >= deadline || (s.Now() >= run.horizon && run.complete())
+	})
+	if err != nil {
+		return fmt.Errorf("the simulation stopped: %w\n%s", err, run.describe())
+	}
+	if run.violated == nil {
+		run.fullCheck()
+	}
+	st := s.Stats()
+	rsTotals.events.Add(int64(st.Events))
+	rsTotals.applies.Add(int64(run.applies))
+	rsTotals.restores.Add(int64(run.snaps))
+	rsTotals.crashes.Add(int64(st.Crashes))
+	rsTotals.drops.Add(int64(st.Drops))
+	rsTotals.dups.Add(int64(st.Duplicates))
+	rsTotals.elections.Add(int64(run.elections))
+	rsTotals.contested.Add(int64(run.contested))
+	if run.violated != nil {
+		return fmt.Errorf("%w\n%s", run.violated, run.describe())
+	}
+	if !run.complete() {
+		return fmt.Errorf("liveness: %v after the last fault healed, not every submitted command is applied on every replica: %s\n%s",
+			deadline-run.horizon, run.missing(), run.describe())
+	}
+	return nil
+}
+
+// missing describes what liveness lacks, for the failure message.
+func (r *rsRun) missing() string {
+	var parts []string
+	if r.done < len(r.clients) {
+		parts = append(parts, fmt.Sprintf("%d of %d clients finished", r.done, len(r.clients)))
+	}
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range r.submitted {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	for _, id := range r.p.nodes {
+		n, ok := r.up(id)
+		if !ok {
+			parts = append(parts, id+" is down")
+			continue
+		}
+		var lack []string
+		for _, k := range keys {
+			if !n.sm.have[k] {
+				lack = append(lack, k)
+			}
+		}
+		if len(lack) > 0 {
+			parts = append(parts, fmt.Sprintf("%s (applied %d slots) lacks %q", id, rsApplied(n.r), lack))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// TestReplicaSimulated runs Multi-Paxos replicas ("Paxos Made Simple",
+// section 3; FPaxos q1=4, q2=2 of five in a fifth of the runs) under
+// rapid-drawn conditions (drawRun): message loss, duplication and
+// reordering, partitions and one-way blocks, pauses, crashes with restart
+// from durable state (random ones and ones aimed at the leader), clock
+// skew and drift, latency storms in which several replicas compete for
+// leadership, clients whose retries go to other replicas, batching, small
+// windows, thrifty phase 2 and snapshots every few slots. It checks
+// agreement, validity, log integrity and exactly-once throughout and
+// liveness after healing (execute).
+//
+// The default run checks 3 rounds of rapid's default number of schedules
+// (100 each; -rapid.checks=N changes it); PAXOS_LONG=1 runs 100 rounds,
+// PAXOS_LONG=k 100·k rounds. The log line reports how many schedules ran
+// and what they exercised.
+func TestReplicaSimulated(t *testing.T) {
+	rounds := 3
+	if v := os.Getenv("PAXOS_LONG"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 {
+			k = 1
+		}
+		rounds = 100 * k
+	}
+	before := rsSchedules.Load()
+	for i := range rounds {
+		if !t.Run(fmt.Sprintf("round%d", i), rapid.MakeCheck(runReplicas)) {
+			break
+		}
+	}
+	t.Logf("%d schedules checked (%d events, %d elections of which %d against a live leader, %d commands applied, %d snapshot restores, %d crashes, %d messages lost, %d duplicated)",
+		rsSchedules.Load()-before, rsTotals.events.Load(), rsTotals.elections.Load(), rsTotals.contested.Load(), rsTotals.applies.Load(), rsTotals.restores.Load(),
+		rsTotals.crashes.Load(), rsTotals.drops.Load(), rsTotals.dups.Load())
+}
+
+// ---- The parts of the harness that depend on the Replica API.
+
+// rsCommand is a client's command.
+type rsCommand = paxos.Command
+
+// rsStore is a paxos.LogStorage in a node's sim.Storage, so that a crash
+// keeps exactly what the replica wrote through it: the hard state under
+// one key, each acceptance under a key of its own ("e/" and the slot,
+// zero-padded so that keys sort by slot) and the snapshot under another.
+// Each value is the canonical encoding of a LogState holding only that
+// part, so the store exercises the package's own decoder on every
+// restart.
+type rsStore struct {
+	s      *sim.Storage
+	forget bool // lose every acceptance: a broken storage the harness must catch
+}
+
+const (
+	rsHardKey = "hard"
+	rsSnapKey = "snap"
+	rsEntry   = "e/"
+)
+
+func rsEntryKeyOf(slot uint64) string { return fmt.Sprintf("%s%020d", rsEntry, slot) }
+
+func (s *rsStore) put(key string, st paxos.LogState) error {
+	b, err := st.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	s.s.Put(key, b)
+	return nil
+}
+
+func (s *rsStore) get(key string) (paxos.LogState, error) {
+	var st paxos.LogState
+	b, ok := s.s.Get(key)
+	if !ok {
+		return st, nil
+	}
+	return st, st.UnmarshalBinary(b)
+}
+
+func (s *rsStore) Load() (paxos.LogState, error) {
+	hard, err := s.get(rsHardKey)
+	if err != nil {
+		return paxos.LogState{}, err
+	}
+	snap, err := s.get(rsSnapKey)
+	if err != nil {
+		return paxos.LogState{}, err
+	}
+	out := paxos.LogState{Promised: hard.Promised, Round: hard.Round, SnapshotSlot: snap.SnapshotSlot, Snapshot: snap.Snapshot}
+	for _, k := range s.s.Keys() {
+		if !strings.HasPrefix(k, rsEntry) {
+			continue
+		}
+		e, err := s.get(k)
+		if err != nil {
+			return paxos.LogState{}, err
+		}
+		if len(e.Entries) != 1 {
+			return paxos.LogState{}, fmt.Errorf("rsStore: key %s holds %d entries", k, len(e.Entries))
+		}
+		if e.Entries[0].Slot >= out.SnapshotSlot {
+			out.Entries = append(out.Entries, e.Entries[0])
+		}
+	}
+	return out, nil
+}
+
+func (s *rsStore) SetHardState(promised paxos.Ballot, round uint64) error {
+	return s.put(rsHardKey, paxos.LogState{Promised: promised, Round: round})
+}
+
+func (s *rsStore) PutEntry(e paxos.Entry) error {
+	if s.forget {
+		return nil
+	}
+	return s.put(rsEntryKeyOf(e.Slot), paxos.LogState{Entries: []paxos.Entry{e}})
+}
+
+func (s *rsStore) SetSnapshot(slot uint64, snapshot []byte) error {
+	old, err := s.get(rsSnapKey)
+	if err != nil {
+		return err
+	}
+	if slot < old.SnapshotSlot {
+		return nil
+	}
+	if err := s.put(rsSnapKey, paxos.LogState{SnapshotSlot: slot, Snapshot: snapshot}); err != nil {
+		return err
+	}
+	for _, k := range s.s.Keys() {
+		if strings.HasPrefix(k, rsEntry) && k < rsEntryKeyOf(slot) {
+			s.s.Delete(k)
+		}
+	}
+	return nil
+}
+
+func rsNewReplica(run *rsRun, id string, st *rsStore, sm *rsSM) (*paxos.Replica, error) {
+	return paxos.NewReplica(paxos.ReplicaConfig{
+		ID: id, Quorums: run.sys, ElectionTicks: run.p.electionTicks,
+		Seed:     run.seed,
+		MaxBatch: run.p.maxBatch, Window: run.p.window, Thrifty: run.p.thrifty,
+		SnapshotEvery: run.p.snapshotEvery, StateMachine: sm,
+	}, st)
+}
+
+func rsSubmit(r *paxos.Replica, c rsCommand) ([]paxos.LogMessage, error) { return r.Submit(c) }
+
+func rsEntryCommands(e paxos.Entry) []string {
+	var out []string
+	for _, c := range e.Commands {
+		out = append(out, rsKeyOf(c))
+	}
+	return out
+}
+
+func rsEntryKey(e paxos.Entry) string {
+	if e.NoOp {
+		return "<no-op>"
+	}
+	return "[" + strings.Join(rsEntryCommands(e), " ") + "]"
+}
+
+func rsApplied(r *paxos.Replica) uint64 { return r.Applied() }
+
+// TestReplicaSimulatedCanFail checks that the harness catches a broken
+// replica: with a storage that silently loses every acceptance (the
+// durability contract broken), some drawn schedule with a crash must end
+// in a safety violation ("Paxos Made Simple", section 2.3: an acceptor
+// must remember what it accepted across a restart).
+func TestReplicaSimulatedCanFail(t *testing.T) {
+	caught := map[string]int{}
+	var example string
+	rapid.Check(t, func(t *rapid.T) {
+		run := drawRun(t)
+		run.forget = true
+		// Many short crashes, so that acceptances are lost often.
+		run.sched = simtest.Schedule{}
+		for i := range 30 {
+			at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond
+			run.sched.Faults = append(run.sched.Faults, simtest.Fault{
+				Kind: simtest.Crash, At: at, For: time.Duration(rapid.IntRange(1, 30).Draw(t, "crash for ms")) * time.Millisecond,
+				Nodes: []string{rapid.SampledFrom(run.p.nodes).Draw(t, "crash node")},
+			})
+		}
+		if err := run.execute(); err != nil && run.law != "" && run.law != "robustness" {
+			caught[run.law]++
+			example = err.Error()
+		}
+	})
+	if len(caught) == 0 {
+		t.Fatal("the simulation did not catch a storage that loses acceptances in any schedule: its invariants cannot fail")
+	}
+	t.Logf("violations caught: %v; for example: %s", caught, example)
+}
