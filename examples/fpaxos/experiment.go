@@ -23,7 +23,7 @@ type setup struct {
 	Service     time.Duration // per-message (and per-tick) service time at every node
 	Outstanding int           // the client's requests in flight (closed loop)
 	OpSize      int           // bytes of operation per request
-	ClientStart time.Duration // when the client starts, once a leader is elected
+	Tick        time.Duration // the replicas' tick: heartbeats, retransmission after 1-2 ticks, elections after 10-20
 	Warmup      time.Duration // measurement starts here
 	Duration    time.Duration // and lasts this long
 }
@@ -101,7 +101,7 @@ func (c config) quorums(ids []string) (*quorum.System, error) {
 	return quorum.Flexible(ids, c.Q1, c.Q2)
 }
 
-// clientNode is a closed-loop client: from ClientStart it keeps
+// clientNode is a closed-loop client: once a leader is elected it keeps
 // Outstanding requests in flight at the leader, sending a new one as each
 // reply arrives, and records the latency of every reply.
 type clientNode struct {
@@ -118,7 +118,7 @@ type clientNode struct {
 func (c *clientNode) Start(ctx *sim.Context[msg]) {
 	c.sent = map[uint64]time.Duration{}
 	c.op = strings.Repeat("x", c.st.OpSize)
-	ctx.SetTimer("start", c.st.ClientStart)
+	ctx.SetTimer("start", pollEvery)
 }
 
 func (c *clientNode) request(ctx *sim.Context[msg]) {
@@ -129,7 +129,7 @@ func (c *clientNode) request(ctx *sim.Context[msg]) {
 
 func (c *clientNode) Timeout(ctx *sim.Context[msg], _ string) {
 	if c.to = c.leader(); c.to == "" {
-		ctx.SetTimer("start", tickEvery) // no leader yet: look again
+		ctx.SetTimer("start", pollEvery) // no leader yet: look again
 		return
 	}
 	for range c.st.Outstanding {
@@ -171,6 +171,7 @@ func (st setup) run(c config) (result, error) {
 			return client
 		}
 		nd := newReplicaNode(id, sys, c, st.Seed)
+		nd.tick = st.Tick
 		nd.from, nd.to = st.Warmup, end
 		return nd
 	})

@@ -37,6 +37,7 @@ func main() {
 	flag.StringVar(&o.nRange, "n", "3-10", "replica counts: a range lo-hi or one number")
 	flag.DurationVar(&o.st.Duration, "duration", 10*time.Second, "simulated measurement window per configuration")
 	flag.DurationVar(&o.st.Warmup, "warmup", defaultWarmup, "simulated warm-up (election, client start) before the window")
+	flag.DurationVar(&o.st.Tick, "tick", defaultTick, "the replicas' tick (heartbeat) period")
 	flag.Uint64Var(&o.st.Seed, "seed", 1, "seed of the network and of every simulation")
 	flag.DurationVar(&o.st.Service, "service", defaultService, "simulated service time per message at every node")
 	flag.Float64Var(&o.st.Bandwidth, "bandwidth", defaultBandwidth, "bytes per second per one-way link (0: unlimited)")
@@ -71,7 +72,8 @@ func main() {
 // set by latency alone and q2 hardly matters (-service 100us shows it);
 // throttled, the leader is the bottleneck, as in the paper.
 const (
-	defaultWarmup    = time.Second
+	defaultWarmup    = 2 * time.Second
+	defaultTick      = 50 * time.Millisecond
 	defaultService   = 500 * time.Microsecond
 	defaultBandwidth = 10e6 / 8 // 10 Mbit/s, the paper's emulated links
 )
@@ -87,15 +89,12 @@ type options struct {
 }
 
 // defaultSetup fills what the flags leave unset: 5 ms links (the
-// paper's per-host link delay) with a ±10% spread drawn once per link, 64
-// bytes per operation, and a client that starts halfway through the
-// warm-up, once the election (timeouts of 10 to 20 ticks of 10 ms) is
-// over.
+// paper's per-host link delay) with a ±10% spread drawn once per link,
+// and 64 bytes per operation.
 func defaultSetup(st setup) setup {
 	st.Latency = 5 * time.Millisecond
 	st.Spread = 0.1
 	st.OpSize = 64
-	st.ClientStart = st.Warmup / 2
 	return st
 }
 
@@ -172,8 +171,8 @@ func run(w io.Writer, o options) ([]result, error) {
 		ns = []int{3, 5, 7}
 		o.st.Duration = 2 * time.Second
 	}
-	if o.st.Duration <= 0 || o.st.Warmup <= 0 || o.st.Service < 0 || o.st.Bandwidth < 0 || o.st.Outstanding < 1 {
-		return nil, fmt.Errorf("fpaxos: -duration, -warmup and -outstanding must be positive, -service and -bandwidth not negative")
+	if o.st.Duration <= 0 || o.st.Warmup <= 0 || o.st.Tick <= 0 || o.st.Service < 0 || o.st.Bandwidth < 0 || o.st.Outstanding < 1 {
+		return nil, fmt.Errorf("fpaxos: -duration, -warmup, -tick and -outstanding must be positive, -service and -bandwidth not negative")
 	}
 	st := defaultSetup(o.st)
 	res, err := sweep(st, configs(ns), o.workers)

@@ -23,7 +23,7 @@ var quick = sync.OnceValues(func() (quickRun, error) {
 	}
 	var out bytes.Buffer
 	o := options{nRange: "3-10", quick: true, out: dir, workers: 2}
-	o.st.Warmup, o.st.Seed, o.st.Service, o.st.Bandwidth, o.st.Outstanding = defaultWarmup, 1, defaultService, defaultBandwidth, 10
+	o.st.Warmup, o.st.Tick, o.st.Seed, o.st.Service, o.st.Bandwidth, o.st.Outstanding = defaultWarmup, defaultTick, 1, defaultService, defaultBandwidth, 10
 	res, err := run(&out, o)
 	return quickRun{dir: dir, table: out.String(), res: res}, err
 })
@@ -142,7 +142,7 @@ func TestThriftyQ2TwoBeatsMajority(t *testing.T) {
 // q2: thrifty q2=2 and majority Multi-Paxos are within 10%, but the
 // thrifty leader is far less busy.
 func TestLatencyBoundWhenNodesAreFast(t *testing.T) {
-	st := defaultSetup(setup{Seed: 1, Warmup: defaultWarmup, Duration: 2 * time.Second, Service: 100 * time.Microsecond,
+	st := defaultSetup(setup{Seed: 1, Warmup: defaultWarmup, Tick: defaultTick, Duration: 2 * time.Second, Service: 100 * time.Microsecond,
 		Bandwidth: defaultBandwidth, Outstanding: 10})
 	f, err := st.run(config{N: 7, Q1: 6, Q2: 2, Thrifty: true})
 	require.NoError(t, err)
@@ -179,7 +179,7 @@ func TestOutput(t *testing.T) {
 // The same seed gives the same measurement: the simulation is
 // deterministic and nothing reads the wall clock.
 func TestDeterministic(t *testing.T) {
-	st := defaultSetup(setup{Seed: 7, Warmup: defaultWarmup, Duration: defaultWarmup, Service: defaultService,
+	st := defaultSetup(setup{Seed: 7, Warmup: defaultWarmup, Tick: defaultTick, Duration: defaultWarmup, Service: defaultService,
 		Bandwidth: defaultBandwidth, Outstanding: 10})
 	c := config{N: 4, Q1: 3, Q2: 2, Thrifty: true}
 	a, err := st.run(c)
@@ -197,7 +197,7 @@ func TestBadFlags(t *testing.T) {
 		assert.Error(t, err, "-n %q", n)
 	}
 	o := options{nRange: "3", workers: 1}
-	o.st.Warmup, o.st.Outstanding = defaultWarmup, 10
+	o.st.Warmup, o.st.Tick, o.st.Outstanding = defaultWarmup, defaultTick, 10
 	_, err := run(&out, o)
 	assert.Error(t, err, "a zero -duration is refused")
 }

@@ -57,9 +57,8 @@ func (m msg) Size() int {
 // clientName is the client's node.
 const clientName = "client"
 
-// tickEvery is the replicas' tick period: heartbeats, retransmissions and
-// election timeouts count in ticks.
-const tickEvery = 10 * time.Millisecond
+// pollEvery is how often the client looks for a leader before it starts.
+const pollEvery = 10 * time.Millisecond
 
 // machine is the replicated state machine of the experiment: it applies
 // nothing and remembers which of the client's commands were applied since
@@ -76,12 +75,12 @@ func (sm *machine) Apply(cmd paxos.Command) string {
 func (sm *machine) Snapshot() ([]byte, error) { return nil, nil }
 func (sm *machine) Restore([]byte) error      { return nil }
 
-// replicaNode runs a paxos.Replica as a sim node. It ticks every
-// tickEvery, submits the client's requests, applies the decided prefix
+// replicaNode runs a paxos.Replica as a sim node. It ticks every tick, submits the client's requests, applies the decided prefix
 // and, for the requests it received, replies to the client once the
 // command is applied.
 type replicaNode struct {
 	cfg     paxos.ReplicaConfig
+	tick    time.Duration
 	r       *paxos.Replica
 	sm      *machine
 	waiting map[uint64]bool // client requests received here, not yet applied
@@ -122,7 +121,7 @@ func (p *replicaNode) Start(ctx *sim.Context[msg]) {
 		panic(err)
 	}
 	p.r, p.waiting = r, map[uint64]bool{}
-	ctx.SetTimer("tick", tickEvery)
+	ctx.SetTimer("tick", p.tick)
 }
 
 func (p *replicaNode) Receive(ctx *sim.Context[msg], _ string, m msg) {
@@ -142,7 +141,7 @@ func (p *replicaNode) Timeout(ctx *sim.Context[msg], _ string) {
 	p.count(ctx)
 	out, err := p.r.Tick()
 	p.emit(ctx, out, err)
-	ctx.SetTimer("tick", tickEvery)
+	ctx.SetTimer("tick", p.tick)
 }
 
 // leaderOf returns the replica that leads now, or "".
