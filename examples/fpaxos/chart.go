@@ -13,7 +13,7 @@ import (
 const (
 	chartW, chartH = 680.0, 420.0
 	left, right    = 70.0, 190.0 // margins; the legend sits on the right
-	top, bottom    = 40.0, 50.0
+	top, bottom    = 50.0, 50.0
 )
 
 var colours = []string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"}
@@ -35,7 +35,7 @@ func niceCeil(v float64) float64 {
 // writeChart draws throughput against q2, one colour per n: solid lines
 // for thrifty phase 2, dashed for phase 2 to all acceptors, and a ring on
 // majority Multi-Paxos. It is a self-contained SVG.
-func writeChart(w io.Writer, res []result) error {
+func writeChart(w io.Writer, st setup, res []result) error {
 	var ns []int
 	maxQ2, maxT := 1, 0.0
 	for _, r := range res {
@@ -60,6 +60,8 @@ func writeChart(w io.Writer, res []result) error {
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="sans-serif" font-size="12">`+"\n", chartW, chartH, chartW, chartH)
 	p(`<rect width="100%%" height="100%%" fill="white"/>` + "\n")
 	p(`<text x="%g" y="20" font-size="14">Multi-Paxos throughput against the phase-2 quorum size (simulated)</text>`+"\n", left)
+	p(`<text x="%g" y="37" font-size="11" fill="#555">links %v one way, %v per message, %d requests in flight, %v measured, seed %d</text>`+"\n",
+		left, st.Latency, st.Service, st.Outstanding, st.Duration, st.Seed)
 	p(`<path d="M%g %gV%gH%g" fill="none" stroke="black"/>`+"\n", x0, y1, y0, x1)
 	for q2 := 1; q2 <= maxQ2; q2++ {
 		x := xOf(q2)

@@ -203,7 +203,7 @@ func run(w io.Writer, o options) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return res, errors.Join(writeChart(f, res), f.Close())
+	return res, errors.Join(writeChart(f, st, res), f.Close())
 }
 
 // writeTable writes the results as a markdown table, one row per quorum
