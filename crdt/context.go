@@ -47,7 +47,7 @@ func cmpDot(a, b Dot) int {
 type CausalContext struct {
 	vv    clocks.Vector
 	cloud map[Dot]struct{}
-	heads map[string]stamp
+	heads heads
 }
 
 // max returns the largest counter of replica's dots in c (0 if none).
@@ -64,16 +64,97 @@ func (c CausalContext) max(replica string) uint64 {
 // stamp records a new update d of its replica: its stamp follows the
 // replica's previous one known here. It returns the stamp.
 func (c *CausalContext) stamp(d Dot) stamp {
-	h := stamp{d.Counter, link(c.heads[d.Replica].sum, d.Counter)}
-	c.setHead(d.Replica, h)
+	prev, _ := c.heads.get(d.Replica)
+	h := stamp{d.Counter, link(prev.sum, d.Counter)}
+	c.heads.set(d.Replica, h)
 	return h
 }
 
-func (c *CausalContext) setHead(replica string, h stamp) {
-	if c.heads == nil {
-		c.heads = map[string]stamp{}
+// heads holds a context's stamps sorted by replica (a slice: a context
+// has few replicas, and a delta one).
+type heads []head
+
+type head struct {
+	r string
+	stamp
+}
+
+func (hs heads) search(r string) (int, bool) {
+	lo, hi := 0, len(hs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if hs[m].r < r {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	c.heads[replica] = h
+	return lo, lo < len(hs) && hs[lo].r == r
+}
+
+func (hs heads) get(r string) (stamp, bool) {
+	if i, ok := hs.search(r); ok {
+		return hs[i].stamp, true
+	}
+	return stamp{}, false
+}
+
+// set updates r's stamp in place, or inserts it in a new slice.
+func (hs *heads) set(r string, s stamp) {
+	i, ok := hs.search(r)
+	if ok {
+		(*hs)[i].stamp = s
+		return
+	}
+	*hs = slices.Insert(slices.Clip(*hs), i, head{r, s})
+}
+
+// join keeps, for each replica, the later stamp of hs and o (of equal
+// counters, the larger digest, so that it is a join even on conflicting
+// states, which the types' Merge methods refuse before joining).
+func (hs *heads) join(o heads) {
+	a := *hs
+	i, j := 0, 0
+	for i < len(a) && j < len(o) {
+		x, y := &a[i], &o[j]
+		switch {
+		case x.r == y.r:
+			if y.n > x.n || y.n == x.n && y.sum > x.sum {
+				x.stamp = y.stamp
+			}
+			i++
+			j++
+		case x.r < y.r:
+			i++
+		default:
+			i = len(a) + 1 // o has a replica hs lacks
+		}
+	}
+	if j == len(o) {
+		return
+	}
+	out := make(heads, 0, len(a)+len(o))
+	i, j = 0, 0
+	for i < len(a) && j < len(o) {
+		x, y := a[i], o[j]
+		switch {
+		case x.r == y.r:
+			if y.n > x.n || y.n == x.n && y.sum > x.sum {
+				x.stamp = y.stamp
+			}
+			out = append(out, x)
+			i++
+			j++
+		case x.r < y.r:
+			out = append(out, x)
+			i++
+		default:
+			out = append(out, y)
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	*hs = append(out, o[j:]...)
 }
 
 // identityConflict reports the signs of two diverged copies of one
@@ -82,9 +163,13 @@ func (c *CausalContext) setHead(replica string, h stamp) {
 // replica of c's latest update), a dot of owner in o beyond every dot of
 // owner in c.
 func (c CausalContext) identityConflict(o CausalContext, owner, what string) error {
-	for r, h := range o.heads {
-		if m, ok := c.heads[r]; ok && m.n == h.n && m.sum != h.sum {
-			return conflictErr(what, r, "two different histories of %d updates", h.n)
+	i := 0
+	for _, h := range o.heads {
+		for i < len(c.heads) && c.heads[i].r < h.r {
+			i++
+		}
+		if i < len(c.heads) && c.heads[i].r == h.r && c.heads[i].n == h.n && c.heads[i].sum != h.sum {
+			return conflictErr(what, h.r, "two different histories of %d updates", h.n)
 		}
 	}
 	if owner != "" {
@@ -144,11 +229,7 @@ func (c *CausalContext) absorb(replica string) {
 // stays a join even on the conflicting states that the types' Merge
 // methods refuse).
 func (c *CausalContext) Merge(o CausalContext) {
-	for r, h := range o.heads {
-		if m, ok := c.heads[r]; !ok || h.n > m.n || h.n == m.n && h.sum > m.sum {
-			c.setHead(r, h)
-		}
-	}
+	c.heads.join(o.heads)
 	c.vv.Merge(o.vv)
 	for d := range o.cloud {
 		if c.cloud == nil {
@@ -176,13 +257,13 @@ func (c *CausalContext) Merge(o CausalContext) {
 
 // Clone returns an independent copy of c.
 func (c CausalContext) Clone() CausalContext {
-	return CausalContext{c.vv.Clone(), maps.Clone(c.cloud), maps.Clone(c.heads)}
+	return CausalContext{c.vv.Clone(), maps.Clone(c.cloud), slices.Clone(c.heads)}
 }
 
 // Equal reports whether c and o hold the same dots and stamps.
 func (c CausalContext) Equal(o CausalContext) bool {
 	return c.vv.Equal(o.vv) && len(c.cloud) == len(o.cloud) && maps.Equal(c.cloud, o.cloud) &&
-		len(c.heads) == len(o.heads) && maps.Equal(c.heads, o.heads)
+		slices.Equal(c.heads, o.heads)
 }
 
 // Vector returns the version vector part (a copy).
@@ -238,11 +319,10 @@ func (c CausalContext) appendBinary(b []byte) ([]byte, error) {
 	return appendHeads(b, c.heads), nil
 }
 
-func appendHeads(b []byte, heads map[string]stamp) []byte {
-	b = appendUvarint(b, uint64(len(heads)))
-	for _, r := range slices.Sorted(maps.Keys(heads)) {
-		h := heads[r]
-		b = appendDot(b, Dot{r, h.n})
+func appendHeads(b []byte, hs heads) []byte {
+	b = appendUvarint(b, uint64(len(hs)))
+	for _, h := range hs {
+		b = appendDot(b, Dot{h.r, h.n})
 		b = appendSum(b, h.sum)
 	}
 	return b
@@ -324,9 +404,9 @@ func (d *decoder) context() (CausalContext, error) {
 			return CausalContext{}, err
 		}
 		if c.heads == nil {
-			c.heads = make(map[string]stamp, nh)
+			c.heads = make(heads, 0, nh)
 		}
-		c.heads[x.Replica] = stamp{x.Counter, s}
+		c.heads = append(c.heads, head{x.Replica, stamp{x.Counter, s}})
 		prev = x
 	}
 	return c, nil

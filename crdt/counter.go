@@ -120,36 +120,60 @@ func (c GCounter) Count(replica string) uint64 {
 // incremented as (c's owner), which only another copy of that replica
 // can have produced.
 func (c *GCounter) Merge(o GCounter) error {
-	if err := c.check(o, c.owner, "gcounter"); err != nil {
+	aligned, err := c.check(o, c.owner, "gcounter")
+	if err != nil {
 		return err
 	}
-	c.e = mergeCounts(c.e, o.e)
+	c.join(o, aligned)
 	return nil
 }
 
 // check finds the conflicts Merge reports, in one merge-walk, for a
 // counter whose owner is owner.
-func (c *GCounter) check(o GCounter, owner, what string) error {
+func (c *GCounter) check(o GCounter, owner, what string) (aligned bool, err error) {
 	a, b := c.e, o.e
-	i := 0
-	for j := range b {
+	i, j := 0, 0
+	matched := 0
+	for j < len(b) {
 		y := &b[j]
-		for i < len(a) && a[i].id < y.id {
-			i++
-		}
-		if i < len(a) && a[i].id == y.id {
+		if i < len(a) && a[i].id == y.id { // the common case: equality first
 			x := &a[i]
 			if x.n == y.n && x.sum != y.sum {
-				return conflictErr(what, y.id, "two different histories of %d", y.n)
+				return false, conflictErr(what, y.id, "two different histories of %d", y.n)
 			}
 			if y.n > x.n && x.id == owner {
-				return conflictErr(what, y.id, "the other side has %d of this copy's %d", y.n, x.n)
+				return false, conflictErr(what, y.id, "the other side has %d of this copy's %d", y.n, x.n)
 			}
-		} else if y.id == owner && owner != "" {
-			return conflictErr(what, y.id, "the other side has updates of this copy's replica")
+			i++
+			j++
+			matched++
+			continue
+		}
+		if i < len(a) && a[i].id < y.id {
+			i++
+			continue
+		}
+		if y.id == owner && owner != "" {
+			return false, conflictErr(what, y.id, "the other side has updates of this copy's replica")
+		}
+		j++
+	}
+	return matched == len(a) && matched == len(b), nil
+}
+
+// join merges o's entries into c's after check: by position if they hold
+// the same replicas (the common case between replicas of one system, with
+// no string comparison), by a merge-walk otherwise.
+func (c *GCounter) join(o GCounter, aligned bool) {
+	if !aligned {
+		c.e = mergeCounts(c.e, o.e)
+		return
+	}
+	for i := range c.e {
+		if y := &o.e[i]; y.n > c.e[i].n {
+			c.e[i] = *y
 		}
 	}
-	return nil
 }
 
 // mergeCounts returns the per-replica maximum of a and b, updating a in
@@ -479,14 +503,16 @@ func (c PNCounter) Value() int64 {
 // decrement, and o may hold neither more increments nor more decrements
 // of it than c.
 func (c *PNCounter) Merge(o PNCounter) error {
-	if err := c.p.check(o.p, c.owner, "pncounter"); err != nil {
+	ap, err := c.p.check(o.p, c.owner, "pncounter")
+	if err != nil {
 		return err
 	}
-	if err := c.n.check(o.n, c.owner, "pncounter"); err != nil {
+	an, err := c.n.check(o.n, c.owner, "pncounter")
+	if err != nil {
 		return err
 	}
-	c.p.e = mergeCounts(c.p.e, o.p.e)
-	c.n.e = mergeCounts(c.n.e, o.n.e)
+	c.p.join(o.p, ap)
+	c.n.join(o.n, an)
 	return nil
 }
 

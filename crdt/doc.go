@@ -41,20 +41,56 @@
 //	b.Merge(d)            // a's delta reaches b
 //	fmt.Println(b.Value()) // 3
 //
-// Replica IDs must be unique: two copies of one state that both update
-// under the same ID are two replicas pretending to be one. The causal
-// types detect it at merge time when the two copies used one dot for
-// different elements, and LWWRegister when they wrote different values
-// with the same timestamp: Merge then fails with [ErrReplicaConflict]
-// and leaves the receiver unchanged, instead of silently losing an
-// update. Other misuse (a copy that only removed, or counters, whose
-// state carries no identity of the updates) cannot be told from a
-// legitimate history and goes undetected; giving a restored replica a
-// fresh ID avoids it.
-//
 // To replicate over a network, wrap the state in a [Replicator]: call
 // Update for local operations, Sync for each peer on a timer, and Receive
 // for incoming messages, sending back the acknowledgement it returns.
+//
+// # Replica identity
+//
+// Replica IDs must be unique: two copies of one state that both update
+// under the same ID (a clone, or a replica restored from an old backup,
+// that kept its ID) are two replicas pretending to be one, and number
+// their updates alike, so that a merge would take one copy's updates for
+// the other's and drop some silently. Every type that takes a replica ID
+// detects it at merge time: Merge fails with [ErrReplicaConflict] and
+// leaves the receiver unchanged.
+//
+// To make that possible each state keeps, beside each replica's count
+// (counters) or version vector entry (causal types), a stamp of that
+// replica's latest update: its number and a 64-bit digest chained over
+// the replica's updates, each link drawn at random when the update is
+// made, so that two copies never draw the same digest for the same
+// number (probability 2^-64), even when they make identical updates.
+// Each state also remembers its owner, the replica ID of its own latest
+// update; Clone and the decoders give a state without an owner, until it
+// updates again. A merge reports a conflict when
+//
+//   - the two sides hold the same update number of a replica with
+//     different digests (any state can see this, third parties too), or
+//   - the other side holds updates of the receiver's owner beyond the
+//     receiver's own, which only another copy can have made, or
+//   - (causal types) one dot supports different elements on the two sides.
+//
+// Guarantee: let A and B be copies of one replica that have each made at
+// least one update under its ID since they parted (the last state that
+// does so after being cloned or decoded is the copy). The conflict is
+// reported at the latest when the copy that has made no more updates than
+// the other (either, if they made as many) merges a state holding the
+// other's latest update (its full state, or that update's delta, directly
+// or through other replicas); so, once the two have merged each other's
+// states both ways, it has been reported.
+// The copy that is ahead cannot tell a diverged copy from a stale one, so
+// a merge in that direction alone may still keep its own updates and drop
+// the other's silently, as the other copy will report when it merges in
+// turn. A copy that has not updated since it parted (a restored backup
+// that first catches up from its peers) is a stale state, never reported:
+// that is the safe way to restore a replica. No legitimate history (one
+// state per replica ID) is ever reported: the law checker's convergence
+// and replica-identity properties check both sides of that claim.
+//
+// LWWRegister detects two different values written with one timestamp
+// and replica; writes with different timestamps are ordered by the
+// register's rule, as designed. GSet and TwoPSet take no replica IDs.
 //
 // # Guarantees
 //
@@ -68,30 +104,44 @@
 //
 // # Trade-offs
 //
-// A counter costs one entry per replica that ever updated it. An ORSet
-// costs, besides its elements, one dot per present element per concurrent
-// add and a causal context of one vector entry per replica plus the dots
-// received out of order; removed elements leave nothing behind. The Size
-// methods report these figures ([Size]). A remove-wins set and a two-phase
-// set keep a tombstone per removed element, the price of their semantics.
-// A delta is as small as the update (about 20 bytes for one ORSet add,
-// against about 10 bytes per element for the full state), but deltas are
-// only safe to ship alone while the receiver eventually gets them all: the
-// Replicator resends unacknowledged ones and falls back to the full state.
+// A counter costs one entry per replica that ever updated it: the ID, the
+// count and an 8-byte digest. An ORSet costs, besides its elements, one
+// dot per present element per concurrent add and a causal context of one
+// vector entry and one stamp (ID, counter, 8-byte digest) per replica plus
+// the dots received out of order; removed elements leave nothing behind.
+// The Size methods report these figures ([Size]). A remove-wins set and a
+// two-phase set keep a tombstone per removed element, the price of their
+// semantics. A delta is as small as the update (about 30 bytes for one
+// ORSet add, its stamp included, against about 10 bytes per element for
+// the full state), but deltas are only safe to ship alone while the
+// receiver eventually gets them all: the Replicator resends
+// unacknowledged ones and falls back to the full state.
+//
+// The replica stamps cost 8 bytes and one map entry per replica in each
+// state, about 10 more bytes in each delta, and a walk over them in each
+// merge (O(replicas), against O(elements) for the rest of the merge); the
+// digests are random, so two runs of the same program encode equal states
+// with different digest bytes (encodings stay canonical: one state, one
+// encoding; String leaves the digests out).
 //
 // The binary encodings of the generic types encode elements, keys and
-// values with encoding/json. The JSON forms are readable: the counters and
-// the grow-only and two-phase sets are plain ({"a":3}, ["x","y"]); the
-// LWWRegister is {"timestamp":7,"replica":"b","value":"x"}; the causal
-// types show the causal context and each element's dots, and an ORMap
-// each key with its value's JSON. JSON decoders go through the binary
-// decoders, so they make the same checks.
+// values with encoding/json. The JSON forms are readable: a GCounter is
+// {"a":{"n":3,"digest":"9f86d081884c7d65"}}, a PNCounter {"p":...,"n":...};
+// the grow-only and two-phase sets are plain (["x","y"]); the LWWRegister
+// is {"timestamp":7,"replica":"b","value":"x"}; the causal types show the
+// causal context (vector, cloud and stamps) and each element's dots, and
+// an ORMap each key with its value's JSON. JSON decoders reject duplicate
+// keys at any depth (which encoding/json would resolve silently, keeping
+// the last) and field names in another case, and go through the binary
+// decoders or make the same checks.
 //
 // # Encodings
 //
 // Every type implements encoding.BinaryMarshaler (a canonical, versioned
-// format: one byte per format version, then uvarints and length-prefixed
-// strings), encoding.BinaryUnmarshaler, json.Marshaler and
+// format: one byte per format version, then uvarints, length-prefixed
+// strings and 8-byte digests; format 2 of the counters and causal types
+// added the replica stamps, and format 1 is no longer read),
+// encoding.BinaryUnmarshaler, json.Marshaler and
 // json.Unmarshaler, and has a deterministic String. Decoders reject
 // malformed, truncated, non-canonical and oversized input with an error
 // wrapping [ErrMalformed] or [ErrTooLarge], never panic, allocate no more

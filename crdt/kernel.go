@@ -39,7 +39,7 @@ func (k *kernel[K]) put(replica string, key K) kernel[K] {
 	}
 	k.entries[key] = []Dot{d}
 	k.ctx.add(d)
-	delta.ctx.setHead(replica, k.ctx.stamp(d))
+	delta.ctx.heads = heads{{replica, k.ctx.stamp(d)}}
 	k.owner = replica
 	return delta
 }
@@ -78,9 +78,16 @@ func (k *kernel[K]) conflict(o kernel[K]) error {
 	}
 	var index map[Dot]K
 	for key, ods := range o.entries {
-		ds := k.entries[key]
+		var ds []Dot
+		looked := false
 		for _, d := range ods {
-			if !k.ctx.Contains(d) || slices.Contains(ds, d) {
+			if !k.ctx.Contains(d) {
+				continue // new to k: nothing to compare (and no lookup)
+			}
+			if !looked {
+				ds, looked = k.entries[key], true
+			}
+			if slices.Contains(ds, d) {
 				continue
 			}
 			if index == nil {
@@ -115,22 +122,29 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 
 // joinStore joins o's entries into k's, given the causal contexts of the
 // two sides (the kernels' own, or those of the maps that hold them).
+//
+// It is written for large states: a key of k is looked up in o only if o
+// has seen one of its dots (otherwise it stays as it is), the dot lists
+// are built in a reused buffer, and the lists that change are stored in
+// slabs of a few thousand dots rather than allocated one by one.
 func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
 	seenByO, seenByK := theirs.Contains, mine.Contains // bound once: each binding allocates
+	var st dotStore
 	for key, ds := range k.entries {
-		if _, ok := o.entries[key]; ok {
-			continue
-		}
 		if !slices.ContainsFunc(ds, seenByO) {
 			continue // o has seen none of key's dots: all stay
 		}
-		kept := ds[:0:0]
+		if _, ok := o.entries[key]; ok {
+			continue // handled below
+		}
+		kept := st.buf[:0]
 		for _, d := range ds {
-			if !theirs.Contains(d) {
+			if !seenByO(d) {
 				kept = append(kept, d)
 			}
 		}
-		k.setDots(key, ds, kept)
+		st.buf = kept
+		k.setDots(key, ds, kept, &st)
 	}
 	for key, ods := range o.entries {
 		ds := k.entries[key]
@@ -144,35 +158,54 @@ func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
 			k.entries[key] = ods
 			continue
 		}
-		var kept []Dot
+		kept := st.buf[:0]
 		for _, d := range ds {
-			if !theirs.Contains(d) || slices.Contains(ods, d) {
+			if !seenByO(d) || slices.Contains(ods, d) {
 				kept = append(kept, d)
 			}
 		}
 		for _, d := range ods {
-			if !mine.Contains(d) {
+			if !seenByK(d) {
 				kept = append(kept, d)
 			}
 		}
+		st.buf = kept
 		slices.SortFunc(kept, cmpDot)
 		if k.entries == nil && len(kept) > 0 {
 			k.entries = map[K][]Dot{}
 		}
-		k.setDots(key, ds, kept)
+		k.setDots(key, ds, kept, &st)
 	}
 }
 
-func (k *kernel[K]) setDots(key K, old, kept []Dot) {
+// dotStore hands out the dot lists a merge stores: copies of the scratch
+// buffer, carved from slabs.
+type dotStore struct {
+	buf  []Dot // scratch for the list being built
+	slab []Dot
+}
+
+// maxSlab is the largest slab: slabs start at 16 dots and double, so a
+// merge wastes at most about half of what it stores.
+const maxSlab = 4096
+
+func (st *dotStore) keep(ds []Dot) []Dot {
+	if len(ds) > cap(st.slab)-len(st.slab) {
+		st.slab = make([]Dot, 0, max(len(ds), min(maxSlab, 2*cap(st.slab)), 16))
+	}
+	n := len(st.slab)
+	st.slab = append(st.slab, ds...)
+	return st.slab[n : n+len(ds) : n+len(ds)]
+}
+
+// setDots stores kept (a scratch list) as key's dots if they differ from
+// old.
+func (k *kernel[K]) setDots(key K, old, kept []Dot, st *dotStore) {
 	switch {
 	case len(kept) == 0:
 		delete(k.entries, key)
-	case len(kept) != len(old):
-		k.entries[key] = kept
-	default:
-		if !slices.Equal(kept, old) {
-			k.entries[key] = kept
-		}
+	case len(kept) != len(old) || !slices.Equal(kept, old):
+		k.entries[key] = st.keep(kept)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/eventually-perfect/primitives/clocks"
@@ -44,9 +43,8 @@ func toContextJSON(c CausalContext) contextJSON {
 	for _, d := range c.Cloud() {
 		j.Cloud = append(j.Cloud, dotJSON{d.Replica, d.Counter})
 	}
-	for _, r := range slices.Sorted(maps.Keys(c.heads)) {
-		h := c.heads[r]
-		j.Heads = append(j.Heads, headJSON{r, h.n, sumString(h.sum)})
+	for _, h := range c.heads {
+		j.Heads = append(j.Heads, headJSON{h.r, h.n, sumString(h.sum)})
 	}
 	return j
 }

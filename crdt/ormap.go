@@ -58,10 +58,10 @@ func (m *ORMap[K, V]) Update(replica string, key K, f func(v *V) V) ORMap[K, V] 
 		v = x
 	}
 	v = v.withContext(m.ctx)
-	before := m.ctx.heads[replica]
+	before, _ := m.ctx.heads.get(replica)
 	d := f(&v)
 	m.ctx = v.causalContext()
-	if m.ctx.heads[replica] != before {
+	if after, _ := m.ctx.heads.get(replica); after != before {
 		m.owner = replica // f issued an update
 	}
 	v = v.withContext(CausalContext{})
