@@ -1,6 +1,9 @@
 // Side-by-side benchmarks of package crdt against baselines. No Go CRDT
 // library could be fetched through the module proxy when these were
-// written, so the peer is a baseline written here from the definitions:
+// written (github.com/neurodrone/crdt, github.com/TykTechnologies/crdt and
+// github.com/DarkInno/crdt were all refused, November 2026; the peers the
+// issue names are in Rust, Erlang and Scala), so the peer is a baseline
+// written here from the definitions:
 // the classic observed-remove set with tombstones (Shapiro et al. 2011,
 // specification 15), each add tagged with a unique (replica, counter) tag
 // and each removed tag kept for ever. Run:
