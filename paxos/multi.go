@@ -479,10 +479,13 @@ func (r *Replica) flush(out *[]LogMessage) error {
 	for r.inflight < r.cfg.Window && r.qhead < len(r.queue) {
 		n := min(r.cfg.MaxBatch, len(r.queue)-r.qhead)
 		batch := slices.Clone(r.queue[r.qhead : r.qhead+n])
-		if err := r.propose(r.next, Entry{Commands: batch}, out); err != nil {
+		// Take the slot before proposing: with a phase-2 quorum of the
+		// leader alone, propose decides at once and learn moves next.
+		s := r.next
+		r.next++
+		if err := r.propose(s, Entry{Commands: batch}, out); err != nil {
 			return err
 		}
-		r.next++
 		r.qhead += n
 		if r.qhead == len(r.queue) {
 			clear(r.queue)
