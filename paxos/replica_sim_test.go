@@ -12,6 +12,7 @@ package paxos_test
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -50,23 +51,23 @@ func rsKeyOf(c rsCommand) string {
 
 // rsParams is one drawn configuration of the system.
 type rsParams struct {
-	nodes         []string
-	flexible      bool // five nodes, FPaxos q1 = 4, q2 = 2; else majority
-	electionTicks int
-	maxBatch      int
-	window        int
-	thrifty       bool
-	snapshotEvery uint64
-	tick          time.Duration // each replica's tick period, on its local clock
+	Nodes         []string
+	Flexible      bool // five nodes, FPaxos q1 = 4, q2 = 2; else majority
+	ElectionTicks int
+	MaxBatch      int
+	Window        int
+	Thrifty       bool
+	SnapshotEvery uint64
+	Tick          time.Duration // each replica's tick period, on its local clock
 }
 
 func (p rsParams) String() string {
 	q := "majority"
-	if p.flexible {
+	if p.Flexible {
 		q = "q1=4,q2=2"
 	}
 	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d",
-		len(p.nodes), q, p.electionTicks, p.tick, p.maxBatch, p.window, p.thrifty, p.snapshotEvery)
+		len(p.Nodes), q, p.ElectionTicks, p.Tick, p.MaxBatch, p.Window, p.Thrifty, p.SnapshotEvery)
 }
 
 // rsClient is one client's workload: it submits its commands one at a
@@ -93,27 +94,39 @@ type stormSpec struct {
 	At, For, Spread time.Duration
 }
 
-// rsRun is one simulated run and the oracle that checks it.
-type rsRun struct {
-	p     rsParams
-	sys   *quorum.System
-	seed  uint64
-	sched simtest.Schedule
-	// leaderCrashes crash the replica leading at At (among those that
+// rsCase is everything drawn for one run, so that a failure prints it
+// as a Go literal (%#v) that a regression test can replay with
+// rsCase.execute.
+type rsCase struct {
+	P    rsParams
+	Seed uint64 // the simulator's seed
+	// Schedule holds simtest's faults and the extra crashes.
+	Schedule simtest.Schedule
+	// LeaderCrashes crash the replica leading at At (among those that
 	// believe they lead, the one most replicas take for the leader; none
 	// if no replica leads) and restart it For later.
-	leaderCrashes []simtest.Fault
-	clocks        map[string]sim.ClockConfig
-	link          sim.LinkConfig
-	clients       []rsClient
-	storm         stormSpec
-	horizon       time.Duration
-	s             *sim.Sim[rsMsg]
-	nodes         map[string]*rsNode // the current incarnation of each node
-	rng           *rand.Rand         // the clients' choices
-	violated      error
-	law           string // the invariant violated first: "agreement", ...
-	forget        bool   // the storage loses acceptances (TestReplicaSimulatedCanFail)
+	LeaderCrashes []simtest.Fault
+	Clocks        map[string]sim.ClockConfig
+	// Every link has latency uniform in [1ms, 1ms+Spread], and loses and
+	// duplicates messages with these probabilities.
+	Spread          time.Duration
+	Loss, Duplicate float64
+	Storm           stormSpec
+	Clients         []rsClient
+}
+
+// rsRun is one simulated run and the oracle that checks it.
+type rsRun struct {
+	rsCase
+	sys      *quorum.System
+	link     sim.LinkConfig
+	horizon  time.Duration
+	s        *sim.Sim[rsMsg]
+	nodes    map[string]*rsNode // the current incarnation of each node
+	rng      *rand.Rand         // the clients' choices
+	violated error
+	law      string // the invariant violated first: "agreement", ...
+	forget   bool   // the storage loses acceptances (TestReplicaSimulatedCanFail)
 
 	submitted map[string]rsCommand // by key: every command a client sent
 	decided   map[uint64]string    // slot -> the entry first seen decided there
@@ -136,20 +149,22 @@ func (r *rsRun) fail(format string, args ...any) {
 	}
 }
 
-// describe is what a failure message prints to replay the run.
+// describe is what a failure message prints to replay the run: the case
+// in words, then as a Go literal for a regression test.
 func (r *rsRun) describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sim seed %d; %v; links %v; clocks %v; clients %+v", r.seed, r.p, r.link, r.clocks, r.clients)
-	if r.storm.For > 0 {
-		fmt.Fprintf(&b, "; storm (latency 1ms+%v) at %v for %v", r.storm.Spread, r.storm.At, r.storm.For)
+	fmt.Fprintf(&b, "sim seed %d; %v; links %v; clocks %v; clients %+v", r.Seed, r.P, r.link, r.Clocks, r.Clients)
+	if r.Storm.For > 0 {
+		fmt.Fprintf(&b, "; storm (latency 1ms+%v) at %v for %v", r.Storm.Spread, r.Storm.At, r.Storm.For)
 	}
-	fmt.Fprintf(&b, "\n  schedule: %v", r.sched)
-	for _, f := range r.leaderCrashes {
+	fmt.Fprintf(&b, "\n  schedule: %v", r.Schedule)
+	for _, f := range r.LeaderCrashes {
 		fmt.Fprintf(&b, "\n  crash the leader at %v, restart at %v", f.At, f.End())
 	}
 	if len(r.crashed) > 0 {
 		fmt.Fprintf(&b, "\n  leaders crashed: %s", strings.Join(r.crashed, ", "))
 	}
+	fmt.Fprintf(&b, "\n  replay: %s.execute()", strings.ReplaceAll(fmt.Sprintf("%#v", r.rsCase), "paxos_test.", ""))
 	return b.String()
 }
 
@@ -263,7 +278,7 @@ func (n *rsNode) Start(ctx *sim.Context[rsMsg]) {
 	n.after(ctx, nil, nil)
 	// The first tick comes at a random phase, then every tick period of
 	// the node's own clock (skew and drift change the true period).
-	ctx.SetTimer("tick", time.Duration(ctx.Rand().Int64N(int64(n.run.p.tick)))+1)
+	ctx.SetTimer("tick", time.Duration(ctx.Rand().Int64N(int64(n.run.P.Tick)))+1)
 }
 
 func (n *rsNode) Receive(ctx *sim.Context[rsMsg], from string, m rsMsg) {
@@ -294,7 +309,7 @@ func (n *rsNode) Timeout(ctx *sim.Context[rsMsg], _ string) {
 		n.run.fail("robustness: %s's tick failed: %v", n.id, err)
 	}
 	n.after(ctx, out, err)
-	ctx.SetTimer("tick", n.run.p.tick)
+	ctx.SetTimer("tick", n.run.P.Tick)
 }
 
 // after sends what the call returned and checks what it decided.
@@ -310,7 +325,7 @@ func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err erro
 	if e := n.r.Stats().Elections; e > n.elections {
 		n.run.elections += int(e - n.elections)
 		n.elections = e
-		for _, id := range n.run.p.nodes {
+		for _, id := range n.run.P.Nodes {
 			if o, ok := n.run.up(id); ok && id != n.id && o.r.Leader() {
 				n.run.contested++ // an election against a live leader
 				break
@@ -333,7 +348,7 @@ func (n *rsNode) checkDecided(full bool) {
 		}
 	} else {
 		lo := min(n.seen, rsApplied(r))
-		hi := rsApplied(r) + uint64(run.p.window) + 2
+		hi := rsApplied(r) + uint64(run.P.Window) + 2
 		for s := lo; s < hi; s++ {
 			slots = append(slots, s)
 		}
@@ -365,7 +380,7 @@ func (n *rsNode) checkDecided(full bool) {
 // if the current one was applied somewhere, and (re)sends the current one
 // to a replica.
 func (r *rsRun) clientStep(ci int, cmd int, attempt int) {
-	c := r.clients[ci]
+	c := r.Clients[ci]
 	if r.violated != nil {
 		return
 	}
@@ -379,7 +394,7 @@ func (r *rsRun) clientStep(ci int, cmd int, attempt int) {
 		cur = r.command(c, cmd)
 	}
 	r.submitted[rsKeyOf(cur)] = cur
-	to := r.p.nodes[(c.First+attempt+cmd)%len(r.p.nodes)]
+	to := r.P.Nodes[(c.First+attempt+cmd)%len(r.P.Nodes)]
 	if err := r.s.Inject(c.Name, to, rsMsg{Req: &cur}); err != nil {
 		r.fail("harness: %v", err)
 	}
@@ -392,13 +407,13 @@ func (r *rsRun) clientStep(ci int, cmd int, attempt int) {
 func (r *rsRun) crashLeader(d time.Duration) {
 	var lead *rsNode
 	best := -1
-	for _, id := range r.p.nodes {
+	for _, id := range r.P.Nodes {
 		n, ok := r.up(id)
 		if !ok || !n.r.Leader() {
 			continue
 		}
 		votes := 0 // the replicas that take it for the leader
-		for _, o := range r.p.nodes {
+		for _, o := range r.P.Nodes {
 			if m, ok := r.up(o); ok && m.r.LeaderHint() == id {
 				votes++
 			}
@@ -430,10 +445,10 @@ func (r *rsRun) command(c rsClient, i int) rsCommand {
 // complete reports whether every client is done and every replica is up
 // and has applied every command.
 func (r *rsRun) complete() bool {
-	if r.done < len(r.clients) {
+	if r.done < len(r.Clients) {
 		return false
 	}
-	for _, id := range r.p.nodes {
+	for _, id := range r.P.Nodes {
 		n, ok := r.up(id)
 		if !ok || n.sm == nil {
 			return false
@@ -458,73 +473,65 @@ func (r *rsRun) up(id string) (*rsNode, bool) {
 
 // fullCheck scans every up replica's log for agreement and validity.
 func (r *rsRun) fullCheck() {
-	for _, id := range r.p.nodes {
+	for _, id := range r.P.Nodes {
 		if n, ok := r.up(id); ok {
 			n.checkDecided(true)
 		}
 	}
 }
 
-// drawRun draws one run's parameters.
-func drawRun(t *rapid.T) *rsRun {
-	p := rsParams{nodes: []string{"n1", "n2", "n3"}}
+// rsMaxEvents bounds a run's events: a run takes a few thousand, so a
+// run that reaches it has replicas amplifying messages.
+const rsMaxEvents = 1_000_000
+
+// rsHorizon is when the faults are over: each ends by then.
+const rsHorizon = time.Second
+
+// drawCase draws one run's parameters.
+func drawCase(t *rapid.T) rsCase {
+	p := rsParams{Nodes: []string{"n1", "n2", "n3"}}
 	if rapid.IntRange(0, 4).Draw(t, "five replicas, FPaxos") == 4 {
-		p.nodes, p.flexible = []string{"n1", "n2", "n3", "n4", "n5"}, true
+		p.Nodes, p.Flexible = []string{"n1", "n2", "n3", "n4", "n5"}, true
 	}
-	p.electionTicks = rapid.SampledFrom([]int{10, 5, 3, 2}).Draw(t, "election ticks")
-	p.maxBatch = rapid.SampledFrom([]int{64, 1, 2, 4}).Draw(t, "max batch")
-	p.window = rapid.SampledFrom([]int{32, 1, 2, 4}).Draw(t, "window")
-	p.thrifty = rapid.Bool().Draw(t, "thrifty")
-	p.snapshotEvery = rapid.SampledFrom([]uint64{0, 1, 2, 3, 5}).Draw(t, "snapshot every")
-	p.tick = time.Duration(rapid.IntRange(10, 20).Draw(t, "tick ms")) * time.Millisecond
-	run := &rsRun{p: p, horizon: time.Second}
-	var err error
-	if p.flexible {
-		run.sys, err = quorum.Flexible(p.nodes, 4, 2)
-	} else {
-		run.sys, err = quorum.Majority(p.nodes...)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	run.seed = rapid.Uint64().Draw(t, "sim seed")
-	run.sched = simtest.DrawSchedule(t, p.nodes, run.horizon)
+	p.ElectionTicks = rapid.SampledFrom([]int{10, 5, 3, 2}).Draw(t, "election ticks")
+	p.MaxBatch = rapid.SampledFrom([]int{64, 1, 2, 4}).Draw(t, "max batch")
+	p.Window = rapid.SampledFrom([]int{32, 1, 2, 4}).Draw(t, "window")
+	p.Thrifty = rapid.Bool().Draw(t, "thrifty")
+	p.SnapshotEvery = rapid.SampledFrom([]uint64{0, 1, 2, 3, 5}).Draw(t, "snapshot every")
+	p.Tick = time.Duration(rapid.IntRange(10, 20).Draw(t, "tick ms")) * time.Millisecond
+	run := rsCase{P: p}
+	run.Seed = rapid.Uint64().Draw(t, "sim seed")
+	run.Schedule = simtest.DrawSchedule(t, p.Nodes, rsHorizon)
 	// simtest draws at most four faults; add a burst of short crashes in
 	// some runs, so that restarts from durable state (and the catch-up and
 	// snapshot installs that follow) are frequent.
 	for range rapid.IntRange(0, 8).Draw(t, "extra crashes") {
 		at := rapid.IntRange(0, 999).Draw(t, "crash at ms")
-		run.sched.Faults = append(run.sched.Faults, simtest.Fault{
+		run.Schedule.Faults = append(run.Schedule.Faults, simtest.Fault{
 			Kind: simtest.Crash, At: time.Duration(at) * time.Millisecond,
 			For:   time.Duration(rapid.IntRange(1, min(100, 1000-at)).Draw(t, "crash for ms")) * time.Millisecond,
-			Nodes: []string{rapid.SampledFrom(p.nodes).Draw(t, "crash node")},
+			Nodes: []string{rapid.SampledFrom(p.Nodes).Draw(t, "crash node")},
 		})
 	}
-	slices.SortStableFunc(run.sched.Faults, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
+	slices.SortStableFunc(run.Schedule.Faults, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
 	// And crashes aimed at whichever replica leads at the time: a leader
 	// change with commands in flight is where retried commands, recovered
 	// slots and no-op fills meet.
 	for range rapid.IntRange(0, 6).Draw(t, "leader crashes") {
 		at := rapid.IntRange(0, 999).Draw(t, "leader crash at ms")
-		run.leaderCrashes = append(run.leaderCrashes, simtest.Fault{
+		run.LeaderCrashes = append(run.LeaderCrashes, simtest.Fault{
 			Kind: simtest.Crash, At: time.Duration(at) * time.Millisecond,
 			For: time.Duration(rapid.IntRange(1, min(100, 1000-at)).Draw(t, "leader crash for ms")) * time.Millisecond,
 		})
 	}
-	slices.SortStableFunc(run.leaderCrashes, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
-	run.clocks = drawClocks(t, p.nodes)
-	spread := rapid.IntRange(0, 5).Draw(t, "latency spread ms")
-	run.link = sim.LinkConfig{
-		Latency:   sim.Uniform(time.Millisecond, time.Millisecond+time.Duration(spread)*time.Millisecond),
-		Loss:      float64(rapid.IntRange(0, 10).Draw(t, "loss %")) / 100,
-		Duplicate: float64(rapid.IntRange(0, 20).Draw(t, "duplicate %")) / 100,
-	}
-	if spread == 0 {
-		run.link.Latency = sim.Constant(time.Millisecond)
-	}
+	slices.SortStableFunc(run.LeaderCrashes, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
+	run.Clocks = drawClocks(t, p.Nodes)
+	run.Spread = time.Duration(rapid.IntRange(0, 5).Draw(t, "latency spread ms")) * time.Millisecond
+	run.Loss = float64(rapid.IntRange(0, 10).Draw(t, "loss %")) / 100
+	run.Duplicate = float64(rapid.IntRange(0, 20).Draw(t, "duplicate %")) / 100
 	if rapid.Bool().Draw(t, "storm") {
 		at := rapid.IntRange(0, 950).Draw(t, "storm at ms")
-		run.storm = stormSpec{
+		run.Storm = stormSpec{
 			At:     time.Duration(at) * time.Millisecond,
 			For:    time.Duration(rapid.IntRange(1, 1000-at).Draw(t, "storm for ms")) * time.Millisecond,
 			Spread: time.Duration(rapid.IntRange(10, 100).Draw(t, "storm spread ms")) * time.Millisecond,
@@ -532,24 +539,53 @@ func drawRun(t *rapid.T) *rsRun {
 	}
 	nc := rapid.IntRange(1, 4).Draw(t, "clients")
 	for i := range nc {
-		run.clients = append(run.clients, rsClient{
+		run.Clients = append(run.Clients, rsClient{
 			Name:  "c" + strconv.Itoa(i+1),
 			Start: time.Duration(rapid.IntRange(0, 900).Draw(t, "client start ms")) * time.Millisecond,
 			Retry: time.Duration(rapid.IntRange(5, 100).Draw(t, "client retry ms")) * time.Millisecond,
-			First: rapid.IntRange(0, len(p.nodes)-1).Draw(t, "client first replica"),
+			First: rapid.IntRange(0, len(p.Nodes)-1).Draw(t, "client first replica"),
 			Cmds:  rapid.IntRange(1, 8).Draw(t, "client commands"),
 		})
 	}
 	if rapid.Bool().Draw(t, "a client without session") {
-		run.clients = append(run.clients, rsClient{
+		run.Clients = append(run.Clients, rsClient{
 			Name:  "anon",
 			Start: time.Duration(rapid.IntRange(0, 900).Draw(t, "anon start ms")) * time.Millisecond,
 			Retry: time.Duration(rapid.IntRange(5, 100).Draw(t, "anon retry ms")) * time.Millisecond,
-			First: rapid.IntRange(0, len(p.nodes)-1).Draw(t, "anon first replica"),
+			First: rapid.IntRange(0, len(p.Nodes)-1).Draw(t, "anon first replica"),
 			Cmds:  rapid.IntRange(1, 3).Draw(t, "anon commands"),
 		})
 	}
 	return run
+}
+
+// newRun prepares c's run: its quorum system and links.
+func (c rsCase) newRun() (*rsRun, error) {
+	run := &rsRun{rsCase: c, horizon: rsHorizon}
+	var err error
+	if c.P.Flexible {
+		run.sys, err = quorum.Flexible(c.P.Nodes, 4, 2)
+	} else {
+		run.sys, err = quorum.Majority(c.P.Nodes...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	run.link = sim.LinkConfig{Latency: sim.Constant(time.Millisecond), Loss: c.Loss, Duplicate: c.Duplicate}
+	if c.Spread > 0 {
+		run.link.Latency = sim.Uniform(time.Millisecond, time.Millisecond+c.Spread)
+	}
+	return run, nil
+}
+
+// execute runs c (see rsRun.execute): a regression test replays a
+// failure's printed case with rsCase{...}.execute().
+func (c rsCase) execute() error {
+	run, err := c.newRun()
+	if err != nil {
+		return err
+	}
+	return run.execute()
 }
 
 // rsSchedules counts the schedules run, for the long run's report, and
@@ -564,8 +600,7 @@ var (
 // runReplicas runs one drawn system to the end and fails the test case if
 // it breaks an invariant (see execute).
 func runReplicas(t *rapid.T) {
-	run := drawRun(t)
-	if err := run.execute(); err != nil {
+	if err := drawCase(t).execute(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -584,24 +619,25 @@ func (run *rsRun) execute() error {
 	run.decided = map[uint64]string{}
 	run.decidedBy = map[uint64]string{}
 	run.appliedAt = map[string]bool{}
-	run.rng = rand.New(rand.NewPCG(run.seed, 0x5eed))
+	run.rng = rand.New(rand.NewPCG(run.Seed, 0x5eed))
 	s, err := sim.New(sim.Config{
-		Seed: run.seed, Nodes: run.p.nodes, Link: run.link, Clocks: run.clocks, NoTrace: true,
+		Seed: run.Seed, Nodes: run.P.Nodes, Link: run.link, Clocks: run.Clocks, NoTrace: true,
+		MaxEvents: rsMaxEvents,
 	}, func(id string) sim.Node[rsMsg] { return &rsNode{run: run, id: id} })
 	if err != nil {
 		return fmt.Errorf("harness: %w", err)
 	}
 	run.s = s
-	if err := simtest.Apply(s, run.sched); err != nil {
+	if err := simtest.Apply(s, run.Schedule); err != nil {
 		return fmt.Errorf("harness: %w", err)
 	}
-	if st := run.storm; st.For > 0 {
+	if st := run.Storm; st.For > 0 {
 		slow := run.link
 		slow.Latency = sim.Uniform(time.Millisecond, time.Millisecond+st.Spread)
 		setAll := func(l sim.LinkConfig) func(*sim.Sim[rsMsg]) {
 			return func(s *sim.Sim[rsMsg]) {
-				for _, a := range run.p.nodes {
-					for _, b := range run.p.nodes {
+				for _, a := range run.P.Nodes {
+					for _, b := range run.P.Nodes {
 						if a != b {
 							_ = s.SetLink(a, b, l)
 						}
@@ -612,10 +648,10 @@ func (run *rsRun) execute() error {
 		s.At(st.At, setAll(slow))
 		s.At(st.At+st.For, setAll(run.link))
 	}
-	for _, f := range run.leaderCrashes {
+	for _, f := range run.LeaderCrashes {
 		s.At(f.At, func(s *sim.Sim[rsMsg]) { run.crashLeader(f.For) })
 	}
-	for i, c := range run.clients {
+	for i, c := range run.Clients {
 		s.At(c.Start, func(*sim.Sim[rsMsg]) { run.clientStep(i, 1, 0) })
 	}
 	deadline := run.horizon + 10*time.Second
@@ -627,6 +663,9 @@ func (run *rsRun) execute() error {
 		}
 		return run.violated != nil || s.Now() >= deadline || (s.Now() >= run.horizon && run.complete())
 	})
+	if errors.Is(err, sim.ErrEventLimit) {
+		return fmt.Errorf("bounded work: the replicas handled %d events (a run normally takes a few thousand), a message storm: %w\n%s", rsMaxEvents, err, run.describe())
+	}
 	if err != nil {
 		return fmt.Errorf("the simulation stopped: %w\n%s", err, run.describe())
 	}
@@ -655,8 +694,8 @@ func (run *rsRun) execute() error {
 // missing describes what liveness lacks, for the failure message.
 func (r *rsRun) missing() string {
 	var parts []string
-	if r.done < len(r.clients) {
-		parts = append(parts, fmt.Sprintf("%d of %d clients finished", r.done, len(r.clients)))
+	if r.done < len(r.Clients) {
+		parts = append(parts, fmt.Sprintf("%d of %d clients finished", r.done, len(r.Clients)))
 	}
 	keys := slices.Sorted(func(yield func(string) bool) {
 		for k := range r.submitted {
@@ -665,7 +704,7 @@ func (r *rsRun) missing() string {
 			}
 		}
 	})
-	for _, id := range r.p.nodes {
+	for _, id := range r.P.Nodes {
 		n, ok := r.up(id)
 		if !ok {
 			parts = append(parts, id+" is down")
@@ -822,10 +861,10 @@ func (s *rsStore) SetSnapshot(slot uint64, snapshot []byte) error {
 
 func rsNewReplica(run *rsRun, id string, st *rsStore, sm *rsSM) (*paxos.Replica, error) {
 	return paxos.NewReplica(paxos.ReplicaConfig{
-		ID: id, Quorums: run.sys, ElectionTicks: run.p.electionTicks,
-		Seed:     run.seed,
-		MaxBatch: run.p.maxBatch, Window: run.p.window, Thrifty: run.p.thrifty,
-		SnapshotEvery: run.p.snapshotEvery, StateMachine: sm,
+		ID: id, Quorums: run.sys, ElectionTicks: run.P.ElectionTicks,
+		Seed:     run.Seed,
+		MaxBatch: run.P.MaxBatch, Window: run.P.Window, Thrifty: run.P.Thrifty,
+		SnapshotEvery: run.P.SnapshotEvery, StateMachine: sm,
 	}, st)
 }
 
@@ -857,15 +896,18 @@ func TestReplicaSimulatedCanFail(t *testing.T) {
 	caught := map[string]int{}
 	var example string
 	rapid.Check(t, func(t *rapid.T) {
-		run := drawRun(t)
+		run, err := drawCase(t).newRun()
+		if err != nil {
+			t.Fatal(err)
+		}
 		run.forget = true
 		// Many short crashes, so that acceptances are lost often.
-		run.sched = simtest.Schedule{}
+		run.Schedule = simtest.Schedule{}
 		for i := range 30 {
 			at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond
-			run.sched.Faults = append(run.sched.Faults, simtest.Fault{
+			run.Schedule.Faults = append(run.Schedule.Faults, simtest.Fault{
 				Kind: simtest.Crash, At: at, For: time.Duration(rapid.IntRange(1, 30).Draw(t, "crash for ms")) * time.Millisecond,
-				Nodes: []string{rapid.SampledFrom(run.p.nodes).Draw(t, "crash node")},
+				Nodes: []string{rapid.SampledFrom(run.P.Nodes).Draw(t, "crash node")},
 			})
 		}
 		if err := run.execute(); err != nil && run.law != "" && run.law != "robustness" {
