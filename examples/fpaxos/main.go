@@ -116,17 +116,12 @@ func parseRange(s string) ([]int, error) {
 	return ns, nil
 }
 
-// minQ2 is the smallest phase-2 quorum swept. It should be 1; the core
-// at 0e4db8d skips a slot when the leader alone is a phase-2 quorum
-// (/work/notes/paxos-bugs.md), so q2 = 1 waits for that fix.
-const minQ2 = 2
-
 // configs lists the sweep for each n: every q2 from 1 to floor(n/2)+1
 // with q1 = n - q2 + 1, then majority quorums, each thrifty and not.
 func configs(ns []int) []config {
 	var out []config
 	for _, n := range ns {
-		for q2 := minQ2; q2 <= n/2+1; q2++ {
+		for q2 := 1; q2 <= n/2+1; q2++ {
 			for _, thrifty := range []bool{true, false} {
 				out = append(out, config{N: n, Q1: n - q2 + 1, Q2: q2, Thrifty: thrifty})
 			}
