@@ -135,55 +135,6 @@ type slotRec struct {
 	sent     uint64 // tick of the last Accept sent
 }
 
-// session is what the replicated state keeps of a client: every Seq up
-// to seq is applied (or skipped), so are the Seqs in above (sorted, at
-// most maxAbove, for commands decided out of order), and last is the Seq
-// applied last, whose result the StateMachine returned.
-type session struct {
-	seq    uint64
-	above  []uint64
-	last   uint64
-	result string
-}
-
-// maxAbove bounds how many of a client's commands may be applied ahead
-// of one still missing; beyond it the oldest missing Seqs are given up
-// (treated as applied).
-const maxAbove = 64
-
-// has reports whether seq is applied in s.
-func (s *session) has(seq uint64) bool {
-	if seq <= s.seq {
-		return true
-	}
-	_, found := slices.BinarySearch(s.above, seq)
-	return found
-}
-
-// add records seq (not yet applied) in s.
-func (s *session) add(seq uint64) {
-	if seq == s.seq+1 && len(s.above) == 0 {
-		s.seq = seq
-		return
-	}
-	k, _ := slices.BinarySearch(s.above, seq)
-	s.above = slices.Insert(s.above, k, seq)
-	if len(s.above) > maxAbove {
-		s.seq, s.above = s.above[0], s.above[1:]
-	}
-	for len(s.above) > 0 && s.above[0] <= s.seq+1 {
-		s.seq, s.above = max(s.seq, s.above[0]), s.above[1:]
-	}
-	if len(s.above) == 0 {
-		s.above = nil
-	}
-}
-
-type cmdKey struct {
-	client string
-	seq    uint64
-}
-
 // Replica is a Multi-Paxos replica: acceptor, learner and, when elected,
 // leader. It is a deterministic state machine: Submit, Step and Tick
 // return the messages to send, after writing what they depend on to its
@@ -222,13 +173,14 @@ type Replica struct {
 	noticeB Ballot // the ballot of the highest commit notice heard
 	noticeC uint64 // and its commit
 
-	sessions map[string]session
+	clients map[string]*client // the sessions, and a leader's commands queued or in flight
+	lastID  string             // a cache of the last client looked up
+	lastC   *client
 
 	next     uint64
 	inflight int
 	queue    []Command
 	qhead    int
-	queued   map[cmdKey]struct{}
 
 	pending []Command
 
@@ -269,7 +221,7 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 		return nil, fmt.Errorf("paxos: load: %w: %w", ErrStorage, err)
 	}
 	r := &Replica{cfg: cfg, sys: cfg.Quorums, names: cfg.Quorums.Names(), self: self, storage: st,
-		sm: cfg.StateMachine, sessions: map[string]session{}, queued: map[cmdKey]struct{}{}}
+		sm: cfg.StateMachine, clients: map[string]*client{}}
 	r.pcg = rand.NewPCG(cfg.Seed, fnv64(cfg.ID))
 	r.rng = rand.New(r.pcg)
 	r.timeout = r.drawTimeout()
@@ -284,7 +236,7 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 	}
 	r.promised, r.round = s.Promised, s.Round
 	if s.SnapshotSlot > 0 || len(s.Snapshot) > 0 {
-		sessions, app, err := decodeSnapshot(s.Snapshot)
+		clients, app, err := decodeSnapshot(s.Snapshot)
 		if err != nil {
 			return nil, fmt.Errorf("paxos: load snapshot: %w", err)
 		}
@@ -293,7 +245,7 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 				return nil, fmt.Errorf("paxos: restore snapshot: %w: %w", ErrStorage, err)
 			}
 		}
-		r.sessions, r.snap, r.base, r.commit = sessions, s.Snapshot, s.SnapshotSlot, s.SnapshotSlot
+		r.clients, r.snap, r.base, r.commit = clients, s.Snapshot, s.SnapshotSlot, s.SnapshotSlot
 	}
 	for _, e := range s.Entries {
 		if e.Slot >= r.base && e.Slot < maxSlot {
@@ -407,8 +359,11 @@ func (r *Replica) Stats() ReplicaStats { return r.stats }
 // Session returns the last Seq applied for client and the result the
 // StateMachine returned for it.
 func (r *Replica) Session(client string) (seq uint64, result string, ok bool) {
-	s, ok := r.sessions[client]
-	return s.last, s.result, ok
+	c := r.clients[client]
+	if c == nil {
+		return 0, "", false
+	}
+	return c.last, c.result, true
 }
 
 // done reports whether cmd's session says it was applied.
@@ -416,8 +371,8 @@ func (r *Replica) done(cmd Command) bool {
 	if cmd.Client == "" {
 		return false
 	}
-	s, ok := r.sessions[cmd.Client]
-	return ok && s.has(cmd.Seq)
+	c := r.client(cmd.Client, false)
+	return c != nil && c.applied(cmd.Seq)
 }
 
 // Submit asks the replicated log to decide cmd. The leader queues it and
@@ -456,18 +411,12 @@ func (r *Replica) Submit(cmd Command) ([]LogMessage, error) {
 
 // enqueue adds cmd to the leader's queue unless it is queued or in flight.
 func (r *Replica) enqueue(cmd Command) error {
-	if cmd.Client != "" {
-		k := cmdKey{cmd.Client, cmd.Seq}
-		if _, ok := r.queued[k]; ok {
-			r.stats.Duplicates++
-			return nil
-		}
-		if len(r.queue)-r.qhead >= maxQueued {
-			return fmt.Errorf("paxos: %d commands queued: %w", len(r.queue)-r.qhead, ErrOverloaded)
-		}
-		r.queued[k] = struct{}{}
-	} else if len(r.queue)-r.qhead >= maxQueued {
+	if len(r.queue)-r.qhead >= maxQueued {
 		return fmt.Errorf("paxos: %d commands queued: %w", len(r.queue)-r.qhead, ErrOverloaded)
+	}
+	if cmd.Client != "" && !r.client(cmd.Client, true).hold(cmd.Seq) {
+		r.stats.Duplicates++
+		return nil
 	}
 	r.queue = append(r.queue, cmd)
 	return nil
@@ -676,7 +625,7 @@ func (r *Replica) stepDown() {
 		r.pending = append(r.pending, r.queue[r.qhead:]...)
 		clear(r.queue)
 		r.queue, r.qhead, r.inflight = r.queue[:0], 0, 0
-		clear(r.queued)
+		r.releaseAll()
 	}
 	r.role, r.merged, r.leaderHint = follower, nil, ""
 }
@@ -934,7 +883,7 @@ func (r *Replica) lead(out *[]LogMessage) error {
 		hi = max(hi, s+1)
 	}
 	r.next, r.inflight = hi, 0
-	clear(r.queued)
+	r.releaseAll()
 	for s := r.commit; s < hi; s++ {
 		if rec := r.get(s); s < r.commit || rec != nil && rec.decided {
 			continue
@@ -945,7 +894,7 @@ func (r *Replica) lead(out *[]LogMessage) error {
 		}
 		for _, c := range e.Commands {
 			if c.Client != "" {
-				r.queued[cmdKey{c.Client, c.Seq}] = struct{}{}
+				r.client(c.Client, true).hold(c.Seq)
 			}
 		}
 		if err := r.propose(s, Entry{Commands: e.Commands, NoOp: e.NoOp}, out); err != nil {
@@ -1000,11 +949,11 @@ func (r *Replica) learn(e Entry) error {
 
 // apply applies cmd unless its session says it already was.
 func (r *Replica) apply(c Command) {
+	var cl *client
 	if c.Client != "" {
-		if len(r.queued) > 0 {
-			delete(r.queued, cmdKey{c.Client, c.Seq})
-		}
-		if s, ok := r.sessions[c.Client]; ok && s.has(c.Seq) {
+		cl = r.client(c.Client, true)
+		cl.release(c.Seq)
+		if cl.applied(c.Seq) {
 			r.stats.Duplicates++
 			return
 		}
@@ -1013,11 +962,9 @@ func (r *Replica) apply(c Command) {
 	if r.sm != nil {
 		res = r.sm.Apply(c)
 	}
-	if c.Client != "" {
-		s := r.sessions[c.Client]
-		s.add(c.Seq)
-		s.last, s.result = c.Seq, res
-		r.sessions[c.Client] = s
+	if cl != nil {
+		cl.add(c.Seq)
+		cl.last, cl.result = c.Seq, res
 	}
 	r.stats.Applied++
 	if len(r.pending) > 0 {
@@ -1037,7 +984,7 @@ func (r *Replica) compact() error {
 			return fmt.Errorf("paxos: snapshot: %w: %w", ErrStorage, err)
 		}
 	}
-	blob := encodeSnapshot(r.sessions, app)
+	blob := encodeSnapshot(r.clients, app)
 	if err := r.storage.SetSnapshot(r.commit, blob); err != nil {
 		return fmt.Errorf("paxos: save snapshot: %w: %w", ErrStorage, err)
 	}
@@ -1062,7 +1009,7 @@ func (r *Replica) dropBelow(s uint64) {
 // install replaces the replicated state with a snapshot covering the
 // slots below slot (slot > r.commit).
 func (r *Replica) install(slot uint64, blob []byte) error {
-	sessions, app, err := decodeSnapshot(blob)
+	clients, app, err := decodeSnapshot(blob)
 	if err != nil {
 		r.stats.Dropped++
 		return fmt.Errorf("paxos: snapshot to %d: %w: %w", slot, ErrBadMessage, err)
@@ -1082,7 +1029,8 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 		}
 	}
 	r.dropBelow(slot)
-	r.sessions, r.snap, r.commit = sessions, blob, slot
+	r.clients, r.snap, r.commit = clients, blob, slot
+	r.lastID, r.lastC = "", nil
 	r.next = max(r.next, slot)
 	r.pending = slices.DeleteFunc(r.pending, r.done)
 	r.stats.SnapshotsInstalled++
@@ -1092,74 +1040,6 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 		return r.learn(e)
 	}
 	return nil
-}
-
-const snapshotVersion = 1
-
-// encodeSnapshot encodes the replicated state: a version byte, the
-// counted sessions sorted by client (client, uvarint seq, the counted
-// Seqs applied above it as increasing uvarints, the last Seq and its
-// result), and the StateMachine's snapshot, all strings length prefixed.
-func encodeSnapshot(sessions map[string]session, app []byte) []byte {
-	clients := make([]string, 0, len(sessions))
-	for c := range sessions {
-		clients = append(clients, c)
-	}
-	slices.Sort(clients)
-	b := []byte{snapshotVersion}
-	b = binary.AppendUvarint(b, uint64(len(clients)))
-	for _, c := range clients {
-		s := sessions[c]
-		b = appendString(b, c)
-		b = binary.AppendUvarint(b, s.seq)
-		b = binary.AppendUvarint(b, uint64(len(s.above)))
-		for _, x := range s.above {
-			b = binary.AppendUvarint(b, x)
-		}
-		b = binary.AppendUvarint(b, s.last)
-		b = appendString(b, s.result)
-	}
-	return appendBytes(b, app)
-}
-
-func decodeSnapshot(blob []byte) (map[string]session, []byte, error) {
-	d := decoder{b: blob}
-	if v := d.byte(); v != snapshotVersion && d.err == nil {
-		d.fail("unknown snapshot version %d", v)
-	}
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.b)/3) {
-		d.fail("%d sessions in %d bytes", n, len(d.b))
-	}
-	sessions := map[string]session{}
-	prev := ""
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		c := d.string()
-		s := session{seq: d.uvarint()}
-		k := d.uvarint()
-		if d.err == nil && k > maxAbove {
-			d.fail("%d sequence numbers above %d", k, s.seq)
-		}
-		above := s.seq + 1
-		for j := uint64(0); j < k && d.err == nil; j++ {
-			x := d.uvarint()
-			if d.err == nil && x <= above {
-				d.fail("sequence numbers out of order")
-			}
-			s.above, above = append(s.above, x), x
-		}
-		s.last, s.result = d.uvarint(), d.string()
-		if d.err == nil && (c == "" || i > 0 && c <= prev) {
-			d.fail("sessions out of order")
-		}
-		sessions[c], prev = s, c
-	}
-	app := d.bytes()
-	d.end()
-	if d.err != nil {
-		return nil, nil, d.err
-	}
-	return sessions, app, nil
 }
 
 // AppendState appends a canonical encoding of the replica's whole state
@@ -1202,7 +1082,7 @@ func (r *Replica) AppendState(b []byte) []byte {
 		b = binary.AppendUvarint(b, uint64(rec.acks))
 		b = binary.AppendUvarint(b, rec.sent)
 	}
-	b = appendBytes(b, encodeSnapshot(r.sessions, nil))
+	b = appendBytes(b, encodeSnapshot(r.clients, nil))
 	b = binary.AppendUvarint(b, r.next)
 	b = binary.AppendUvarint(b, uint64(r.inflight))
 	b = binary.AppendUvarint(b, uint64(len(r.queue)-r.qhead))
