@@ -1,9 +1,13 @@
 // Command fpaxos reproduces the experiment of Flexible Paxos (Howard,
 // Malkhi and Spiegelman, "Flexible Paxos: Quorum intersection revisited",
-// 2016, section 5) in the simulator: Multi-Paxos replicas with phase-1
-// quorums of q1 and phase-2 (replication) quorums of q2 = n - q1 + 1,
-// driven by one closed-loop client, measured for throughput and latency as
-// q2 shrinks, next to majority Multi-Paxos.
+// 2016) in the simulator, with the sweep of the authors' published
+// Mininet script (github.com/fpaxos/fpaxos-test): n = 3 to 10 Multi-Paxos
+// replicas, phase-2 (replication) quorums q2 = 1 to floor(n/2)+1 with
+// phase-1 quorums q1 = n - q2 + 1, phase 2 sent to one q2-quorum only
+// (thrifty) or to every acceptor, and one client keeping 10 requests in
+// flight; throughput and latency are measured for each q2, next to
+// majority Multi-Paxos. docs/paxos.md discusses the results and how the
+// setup differs from the paper's.
 //
 // Run it from the repository root:
 //
