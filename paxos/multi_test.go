@@ -82,6 +82,7 @@ type replicaPeer struct {
 	cmds  []paxos.Command
 	store *logStore
 	r     *paxos.Replica
+	sm    *mpOpLog
 }
 
 func (p *replicaPeer) emit(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMessage, err error) {
@@ -95,7 +96,10 @@ func (p *replicaPeer) emit(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMe
 
 func (p *replicaPeer) Start(ctx *sim.Context[paxos.LogMessage]) {
 	p.store = &logStore{s: ctx.Storage()}
-	r, err := paxos.NewReplica(p.cfg, p.store)
+	p.sm = &mpOpLog{}
+	cfg := p.cfg
+	cfg.StateMachine = p.sm
+	r, err := paxos.NewReplica(cfg, p.store)
 	if err != nil {
 		panic(err)
 	}
@@ -121,20 +125,30 @@ func (p *replicaPeer) Timeout(ctx *sim.Context[paxos.LogMessage], _ string) {
 }
 
 // TestMultiPaxosSimulated runs three replicas, each submitting two
-// commands, under rapid-drawn fault schedules (crashes with durable
-// state, pauses, partitions, blocks, loss; links that reorder and
-// duplicate), checking after every event that no slot is ever decided
-// with two values anywhere (agreement, hence identical logs) and that
-// only submitted commands or no-ops are decided (validity); three
-// simulated seconds after the last fault, every replica's log holds every
-// command (liveness after healing, through leader election by timeout,
-// forwarding, retransmission and catch-up).
+// commands in a session, under rapid-drawn fault schedules (crashes with
+// durable state, pauses, partitions, blocks, loss; links that reorder and
+// duplicate) and rapid-drawn configurations (batching, window, thrifty
+// phase 2, snapshots every few slots), checking after every event that no
+// slot is ever decided with two entries anywhere (agreement), that only
+// submitted commands are decided (validity), and that the state machines'
+// applied sequences are prefixes of one another (log integrity, through
+// restarts from snapshots); three simulated seconds after the last fault,
+// every replica has applied every command exactly once (liveness after
+// healing, through leader election by timeout, forwarding,
+// retransmission, catch-up by decisions and by snapshot, and sessions).
 func TestMultiPaxosSimulated(t *testing.T) {
 	nodes := []string{"n1", "n2", "n3"}
 	rapid.Check(t, func(t *rapid.T) {
 		seed := rapid.Uint64().Draw(t, "seed")
 		horizon := 500 * time.Millisecond
 		sched := simtest.DrawSchedule(t, nodes, horizon)
+		base := paxos.ReplicaConfig{
+			MaxBatch:      rapid.SampledFrom([]int{1, 64}).Draw(t, "batch"),
+			Window:        rapid.SampledFrom([]int{1, 32}).Draw(t, "window"),
+			Thrifty:       rapid.Bool().Draw(t, "thrifty"),
+			SnapshotEvery: rapid.SampledFrom([]uint64{0, 1, 3}).Draw(t, "snapshotEvery"),
+			Seed:          seed,
+		}
 		sys, err := quorum.Majority(nodes...)
 		if err != nil {
 			t.Fatal(err)
@@ -149,7 +163,9 @@ func TestMultiPaxosSimulated(t *testing.T) {
 			Seed: seed, Nodes: nodes, NoTrace: true,
 			Link: sim.LinkConfig{Latency: sim.Uniform(time.Millisecond, 5*time.Millisecond), Duplicate: 0.05},
 		}, func(id string) sim.Node[paxos.LogMessage] {
-			return &replicaPeer{cfg: paxos.ReplicaConfig{ID: id, Quorums: sys}, cmds: cmds[id]}
+			cfg := base
+			cfg.ID, cfg.Quorums = id, sys
+			return &replicaPeer{cfg: cfg, cmds: cmds[id]}
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -160,16 +176,19 @@ func TestMultiPaxosSimulated(t *testing.T) {
 		chosen := map[uint64]string{}
 		var violation error
 		check := func() {
+			var longest []string
 			for _, id := range nodes {
 				nd, ok := s.Node(id)
 				if !ok {
 					continue
 				}
-				r := nd.(*replicaPeer).r
-				for slot := uint64(0); slot < 64; slot++ {
+				p := nd.(*replicaPeer)
+				r := p.r
+				for slot := r.Compacted(); slot < r.Applied(); slot++ {
 					e, ok := r.Decided(slot)
 					if !ok {
-						continue
+						violation = fmt.Errorf("%s: slot %d below Applied %d not decided", id, slot, r.Applied())
+						return
 					}
 					v := e.String()
 					for _, c := range e.Commands {
@@ -182,6 +201,17 @@ func TestMultiPaxosSimulated(t *testing.T) {
 					}
 					chosen[slot] = v
 				}
+				ops := p.sm.ops
+				short, long := ops, longest
+				if len(short) > len(long) {
+					short, long = long, short
+				}
+				if !slices.Equal(short, long[:len(short)]) && violation == nil {
+					violation = fmt.Errorf("log integrity: %s applied %q, another %q", id, ops, longest)
+				}
+				if len(ops) > len(longest) {
+					longest = ops
+				}
 			}
 		}
 		end := horizon + 3*time.Second
@@ -189,20 +219,18 @@ func TestMultiPaxosSimulated(t *testing.T) {
 			t.Fatal(err)
 		}
 		if violation != nil {
-			t.Fatalf("%v (seed %d, %v)", violation, seed, sched)
+			t.Fatalf("%v (seed %d, %+v, %v)", violation, seed, base, sched)
 		}
 		for _, id := range nodes {
 			nd, ok := s.Node(id)
 			if !ok {
 				t.Fatalf("liveness: %s down after the faults", id)
 			}
-			var got []paxos.Command
-			for _, e := range nd.(*replicaPeer).r.Log() {
-				got = append(got, e.Commands...)
-			}
+			ops := nd.(*replicaPeer).sm.ops
 			for _, c := range all {
-				if !slices.Contains(got, c) {
-					t.Fatalf("liveness: %s's log %q lacks %q 3s after the faults (seed %d, %v)", id, got, c, seed, sched)
+				if n := slices.Index(ops, c.String()); n < 0 || slices.Contains(ops[n+1:], c.String()) {
+					t.Fatalf("liveness and sessions: %s applied %q, not %v exactly once, 3s after the faults (seed %d, %+v, %v)",
+						id, ops, c, seed, base, sched)
 				}
 			}
 		}
