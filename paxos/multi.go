@@ -787,6 +787,10 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 				return err
 			}
 		}
+		if len(m.Entries) == maxCatchUp && r.commit < r.noticeC {
+			// A full answer to a catch-up: ask for the rest at once.
+			send(LogMessage{Type: LogCatchUp, Commit: r.commit})
+		}
 	case LogHeartbeat, LogCommit:
 		if m.Ballot.Less(r.promised) {
 			r.nack(m, out) // tells a deposed leader to step down
@@ -1083,6 +1087,22 @@ func (r *Replica) AppendState(b []byte) []byte {
 		b = binary.AppendUvarint(b, rec.sent)
 	}
 	b = appendBytes(b, encodeSnapshot(r.clients, nil))
+	ids := make([]string, 0, len(r.clients))
+	for id, c := range r.clients {
+		if c.h < len(c.held) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	for _, id := range ids {
+		b = appendString(b, id)
+		held := r.clients[id].held[r.clients[id].h:]
+		b = binary.AppendUvarint(b, uint64(len(held)))
+		for _, x := range held {
+			b = binary.AppendUvarint(b, x)
+		}
+	}
 	b = binary.AppendUvarint(b, r.next)
 	b = binary.AppendUvarint(b, uint64(r.inflight))
 	b = binary.AppendUvarint(b, uint64(len(r.queue)-r.qhead))

@@ -1,0 +1,129 @@
+package paxos_test
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/quorum"
+)
+
+// counter is a tiny StateMachine: "add n" adds n to a total, and the
+// result a client is told is the new total.
+type counter struct{ total int }
+
+func (c *counter) Apply(cmd paxos.Command) string {
+	n, _ := strconv.Atoi(cmd.Op[len("add "):])
+	c.total += n
+	return strconv.Itoa(c.total)
+}
+
+func (c *counter) Snapshot() ([]byte, error) { return []byte(strconv.Itoa(c.total)), nil }
+
+func (c *counter) Restore(b []byte) error {
+	n, err := strconv.Atoi(string(b))
+	if err != nil && len(b) > 0 {
+		return err
+	}
+	c.total = n
+	return nil
+}
+
+// deliverAll hands every message to its destination until none is left.
+func deliverAll(rs map[string]*paxos.Replica, queue []paxos.LogMessage) {
+	for len(queue) > 0 {
+		m := queue[0]
+		queue = queue[1:]
+		out, _ := rs[m.To].Step(m)
+		queue = append(queue, out...)
+	}
+}
+
+// A replicated counter on three replicas: a client adds 5 and 7, then
+// retries its first command (same Client and Seq) after a timeout. The
+// retry is not applied again; the session remembers the last result.
+func ExampleStateMachine() {
+	sys, _ := quorum.Majority("a", "b", "c")
+	rs := map[string]*paxos.Replica{}
+	apps := map[string]*counter{}
+	for _, id := range sys.Names() {
+		apps[id] = &counter{}
+		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1, StateMachine: apps[id]},
+			&paxos.MemoryLogStorage{})
+	}
+	out, _ := rs["a"].Tick() // a is elected
+	deliverAll(rs, out)
+	for _, c := range []paxos.Command{{Client: "c1", Seq: 1, Op: "add 5"}, {Client: "c1", Seq: 2, Op: "add 7"}, {Client: "c1", Seq: 1, Op: "add 5"}} {
+		out, _ = rs["a"].Submit(c)
+		deliverAll(rs, out)
+	}
+	for _, id := range sys.Names() {
+		seq, result, _ := rs[id].Session("c1")
+		fmt.Printf("%s: total %d, c1's last command %d returned %s\n", id, apps[id].total, seq, result)
+	}
+	// Output:
+	// a: total 12, c1's last command 2 returned 12
+	// b: total 12, c1's last command 2 returned 12
+	// c: total 12, c1's last command 2 returned 12
+}
+
+func ExampleCommand() {
+	fmt.Println(paxos.Command{Client: "c1", Seq: 3, Op: "add 5"})
+	fmt.Println(paxos.Command{Op: "add 5"}) // no session
+	// Output:
+	// c1#3:add 5
+	// add 5
+}
+
+// A follower counts a stale accept (from a ballot below its promise) as a
+// Nack it sent; the leader counts as dropped the promise that came after
+// it was elected and an acceptance for a slot it never proposed.
+func ExampleReplicaStats() {
+	sys, _ := quorum.Majority("a", "b", "c")
+	rs := map[string]*paxos.Replica{}
+	for _, id := range sys.Names() {
+		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+	}
+	out, _ := rs["b"].Tick() // b is elected with ballot 1.b
+	deliverAll(rs, out)
+	_, _ = rs["c"].Step(paxos.LogMessage{Type: paxos.LogAccept, From: "a", To: "c", Ballot: paxos.Ballot{Round: 1, Node: "a"}})
+	_, _ = rs["b"].Step(paxos.LogMessage{Type: paxos.LogAccepted, From: "c", To: "b", Ballot: paxos.Ballot{Round: 1, Node: "b"}, Entry: paxos.Entry{Slot: 9}})
+	fmt.Printf("c: %+v\n", rs["c"].Stats())
+	fmt.Printf("b: dropped %d, elections %d\n", rs["b"].Stats().Dropped, rs["b"].Stats().Elections)
+	// Output:
+	// c: {Dropped:0 Nacks:1 Elections:0 Proposed:0 Applied:0 Duplicates:0 SnapshotsTaken:0 SnapshotsSent:0 SnapshotsInstalled:0 CatchUps:0}
+	// b: dropped 2, elections 1
+}
+
+// Size is the length of the canonical encoding, which a simulated link
+// charges for bandwidth.
+func ExampleLogMessage_Size() {
+	m := paxos.LogMessage{Type: paxos.LogAccept, From: "a", To: "b", Ballot: paxos.Ballot{Round: 2, Node: "a"},
+		Entry: paxos.Entry{Slot: 7, Commands: []paxos.Command{{Client: "c1", Seq: 1, Op: "add 5"}}}}
+	data, _ := m.MarshalBinary()
+	var back paxos.LogMessage
+	err := back.UnmarshalBinary(data)
+	fmt.Println(m.Size(), len(data), err, back)
+	// Output: 33 33 <nil> accept 2.a [7]=c1#1:add 5
+}
+
+// The leader's LeaderHint is itself; a follower learns it from the
+// leader's messages, and Applied is the length of the applied prefix.
+func ExampleReplica_LeaderHint() {
+	sys, _ := quorum.Majority("a", "b", "c")
+	rs := map[string]*paxos.Replica{}
+	for _, id := range sys.Names() {
+		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+	}
+	out, _ := rs["c"].Tick()
+	deliverAll(rs, out)
+	out, _ = rs["a"].Submit(paxos.Command{Op: "x"}) // forwarded to c
+	deliverAll(rs, out)
+	for _, id := range sys.Names() {
+		fmt.Println(id, rs[id].LeaderHint(), rs[id].Applied())
+	}
+	// Output:
+	// a c 1
+	// b c 1
+	// c c 1
+}
