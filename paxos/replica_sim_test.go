@@ -263,6 +263,7 @@ type rsNode struct {
 	st        *rsStore
 	seen      uint64 // slots below this were checked for agreement
 	elections uint64 // elections this incarnation started
+	applied   uint64 // the applied prefix last seen
 }
 
 func (n *rsNode) Start(ctx *sim.Context[rsMsg]) {
@@ -331,6 +332,14 @@ func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err erro
 				break
 			}
 		}
+	}
+	if a := n.r.Applied(); a < n.applied {
+		n.run.fail("log integrity: %s's applied prefix went back from %d to %d slots", n.id, n.applied, a)
+	} else {
+		n.applied = a
+	}
+	if c := n.r.Compacted(); c > n.applied {
+		n.run.fail("log integrity: %s compacted its log to slot %d, beyond the %d slots it applied", n.id, c, n.applied)
 	}
 	n.checkDecided(false)
 }
