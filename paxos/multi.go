@@ -1026,10 +1026,12 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 			return fmt.Errorf("paxos: restore snapshot: %w", err)
 		}
 	}
+	var lost []Command // commands of this leader's proposals the snapshot overtakes
 	for i := range r.slots {
 		if rec := &r.slots[i]; r.base+uint64(i) < slot && rec.proposed {
 			rec.proposed = false
 			r.inflight--
+			lost = append(lost, rec.e.Commands...)
 		}
 	}
 	r.dropBelow(slot)
@@ -1038,6 +1040,11 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 	r.next = max(r.next, slot)
 	r.pending = slices.DeleteFunc(r.pending, r.done)
 	r.stats.SnapshotsInstalled++
+	for _, c := range lost {
+		if !r.done(c) && r.enqueue(c) != nil {
+			break
+		}
+	}
 	if rec := r.get(slot); rec != nil && rec.decided {
 		e := rec.e
 		rec.decided = false
