@@ -433,6 +433,7 @@ func (r *Replica) flush(out *[]LogMessage) error {
 		s := r.next
 		r.next++
 		if err := r.propose(s, Entry{Commands: batch}, out); err != nil {
+			r.next = s // nothing was proposed: the slot stays free
 			return err
 		}
 		r.qhead += n

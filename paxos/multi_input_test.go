@@ -225,3 +225,26 @@ func TestReplicaBadInput(t *testing.T) {
 	assert.Equal(t, c.sm["a"].ops, c.sm["b"].ops, "b's state machine is intact")
 	assert.Equal(t, uint64(3), b.Applied())
 }
+
+// TestReplicaProposeFailure: a leader whose write of its own acceptance
+// fails proposes nothing (ErrStorage, no accept sent), keeps the command
+// queued and leaves no gap: once the disk recovers, the command goes in
+// the slot it would have had.
+func TestReplicaProposeFailure(t *testing.T) {
+	c := mp3(t, nil)
+	st := &failing{}
+	c.st["a"] = nil
+	a, err := paxos.NewReplica(paxos.ReplicaConfig{ID: "a", Quorums: c.sys, ElectionTicks: 1}, st)
+	require.NoError(t, err)
+	c.rs["a"] = a
+	c.elect("a")
+	st.fail = true
+	out, err := a.Submit(mpCmd("k", 1, "x"))
+	require.ErrorIs(t, err, paxos.ErrStorage)
+	require.Empty(t, out, "nothing is sent for an acceptance not written")
+	st.fail = false
+	c.submit("a", mpCmd("k", 2, "y"))
+	c.run(nil)
+	assert.Equal(t, []int{2}, mpBatches(c.rs["b"]), "both commands in slot 0, no gap")
+	assert.Equal(t, []string{"k#1:x", "k#2:y"}, c.sm["b"].ops)
+}
