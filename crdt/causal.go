@@ -4,6 +4,11 @@ package crdt
 // values. Each works on the type's dot store with contexts given by the
 // caller.
 
+func (s ORSet[E]) owned() (string, *recent) { return s.k.owner, s.k.mine }
+func (s ORSet[E]) withOwner(o string, m *recent) ORSet[E] {
+	s.k.owner, s.k.mine = o, m
+	return s
+}
 func (s ORSet[E]) causalContext() CausalContext         { return s.k.ctx }
 func (s ORSet[E]) withContext(c CausalContext) ORSet[E] { s.k.ctx = c; return s }
 func (s ORSet[E]) eachDot(f func(Dot))                  { s.k.eachDot(f) }
@@ -18,6 +23,11 @@ func (ORSet[E]) decodeValue(b []byte) (ORSet[E], error) {
 	return s, err
 }
 
+func (s RWSet[E]) owned() (string, *recent) { return s.k.owner, s.k.mine }
+func (s RWSet[E]) withOwner(o string, m *recent) RWSet[E] {
+	s.k.owner, s.k.mine = o, m
+	return s
+}
 func (s RWSet[E]) causalContext() CausalContext         { return s.k.ctx }
 func (s RWSet[E]) withContext(c CausalContext) RWSet[E] { s.k.ctx = c; return s }
 func (s RWSet[E]) eachDot(f func(Dot))                  { s.k.eachDot(f) }
@@ -32,6 +42,11 @@ func (RWSet[E]) decodeValue(b []byte) (RWSet[E], error) {
 	return s, err
 }
 
+func (r MVRegister[V]) owned() (string, *recent) { return r.k.owner, r.k.mine }
+func (r MVRegister[V]) withOwner(o string, m *recent) MVRegister[V] {
+	r.k.owner, r.k.mine = o, m
+	return r
+}
 func (r MVRegister[V]) causalContext() CausalContext              { return r.k.ctx }
 func (r MVRegister[V]) withContext(c CausalContext) MVRegister[V] { r.k.ctx = c; return r }
 func (r MVRegister[V]) eachDot(f func(Dot))                       { r.k.eachDot(f) }
@@ -46,6 +61,11 @@ func (MVRegister[V]) decodeValue(b []byte) (MVRegister[V], error) {
 	return r, err
 }
 
+func (f EWFlag) owned() (string, *recent) { return f.k.owner, f.k.mine }
+func (f EWFlag) withOwner(o string, m *recent) EWFlag {
+	f.k.owner, f.k.mine = o, m
+	return f
+}
 func (f EWFlag) causalContext() CausalContext       { return f.k.ctx }
 func (f EWFlag) withContext(c CausalContext) EWFlag { f.k.ctx = c; return f }
 func (f EWFlag) eachDot(g func(Dot))                { f.k.eachDot(g) }
@@ -60,6 +80,11 @@ func (EWFlag) decodeValue(b []byte) (EWFlag, error) {
 	return f, err
 }
 
+func (f DWFlag) owned() (string, *recent) { return f.k.owner, f.k.mine }
+func (f DWFlag) withOwner(o string, m *recent) DWFlag {
+	f.k.owner, f.k.mine = o, m
+	return f
+}
 func (f DWFlag) causalContext() CausalContext       { return f.k.ctx }
 func (f DWFlag) withContext(c CausalContext) DWFlag { f.k.ctx = c; return f }
 func (f DWFlag) eachDot(g func(Dot))                { f.k.eachDot(g) }

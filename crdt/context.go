@@ -161,8 +161,9 @@ func (hs *heads) join(o heads) {
 // replica between c and o: a replica's stamp with the same counter and a
 // different digest on the two sides, or, when c belongs to owner (the
 // replica of c's latest update), a dot of owner in o beyond every dot of
-// owner in c.
-func (c CausalContext) identityConflict(o CausalContext, owner, what string) error {
+// owner in c, or a stamp of owner in o for one of c's own recent updates
+// (mine) with another digest.
+func (c CausalContext) identityConflict(o CausalContext, owner string, mine *recent, what string) error {
 	i := 0
 	for _, h := range o.heads {
 		for i < len(c.heads) && c.heads[i].r < h.r {
@@ -170,6 +171,9 @@ func (c CausalContext) identityConflict(o CausalContext, owner, what string) err
 		}
 		if i < len(c.heads) && c.heads[i].r == h.r && c.heads[i].n == h.n && c.heads[i].sum != h.sum {
 			return conflictErr(what, h.r, "two different histories of %d updates", h.n)
+		}
+		if mine.mismatch(h.r, h.n, h.sum) {
+			return conflictErr(what, h.r, "the other side's update %d is not the one this copy made", h.n)
 		}
 	}
 	if owner != "" {

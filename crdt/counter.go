@@ -40,6 +40,7 @@ const (
 type GCounter struct {
 	e     []centry // sorted by id, strictly; every count positive
 	owner string   // the replica of this copy's latest increment
+	mine  *recent  // the stamps of this copy's latest increments
 }
 
 // centry is one replica's count and the stamp's digest.
@@ -86,6 +87,7 @@ func (c *GCounter) Inc(replica string, n uint64) (GCounter, error) {
 		c.e = slices.Insert(slices.Clip(c.e), i, x)
 	}
 	c.owner = replica
+	record(&c.mine, replica, stamp{x.n, x.sum})
 	return GCounter{e: []centry{x}}, nil
 }
 
@@ -118,9 +120,10 @@ func (c GCounter) Count(replica string) uint64 {
 // with different digests (each copy counted its own increments from the
 // same point), or o holds a larger count than c for the replica c last
 // incremented as (c's owner), which only another copy of that replica
-// can have produced.
+// can have produced, or a smaller count of the owner that c reached
+// itself, among its last 16 increments, with another digest.
 func (c *GCounter) Merge(o GCounter) error {
-	aligned, err := c.check(o, c.owner, "gcounter")
+	aligned, err := c.check(o, c.owner, c.mine, "gcounter")
 	if err != nil {
 		return err
 	}
@@ -130,7 +133,7 @@ func (c *GCounter) Merge(o GCounter) error {
 
 // check finds the conflicts Merge reports, in one merge-walk, for a
 // counter whose owner is owner.
-func (c *GCounter) check(o GCounter, owner, what string) (aligned bool, err error) {
+func (c *GCounter) check(o GCounter, owner string, mine *recent, what string) (aligned bool, err error) {
 	a, b := c.e, o.e
 	i, j := 0, 0
 	matched := 0
@@ -143,6 +146,9 @@ func (c *GCounter) check(o GCounter, owner, what string) (aligned bool, err erro
 			}
 			if y.n > x.n && x.id == owner {
 				return false, conflictErr(what, y.id, "the other side has %d of this copy's %d", y.n, x.n)
+			}
+			if y.n < x.n && mine.mismatch(y.id, y.n, y.sum) {
+				return false, conflictErr(what, y.id, "the other side's %d is not the one this copy made", y.n)
 			}
 			i++
 			j++
@@ -503,11 +509,11 @@ func (c PNCounter) Value() int64 {
 // decrement, and o may hold neither more increments nor more decrements
 // of it than c.
 func (c *PNCounter) Merge(o PNCounter) error {
-	ap, err := c.p.check(o.p, c.owner, "pncounter")
+	ap, err := c.p.check(o.p, c.owner, c.p.mine, "pncounter")
 	if err != nil {
 		return err
 	}
-	an, err := c.n.check(o.n, c.owner, "pncounter")
+	an, err := c.n.check(o.n, c.owner, c.n.mine, "pncounter")
 	if err != nil {
 		return err
 	}

@@ -62,31 +62,39 @@
 // made, so that two copies never draw the same digest for the same
 // number (probability 2^-64), even when they make identical updates.
 // Each state also remembers its owner, the replica ID of its own latest
-// update; Clone and the decoders give a state without an owner, until it
-// updates again. A merge reports a conflict when
+// update, and the stamps of its last 16 own updates; Clone and the
+// decoders give a state without an owner, until it updates again. A merge
+// reports a conflict when
 //
 //   - the two sides hold the same update number of a replica with
 //     different digests (any state can see this, third parties too), or
 //   - the other side holds updates of the receiver's owner beyond the
 //     receiver's own, which only another copy can have made, or
+//   - the other side holds a stamp of one of the receiver's last 16 own
+//     updates with another digest, or
 //   - (causal types) one dot supports different elements on the two sides.
 //
 // Guarantee: let A and B be copies of one replica that have each made at
 // least one update under its ID since they parted (the last state that
-// does so after being cloned or decoded is the copy). The conflict is
-// reported at the latest when the copy that has made no more updates than
-// the other (either, if they made as many) merges a state holding the
-// other's latest update (its full state, or that update's delta, directly
-// or through other replicas); so, once the two have merged each other's
-// states both ways, it has been reported.
-// The copy that is ahead cannot tell a diverged copy from a stale one, so
-// a merge in that direction alone may still keep its own updates and drop
-// the other's silently, as the other copy will report when it merges in
-// turn. A copy that has not updated since it parted (a restored backup
-// that first catches up from its peers) is a stale state, never reported:
-// that is the safe way to restore a replica. No legitimate history (one
-// state per replica ID) is ever reported: the law checker's convergence
-// and replica-identity properties check both sides of that claim.
+// does so after being cloned or decoded is the copy). When A merges a
+// state holding B's latest update (B's full state, or that update's
+// delta, directly or through other replicas), the conflict is reported,
+// unless B's latest update number is behind A's, below the numbers of
+// A's last 16 own updates. The causal types number each replica's updates
+// one by one, so that is when A is more than 15 updates ahead; a
+// counter's numbers are its counts, which an increment by more than one
+// skips, so it is when A never reached B's count in its last 16
+// increments. Then A cannot tell B from a stale snapshot of itself and
+// keeps its own updates, dropping B's, and B reports the conflict when it
+// merges in turn. So the first merge between two causal copies at most 15
+// updates apart reports the conflict, in either direction, and once two
+// copies have merged each other's states both ways it has been reported
+// in every case. A copy that has not updated since it parted (a restored
+// backup that first catches up from its peers) is a stale state, never
+// reported: that is the safe way to restore a replica. No legitimate
+// history (one state per replica ID) is ever reported: the law checker's
+// convergence and replica-identity properties check both sides of that
+// claim.
 //
 // LWWRegister detects two different values written with one timestamp
 // and replica; writes with different timestamps are ordered by the
@@ -117,9 +125,11 @@
 // receiver eventually gets them all: the Replicator resends
 // unacknowledged ones and falls back to the full state.
 //
-// The replica stamps cost 8 bytes and one map entry per replica in each
-// state, about 10 more bytes in each delta, and a walk over them in each
-// merge (O(replicas), against O(elements) for the rest of the merge); the
+// The replica stamps cost about 8 bytes and one entry per replica in each
+// state, about 13 more bytes in each delta, and a walk over them in each
+// merge (O(replicas), against O(elements) for the rest of the merge); a
+// state that updates also keeps its last 16 own stamps (about 300 bytes,
+// in memory only, allocated once); the
 // digests are random, so two runs of the same program encode equal states
 // with different digest bytes (encodings stay canonical: one state, one
 // encoding; String leaves the digests out).

@@ -22,14 +22,17 @@ import (
 // even when they made identical updates.
 //
 // Each state also remembers its owner: the replica ID of its own latest
-// update (none after Clone or decoding, until it updates again). Only the
-// owner issues that ID's updates, so a state that receives more updates of
-// its owner than it made itself is talking to another copy of itself.
+// update (none after Clone or decoding, until it updates again), and the
+// stamps of its last recentLen own updates. Only the owner issues that
+// ID's updates, so a state that receives more updates of its owner than
+// it made itself, or another digest for one it made, is talking to
+// another copy of itself.
 //
 // Merge fails with ErrReplicaConflict, and changes nothing, when the two
 // sides hold the same number for a replica with different digests, or
 // when the other side has updates of the receiver's owner beyond the
-// receiver's own.
+// receiver's own, or a stamp of one of its recent own updates with
+// another digest.
 
 // stamp is the latest update of one replica known to a state.
 type stamp struct {
@@ -87,4 +90,46 @@ func parseSum(x string) (uint64, error) {
 	}
 	b, _ := hex.DecodeString(x)
 	return binary.BigEndian.Uint64(b), nil
+}
+
+// recentLen is how many of its own latest stamps a state remembers.
+const recentLen = 16
+
+// recent remembers the stamps of the latest updates a state made itself,
+// under one replica ID (the owner), so that the copy that is ahead can
+// also tell a diverged copy from a stale one when they are at most
+// recentLen updates apart: a stale copy's stamp for update n is the one
+// recorded here, a diverged copy's is not. It is local to the state: not
+// encoded, not compared by Equal, dropped by Clone and decoding.
+type recent struct {
+	replica string
+	ring    [recentLen]stamp
+	next    int // where the next stamp goes
+	len     int
+}
+
+// record notes a stamp of the state's own update as replica; a state
+// that changes replica forgets the other's.
+func record(r **recent, replica string, s stamp) {
+	if *r == nil || (*r).replica != replica {
+		*r = &recent{replica: replica}
+	}
+	x := *r
+	x.ring[x.next] = s
+	x.next = (x.next + 1) % recentLen
+	x.len = min(x.len+1, recentLen)
+}
+
+// mismatch reports whether the state made update n of replica itself
+// with a digest other than sum.
+func (r *recent) mismatch(replica string, n, sum uint64) bool {
+	if r == nil || r.replica != replica {
+		return false
+	}
+	for i := range r.len {
+		if s := r.ring[i]; s.n == n {
+			return s.sum != sum
+		}
+	}
+	return false
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"github.com/eventually-perfect/primitives/crdt"
 )
 
@@ -35,14 +37,38 @@ func TestGCounterReplicaConflict(t *testing.T) {
 	}
 
 	// Unequal counts: the copy with fewer increments detects it when it
-	// receives the other's state (the other cannot tell a stale copy of
-	// itself from a diverged one).
+	// receives the other's state (it holds increments of its own replica
+	// that it never made); the copy ahead detects it too, because it
+	// remembers the stamps of its last 16 increments and the other's
+	// count 2 is not its own 2.
 	mustInc(t, &a, "a", 1) // a: 3, backup: 2
 	if err := backup.Merge(a); !errors.Is(err, crdt.ErrReplicaConflict) {
 		t.Fatalf("the copy behind: got %v, want ErrReplicaConflict", err)
 	}
+	if err := a.Merge(backup); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("the copy ahead, 1 increment ahead: got %v, want ErrReplicaConflict", err)
+	}
+	// More than 16 increments ahead, the copy ahead cannot tell its
+	// diverged twin from a stale snapshot of itself: its merge keeps its
+	// own count, and only the twin's merge reports the conflict.
+	for range 16 {
+		mustInc(t, &a, "a", 1)
+	}
 	if err := a.Merge(backup); err != nil {
-		t.Fatalf("the copy ahead cannot tell and must not fail: %v", err)
+		t.Fatalf("the copy ahead by 17 cannot tell and must not fail: %v", err)
+	}
+	if err := backup.Merge(a); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("the copy behind by 17: got %v, want ErrReplicaConflict", err)
+	}
+	// A stale snapshot of a (it made no increment of its own) is no
+	// conflict in either direction.
+	snap := a.Clone()
+	mustInc(t, &a, "a", 1)
+	if err := a.Merge(snap); err != nil {
+		t.Fatalf("a stale snapshot: %v", err)
+	}
+	if err := snap.Merge(a); err != nil {
+		t.Fatalf("a stale snapshot catching up: %v", err)
 	}
 
 	// PNCounter: the same in the decrements.
@@ -132,6 +158,43 @@ func TestORSetDivergedRemoveDetected(t *testing.T) {
 	}
 }
 
+// TestAheadCopyDetects: the copy that is ahead (it made more updates
+// since the copies parted) detects its diverged twin at its own merge,
+// without waiting for the twin to merge its state, when the twin's latest
+// update is among its own last 16.
+func TestAheadCopyDetects(t *testing.T) {
+	var a crdt.ORSet[string]
+	a.Add("a", "x")
+	twin := a.Clone()
+	a.Add("a", "y")
+	a.Add("a", "z")
+	twin.Add("a", "w") // a:2 again, while a is at a:3
+	if err := a.Merge(twin); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("orset, the copy ahead: got %v, want ErrReplicaConflict", err)
+	}
+	var m cart
+	up := func(m *cart, e int) {
+		m.Update("a", "k", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", e) })
+	}
+	up(&m, 1)
+	mt := m.Clone()
+	up(&m, 2)
+	up(&m, 3)
+	up(&mt, 4)
+	if err := m.Merge(mt); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("ormap, the copy ahead: got %v, want ErrReplicaConflict", err)
+	}
+	var p crdt.PNCounter
+	p.Dec("a", 1)
+	pt := p.Clone()
+	p.Dec("a", 1)
+	p.Dec("a", 1)
+	pt.Dec("a", 1)
+	if err := p.Merge(pt); !errors.Is(err, crdt.ErrReplicaConflict) {
+		t.Fatalf("pncounter, the copy ahead: got %v, want ErrReplicaConflict", err)
+	}
+}
+
 // TestORMapDivergedDetected: the map's shared context carries the stamps.
 func TestORMapDivergedDetected(t *testing.T) {
 	var a cart
@@ -146,4 +209,48 @@ func TestORMapDivergedDetected(t *testing.T) {
 	if err := a.Merge(backup); !errors.Is(err, crdt.ErrReplicaConflict) {
 		t.Fatalf("got %v, want ErrReplicaConflict", err)
 	}
+}
+
+// TestFirstMergeDetectsProperty: when two diverged copies are at most 16
+// updates apart (each remembers the stamps of its last 16), the first
+// merge between them reports the conflict, in whichever direction it
+// goes, directly or through a third replica: no silent loss at all.
+func TestFirstMergeDetectsProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var a crdt.ORSet[int]
+		for range rapid.IntRange(0, 5).Draw(t, "before") {
+			a.Add("a", rapid.IntRange(0, 3).Draw(t, "e"))
+		}
+		twin := a.Clone()
+		steps := func(s *crdt.ORSet[int], name string) {
+			for i := range rapid.IntRange(1, 8).Draw(t, name) {
+				e := rapid.IntRange(0, 3).Draw(t, "e")
+				if i > 0 && rapid.Bool().Draw(t, "remove") {
+					s.Remove(e)
+				}
+				s.Add("a", e)
+			}
+		}
+		steps(&a, "original updates")
+		steps(&twin, "twin updates")
+		into, from := &a, twin
+		if rapid.Bool().Draw(t, "twin receives") {
+			into, from = &twin, a
+		}
+		if rapid.Bool().Draw(t, "through a third replica") {
+			var c crdt.ORSet[int]
+			c.Add("c", 9)
+			if err := c.Merge(from); err != nil {
+				t.Fatalf("a third replica merging one copy: %v", err)
+			}
+			from = c
+		}
+		before := into.Clone()
+		if err := into.Merge(from); !errors.Is(err, crdt.ErrReplicaConflict) {
+			t.Fatalf("the first merge between two diverged copies of a, at most 16 updates apart, must report the conflict; got %v\n into = %v\n from = %v", err, before, from)
+		}
+		if !into.Equal(before) {
+			t.Fatal("a merge that reported a conflict changed its receiver")
+		}
+	})
 }

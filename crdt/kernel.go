@@ -21,7 +21,8 @@ import (
 type kernel[K comparable] struct {
 	entries map[K][]Dot
 	ctx     CausalContext
-	owner   string // the replica of this copy's latest update; see identity.go
+	owner   string  // the replica of this copy's latest update; see identity.go
+	mine    *recent // the stamps of this copy's latest updates
 }
 
 // put replaces key's dots with a new dot of replica and returns the delta:
@@ -39,8 +40,10 @@ func (k *kernel[K]) put(replica string, key K) kernel[K] {
 	}
 	k.entries[key] = []Dot{d}
 	k.ctx.add(d)
-	delta.ctx.heads = heads{{replica, k.ctx.stamp(d)}}
+	st := k.ctx.stamp(d)
+	delta.ctx.heads = heads{{replica, st}}
 	k.owner = replica
+	record(&k.mine, replica, st)
 	return delta
 }
 
@@ -73,7 +76,7 @@ func (k *kernel[K]) clear() kernel[K] {
 // ones k removed; only then is an index of k's dots built (O(|k|)) to
 // tell a removal from a conflict.
 func (k *kernel[K]) conflict(o kernel[K]) error {
-	if err := k.ctx.identityConflict(o.ctx, k.owner, "merge"); err != nil {
+	if err := k.ctx.identityConflict(o.ctx, k.owner, k.mine, "merge"); err != nil {
 		return err
 	}
 	var index map[Dot]K

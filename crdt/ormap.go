@@ -20,6 +20,8 @@ const ormapFormat = 2 // format 2 added the replica stamps
 type Causal[V any] interface {
 	causalContext() CausalContext
 	withContext(CausalContext) V
+	owned() (string, *recent)
+	withOwner(string, *recent) V
 	joinStore(o V, mine, theirs CausalContext) V
 	eachDot(func(Dot))
 	storeLen() int
@@ -41,7 +43,8 @@ type Causal[V any] interface {
 type ORMap[K comparable, V Causal[V]] struct {
 	vals  map[K]V
 	ctx   CausalContext
-	owner string // the replica of this copy's latest update; see identity.go
+	owner string  // the replica of this copy's latest update; see identity.go
+	mine  *recent // the stamps of this copy's latest updates
 }
 
 // Update applies f, a mutator of the value at key (a zero value if the key
@@ -57,14 +60,13 @@ func (m *ORMap[K, V]) Update(replica string, key K, f func(v *V) V) ORMap[K, V] 
 	if x, ok := m.vals[key]; ok {
 		v = x
 	}
-	v = v.withContext(m.ctx)
-	before, _ := m.ctx.heads.get(replica)
+	// The value works with the map's context and identity (owner and
+	// recent stamps) for the time of the update, as if it were the map.
+	v = v.withContext(m.ctx).withOwner(m.owner, m.mine)
 	d := f(&v)
 	m.ctx = v.causalContext()
-	if after, _ := m.ctx.heads.get(replica); after != before {
-		m.owner = replica // f issued an update
-	}
-	v = v.withContext(CausalContext{})
+	m.owner, m.mine = v.owned()
+	v = v.withContext(CausalContext{}).withOwner("", nil)
 	if v.storeLen() == 0 {
 		delete(m.vals, key)
 	} else {
@@ -123,16 +125,16 @@ func (m ORMap[K, V]) sorted() ([]encodedKey[K], error) {
 // keys on the two sides, or the stamps of the map's context show it (as
 // in ORSet.Merge).
 func (m *ORMap[K, V]) Merge(o ORMap[K, V]) error {
-	if err := m.ctx.identityConflict(o.ctx, m.owner, "ormap"); err != nil {
+	if err := m.ctx.identityConflict(o.ctx, m.owner, m.mine, "ormap"); err != nil {
 		return err
 	}
 	if err := m.conflict(o); err != nil {
 		return err
 	}
-	owner := m.owner
+	owner, mine := m.owner, m.mine
 	*m = m.joinStore(o, m.ctx, o.ctx)
 	m.ctx.Merge(o.ctx)
-	m.owner = owner
+	m.owner, m.mine = owner, mine
 	return nil
 }
 
@@ -189,6 +191,13 @@ func (m ORMap[K, V]) String() string {
 }
 
 func (m ORMap[K, V]) causalContext() CausalContext { return m.ctx }
+
+func (m ORMap[K, V]) owned() (string, *recent) { return m.owner, m.mine }
+
+func (m ORMap[K, V]) withOwner(o string, r *recent) ORMap[K, V] {
+	m.owner, m.mine = o, r
+	return m
+}
 
 func (m ORMap[K, V]) withContext(c CausalContext) ORMap[K, V] {
 	m.ctx = c
