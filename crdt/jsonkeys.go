@@ -112,7 +112,7 @@ func causalFields(path []string) bool {
 	case 1:
 		return path[0] == "context" || path[0] == "entries"
 	case 2:
-		return path[0] == "context" && (path[1] == "cloud" || path[1] == "heads") ||
+		return path[0] == "context" && (path[1] == "cloud" || path[1] == "stamps") ||
 			path[0] == "entries" && path[1] == "dots"
 	}
 	return false

@@ -35,7 +35,7 @@ type headJSON struct {
 type contextJSON struct {
 	Vector clocks.Vector `json:"vector"`
 	Cloud  []dotJSON     `json:"cloud"`
-	Heads  []headJSON    `json:"heads"`
+	Heads  []headJSON    `json:"stamps"`
 }
 
 func toContextJSON(c CausalContext) contextJSON {
