@@ -63,9 +63,10 @@ type ReplicaConfig struct {
 	// commands queue until slots are decided. 0 means 32.
 	Window int
 	// Thrifty sends phase 2 to one phase-2 quorum containing the leader
-	// (the smallest, the first in the system's order among equals) instead
-	// of every replica; retransmissions on Tick go to every replica that
-	// has not answered, so a failure in that quorum costs a tick, not
+	// (the smallest, the first in the system's order among equals), and
+	// phase 1 to one phase-1 quorum containing the candidate, instead of
+	// every replica; retransmissions on Tick go to every replica that has
+	// not answered, so a failure in that quorum costs a tick or two, not
 	// liveness.
 	Thrifty bool
 	// SnapshotEvery makes a replica snapshot its state machine and compact
@@ -150,6 +151,7 @@ type Replica struct {
 	pcg     *rand.PCG
 	rng     *rand.Rand
 	targets []string // where a leader sends phase 2 first
+	p1      []string // where a candidate sends phase 1 first
 	others  []string
 
 	promised Ballot
@@ -230,9 +232,9 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 			r.others = append(r.others, n)
 		}
 	}
-	r.targets = r.others
+	r.targets, r.p1 = r.others, r.others
 	if cfg.Thrifty {
-		r.targets = r.thriftyTargets()
+		r.targets, r.p1 = r.thriftyTargets(quorum.Write), r.thriftyTargets(quorum.Read)
 	}
 	r.promised, r.round = s.Promised, s.Round
 	if s.SnapshotSlot > 0 || len(s.Snapshot) > 0 {
@@ -256,10 +258,10 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 	return r, nil
 }
 
-// thriftyTargets returns the others in the smallest phase-2 quorum that
+// thriftyTargets returns the others in the smallest quorum of side that
 // contains this replica (the first such in the system's order).
-func (r *Replica) thriftyTargets() []string {
-	qs, err := r.sys.MinimalQuorums(quorum.Write)
+func (r *Replica) thriftyTargets(side quorum.Side) []string {
+	qs, err := r.sys.MinimalQuorums(side)
 	if err != nil {
 		return r.others
 	}
@@ -504,6 +506,16 @@ func (r *Replica) Tick() ([]LogMessage, error) {
 		return out, nil
 	}
 	r.elapsed++
+	if r.role == candidate && r.cfg.Thrifty && r.elapsed == 1 {
+		// Thrifty phase 1 went to one quorum: now ask everyone.
+		p := LogMessage{Type: LogPrepare, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit}
+		for _, a := range r.others {
+			if i, _ := r.sys.Index(a); !r.promises.Has(i) {
+				p.To = a
+				out = append(out, p)
+			}
+		}
+	}
 	r.pending = slices.DeleteFunc(r.pending, r.done)
 	if h := r.leaderHint; h != "" && h != r.cfg.ID {
 		for _, c := range r.pending {
@@ -522,8 +534,9 @@ func (r *Replica) Tick() ([]LogMessage, error) {
 	r.role, r.ballot, r.promises, r.leaderHint = candidate, Ballot{Round: round, Node: r.cfg.ID}, 0, ""
 	r.merged = map[uint64]Entry{}
 	r.stats.Elections++
-	p := LogMessage{Type: LogPrepare, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit}
-	for _, a := range r.names {
+	p := LogMessage{Type: LogPrepare, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit, To: r.cfg.ID}
+	out = append(out, p)
+	for _, a := range r.p1 {
 		p.To = a
 		out = append(out, p)
 	}
@@ -583,6 +596,7 @@ func (r *Replica) Step(m LogMessage) ([]LogMessage, error) {
 	return r.local(out)
 }
 
+
 // local handles the messages in out addressed to this replica itself
 // (and those they cause) and returns the others.
 func (r *Replica) local(out []LogMessage) ([]LogMessage, error) {
@@ -613,6 +627,20 @@ func (r *Replica) hear(b Ballot) {
 	}
 }
 
+// holds reports whether this leader has c queued or in flight: O(queue
+// + window * batch), for commands without a session only.
+func (r *Replica) holds(c Command) bool {
+	if slices.Contains(r.queue[r.qhead:], c) {
+		return true
+	}
+	for s := r.commit; s < r.next; s++ {
+		if rec := r.get(s); rec != nil && rec.proposed && slices.Contains(rec.e.Commands, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // stepDown makes a leader or candidate a follower; a leader's queued and
 // undecided commands become pending, to be forwarded to the next leader.
 func (r *Replica) stepDown() {
@@ -620,15 +648,25 @@ func (r *Replica) stepDown() {
 		for s := r.commit; s < r.next; s++ {
 			if rec := r.get(s); rec != nil && rec.proposed {
 				rec.proposed, rec.acks = false, 0
-				r.pending = append(r.pending, rec.e.Commands...)
+				r.keep(rec.e.Commands)
 			}
 		}
-		r.pending = append(r.pending, r.queue[r.qhead:]...)
+		r.keep(r.queue[r.qhead:])
 		clear(r.queue)
 		r.queue, r.qhead, r.inflight = r.queue[:0], 0, 0
 		r.releaseAll()
 	}
 	r.role, r.merged, r.leaderHint = follower, nil, ""
+}
+
+// keep adds cs to the pending commands; one without a session is not
+// added twice (the others are deduplicated by their sessions).
+func (r *Replica) keep(cs []Command) {
+	for _, c := range cs {
+		if len(r.pending) < maxQueued && (c.Client != "" || !slices.Contains(r.pending, c)) {
+			r.pending = append(r.pending, c)
+		}
+	}
 }
 
 func (r *Replica) savePromise(b Ballot) error {
@@ -830,6 +868,12 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 			return nil
 		}
 		if r.role == leader {
+			if m.Command.Client == "" && r.holds(m.Command) {
+				// Without a session a forward cannot be told from a
+				// retry: while an equal command waits, take it for one.
+				r.stats.Duplicates++
+				return nil
+			}
 			if err := r.enqueue(m.Command); err != nil {
 				r.stats.Dropped++
 				return nil

@@ -233,3 +233,35 @@ func TestReplicaThrifty(t *testing.T) {
 		require.True(t, ok, "retransmission to all decides it")
 	}
 }
+
+// TestReplicaThriftyPhase1: with Thrifty, a candidate sends phase 1 to one
+// phase-1 quorum containing itself (q1 - 1 prepares); if a member is down
+// it asks every replica on its next tick and is elected.
+func TestReplicaThriftyPhase1(t *testing.T) {
+	sys, err := quorum.Flexible([]string{"a", "b", "c", "d", "e"}, 3, 3)
+	require.NoError(t, err)
+	c := newMPCluster(t, sys, func(cfg *paxos.ReplicaConfig) { cfg.Thrifty, cfg.ElectionTicks = true, 4 })
+	var prepares []paxos.LogMessage
+	for !c.rs["a"].Leader() && len(prepares) == 0 {
+		c.tick("a")
+		for _, m := range c.queue {
+			if m.Type == paxos.LogPrepare {
+				prepares = append(prepares, m)
+			}
+		}
+		c.run(nil)
+	}
+	require.Len(t, prepares, 2, "a phase-1 quorum of 3 with a: two prepares")
+	require.True(t, c.rs["a"].Leader())
+	// Again with a member of that quorum down: the next tick asks everyone.
+	c2 := newMPCluster(t, sys, func(cfg *paxos.ReplicaConfig) { cfg.Thrifty, cfg.ElectionTicks = true, 4 })
+	c2.crash(prepares[0].To)
+	for i := 0; i < 8 && c2.rs["a"].Stats().Elections == 0; i++ {
+		c2.tick("a")
+		c2.run(nil)
+	}
+	require.False(t, c2.rs["a"].Leader(), "one promise is missing")
+	c2.tick("a")
+	c2.run(nil)
+	require.True(t, c2.rs["a"].Leader(), "the retransmission to all elects a")
+}
