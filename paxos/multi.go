@@ -596,7 +596,6 @@ func (r *Replica) Step(m LogMessage) ([]LogMessage, error) {
 	return r.local(out)
 }
 
-
 // local handles the messages in out addressed to this replica itself
 // (and those they cause) and returns the others.
 func (r *Replica) local(out []LogMessage) ([]LogMessage, error) {
