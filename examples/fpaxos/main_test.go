@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,30 +16,26 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// quick runs the command with -quick once for every test that reads it.
-var quick = sync.OnceValues(func() (quickRun, error) {
-	dir, err := os.MkdirTemp("", "fpaxos")
-	if err != nil {
-		return quickRun{}, err
-	}
-	var out bytes.Buffer
-	o := options{nRange: "3-10", quick: true, out: dir, workers: 2}
-	o.st.Warmup, o.st.Tick, o.st.Seed, o.st.Service, o.st.Bandwidth, o.st.Outstanding = defaultWarmup, defaultTick, 1, defaultService, defaultBandwidth, 10
-	res, err := run(&out, o)
-	return quickRun{dir: dir, table: out.String(), res: res}, err
-})
-
-type quickRun struct {
-	dir   string
-	table string
-	res   []result
+// quickOptions are the flags of "fpaxos -quick -seed seed".
+func quickOptions(seed uint64) options {
+	o := options{nRange: "3-10", quick: true, workers: 2}
+	o.st.Warmup, o.st.Tick, o.st.Seed, o.st.Service, o.st.Bandwidth, o.st.Outstanding = defaultWarmup, defaultTick, seed, defaultService, defaultBandwidth, 10
+	return o
 }
 
-func quickResults(t *testing.T) quickRun {
+// quick holds the -quick sweeps of seeds 1 and 2, each run once for every
+// test that reads it.
+var quick = map[uint64]func() ([]result, error){
+	1: sync.OnceValues(func() ([]result, error) { return run(io.Discard, quickOptions(1)) }),
+	2: sync.OnceValues(func() ([]result, error) { return run(io.Discard, quickOptions(2)) }),
+}
+
+// quickResults returns the -quick sweep of seed.
+func quickResults(t *testing.T, seed uint64) []result {
 	t.Helper()
-	q, err := quick()
+	res, err := quick[seed]()
 	require.NoError(t, err)
-	return q
+	return res
 }
 
 // find returns the result of configuration c.
@@ -57,12 +54,12 @@ func find(t *testing.T, res []result, c config) result {
 // the same phase-2 quorums; once the leader is elected, phase 1 is over,
 // so their steady state is the same run.
 func TestMajorityIsTheLargestQ2(t *testing.T) {
-	q := quickResults(t)
-	for _, r := range q.res {
+	res := quickResults(t, 1)
+	for _, r := range res {
 		if !r.Majority {
 			continue
 		}
-		flex := find(t, q.res, config{N: r.N, Q1: r.N - (r.N/2 + 1) + 1, Q2: r.N/2 + 1, Thrifty: r.Thrifty})
+		flex := find(t, res, config{N: r.N, Q1: r.N - (r.N/2 + 1) + 1, Q2: r.N/2 + 1, Thrifty: r.Thrifty})
 		assert.InEpsilon(t, flex.Throughput, r.Throughput, 0.02,
 			"%v: majority Multi-Paxos measures as q2 = floor(n/2)+1 (%v)", r.config, flex.config)
 	}
@@ -85,9 +82,14 @@ func byQ2(res []result, n int, thrifty bool) []result {
 // phase-2 quorum, so when it is the bottleneck a smaller q2 raises
 // throughput and does not raise latency.
 func TestThriftyThroughputRisesAsQ2Shrinks(t *testing.T) {
-	q := quickResults(t)
+	for _, seed := range []uint64{1, 2} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { thriftyClaims(t, quickResults(t, seed)) })
+	}
+}
+
+func thriftyClaims(t *testing.T, res []result) {
 	for _, n := range []int{3, 5, 7} {
-		rs := byQ2(q.res, n, true)
+		rs := byQ2(res, n, true)
 		require.NotEmpty(t, rs, "n=%d", n)
 		for i := 1; i < len(rs); i++ {
 			small, large := rs[i-1], rs[i]
@@ -113,10 +115,10 @@ func TestThriftyThroughputRisesAsQ2Shrinks(t *testing.T) {
 // differs: the leader decides alone, so no acceptor round trip delays a
 // command and ten requests keep the leader busier.
 func TestAllAcceptorsThroughputIgnoresQ2(t *testing.T) {
-	q := quickResults(t)
+	res := quickResults(t, 1)
 	var prev float64
 	for _, n := range []int{3, 5, 7} {
-		rs := byQ2(q.res, n, false)
+		rs := byQ2(res, n, false)
 		require.Greater(t, len(rs), 1, "n=%d", n)
 		require.Equal(t, 1, rs[0].Q2)
 		assert.Greater(t, rs[0].Throughput, rs[1].Throughput, "n=%d: to all acceptors, q2=1 decides without a round trip", n)
@@ -125,7 +127,7 @@ func TestAllAcceptorsThroughputIgnoresQ2(t *testing.T) {
 			assert.InEpsilon(t, rs[1].Throughput, r.Throughput, 0.03,
 				"n=%d: phase 2 to all acceptors: q2=%d measures as q2=%d", n, r.Q2, rs[1].Q2)
 		}
-		m := find(t, q.res, config{N: n, Q1: n/2 + 1, Q2: n/2 + 1, Majority: true})
+		m := find(t, res, config{N: n, Q1: n/2 + 1, Q2: n/2 + 1, Majority: true})
 		if prev > 0 {
 			assert.Less(t, m.Throughput, 0.9*prev, "n=%d: majority Multi-Paxos is slower than with fewer replicas", n)
 		}
@@ -137,12 +139,14 @@ func TestAllAcceptorsThroughputIgnoresQ2(t *testing.T) {
 // majority Multi-Paxos (LibPaxos3 sends phase 2 to every acceptor). From
 // five replicas on, the leader's load makes the difference.
 func TestThriftyQ2TwoBeatsMajority(t *testing.T) {
-	q := quickResults(t)
-	for _, n := range []int{5, 7} {
-		f := find(t, q.res, config{N: n, Q1: n - 1, Q2: 2, Thrifty: true})
-		m := find(t, q.res, config{N: n, Q1: n/2 + 1, Q2: n/2 + 1, Majority: true})
-		assert.Greater(t, f.Throughput, 1.25*m.Throughput, "n=%d: thrifty q2=2 beats majority Multi-Paxos by more than 25%%", n)
-		assert.Less(t, f.Mean, m.Mean, "n=%d: and answers sooner on average", n)
+	for _, seed := range []uint64{1, 2} {
+		res := quickResults(t, seed)
+		for _, n := range []int{5, 7} {
+			f := find(t, res, config{N: n, Q1: n - 1, Q2: 2, Thrifty: true})
+			m := find(t, res, config{N: n, Q1: n/2 + 1, Q2: n/2 + 1, Majority: true})
+			assert.Greater(t, f.Throughput, 1.25*m.Throughput, "seed %d, n=%d: thrifty q2=2 beats majority Multi-Paxos by more than 25%%", seed, n)
+			assert.Less(t, f.Mean, m.Mean, "seed %d, n=%d: and answers sooner on average", seed, n)
+		}
 	}
 }
 
@@ -161,16 +165,22 @@ func TestLatencyBoundWhenNodesAreFast(t *testing.T) {
 	assert.Less(t, f.LeaderBusy, 0.6*m.LeaderBusy, "but the thrifty leader does much less work")
 }
 
-// The command prints one markdown row per configuration pair and writes
-// the table and a well-formed SVG chart naming every n.
+// The command prints one markdown row per configuration pair and, with
+// -out, writes the table and a well-formed SVG chart naming every n.
 func TestOutput(t *testing.T) {
-	q := quickResults(t)
-	rows := strings.Count(q.table, "\n| ")
-	assert.Equal(t, len(q.res)/2, rows-1, "one row per configuration, thrifty and not side by side, after the header")
-	md, err := os.ReadFile(filepath.Join(q.dir, "fpaxos.md"))
+	o := quickOptions(1)
+	o.out = t.TempDir()
+	var out bytes.Buffer
+	res, err := run(&out, o)
 	require.NoError(t, err)
-	assert.Equal(t, q.table, string(md), "-out writes the table printed")
-	svg, err := os.ReadFile(filepath.Join(q.dir, "fpaxos-throughput.svg"))
+	assert.Equal(t, quickResults(t, 1), res, "the same sweep, with or without -out")
+	table := out.String()
+	rows := strings.Count(table, "\n| ")
+	assert.Equal(t, len(res)/2, rows-1, "one row per configuration, thrifty and not side by side, after the header")
+	md, err := os.ReadFile(filepath.Join(o.out, "fpaxos.md"))
+	require.NoError(t, err)
+	assert.Equal(t, table, string(md), "-out writes the table printed")
+	svg, err := os.ReadFile(filepath.Join(o.out, "fpaxos-throughput.svg"))
 	require.NoError(t, err)
 	dec := xml.NewDecoder(bytes.NewReader(svg))
 	for {
