@@ -700,7 +700,7 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 		if m.From != r.cfg.ID {
 			r.elapsed = 0
 		}
-		p := LogMessage{Type: LogPromise, Ballot: m.Ballot}
+		p := LogMessage{Type: LogPromise, Ballot: m.Ballot, Commit: r.commit}
 		for s := max(m.Commit, r.base); s-r.base < uint64(len(r.slots)); s++ {
 			if e := r.slots[s-r.base].e; !e.Ballot.IsZero() {
 				p.Entries = append(p.Entries, e)
@@ -721,9 +721,30 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 				return err
 			}
 		}
+		// The entries below the acceptor's decided prefix (m.Commit) are
+		// decided: learn them rather than propose them again.
+		for _, e := range m.Entries {
+			if e.Slot >= m.Commit {
+				break
+			}
+			if e.Slot >= r.commit && e.Slot < r.commit+maxAhead && !e.Ballot.IsZero() {
+				if err := r.learn(e); err != nil {
+					return err
+				}
+			}
+		}
+		for _, e := range m.Entries {
+			if e.Slot >= r.commit+maxAhead {
+				// Never ignore an acceptance: without it this candidate
+				// could propose over a chosen entry. Refuse the promise;
+				// catch-up will bring this replica closer first.
+				r.stats.Dropped++
+				return nil
+			}
+		}
 		r.promises = r.promises.With(from)
 		for _, e := range m.Entries {
-			if e.Slot < r.commit || e.Slot >= r.commit+maxAhead {
+			if e.Slot < r.commit {
 				continue
 			}
 			if old, ok := r.merged[e.Slot]; !ok || old.Ballot.Less(e.Ballot) {

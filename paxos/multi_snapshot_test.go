@@ -145,3 +145,21 @@ func TestReplicaAcceptBelowCompaction(t *testing.T) {
 	assert.Equal(t, uint64(8), out[0].Commit, "the Nack names the compaction point")
 	assert.Equal(t, uint64(1), c.rs["b"].Stats().Nacks)
 }
+
+// TestReplicaPromiseTeachesDecisions: a promise reports the acceptor's
+// decided prefix, and a lagging candidate learns the decided entries in
+// it instead of proposing them again (phase 1 re-proposes only what may
+// not be chosen yet, "Paxos Made Simple", section 3).
+func TestReplicaPromiseTeachesDecisions(t *testing.T) {
+	c := mp3(t, nil)
+	c.elect("a")
+	c.crash("c")
+	submitN(c, "a", 1, 5)
+	c.run(nil)
+	c.crash("a")
+	c.down["c"] = false
+	c.elect("c")
+	assert.Equal(t, uint64(5), c.rs["c"].Applied(), "the candidate learned the decided prefix from b's promise")
+	assert.Zero(t, c.rs["c"].Stats().Proposed, "nothing decided is proposed again")
+	assert.Equal(t, c.sm["b"].ops, c.sm["c"].ops)
+}
