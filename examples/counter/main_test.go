@@ -105,7 +105,7 @@ func TestCounter(t *testing.T) {
 // leads and when; the claims must hold for each.
 func TestCounterSeeds(t *testing.T) {
 	leaders := map[string]bool{}
-	for seed := uint64(2); seed <= 9; seed++ {
+	for seed := uint64(2); seed <= 41; seed++ {
 		res, err := scenario.Run(scenario.Options{Seed: seed})
 		require.NoError(t, err, "seed %d", seed)
 		checkRun(t, res)
