@@ -93,9 +93,11 @@
 // highest-ballot entry reported and fills the gaps with no-ops ("Paxos
 // Made Simple", section 3). The leader then packs queued commands, up to
 // MaxBatch, into one slot each, with at most Window undecided slots in
-// flight; followers forward what they are given to it. Phase 2 goes to
-// every replica, or, with Thrifty, to one phase-2 quorum containing the
-// leader, retransmissions on Tick going to all. The leader's decided
+// flight; followers forward what they are given to it. Phases 1 and 2 go
+// to every replica, or, with Thrifty, to one quorum containing the
+// candidate or leader, retransmissions on Tick going to all. A promise
+// also reports the acceptor's decided prefix, which the candidate learns
+// instead of proposing it again. The leader's decided
 // prefix rides on its accepts and heartbeats (and a LogCommit when no
 // accept follows), from which acceptors learn the slots they accepted in
 // its ballot; lagging replicas ask for the rest (LogCatchUp) and receive
@@ -138,8 +140,8 @@
 // BenchmarkReplica measures three replicas in one process; the bench
 // module compares them with go.etcd.io/raft/v3.
 //
-// Not there yet: phase 1 is always sent to every replica (no thrifty
-// phase 1); sessions are never expired; membership is fixed.
+// Not there yet: sessions are never expired; membership is fixed; a
+// replica more than 65536 slots behind catches up before it can lead.
 //
 // # Papers
 //

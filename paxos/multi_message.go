@@ -74,8 +74,9 @@ const (
 	// decided prefix) on.
 	LogPrepare LogMsgType = iota + 1
 	// LogPromise is phase 1b: the acceptor's acceptances (Entries) from
-	// the prepare's Commit on, and, when it has compacted its log beyond
-	// that point, its snapshot (Snapshot, SnapshotSlot).
+	// the prepare's Commit on, its decided prefix (Commit: the entries
+	// below it are decided ones), and, when it has compacted its log
+	// beyond the prepare's Commit, its snapshot (Snapshot, SnapshotSlot).
 	LogPromise
 	// LogAccept is phase 2a for Entry; Commit piggybacks the leader's
 	// decided prefix.
