@@ -805,6 +805,7 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 		if !r.sys.IsWrite(rec.acks) {
 			return nil
 		}
+		acks := rec.acks
 		if err := r.learn(rec.e); err != nil {
 			return err
 		}
@@ -813,10 +814,14 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 			return err
 		}
 		if len(*out) == n {
+			// No accept carries the news: tell the targets, and any
+			// other replica that accepted this slot in a retransmission.
 			c := LogMessage{Type: LogCommit, From: r.cfg.ID, Ballot: r.ballot, Commit: r.commit}
-			for _, a := range r.targets {
-				c.To = a
-				*out = append(*out, c)
+			for _, a := range r.others {
+				if i, _ := r.sys.Index(a); acks.Has(i) || len(r.targets) == len(r.others) || slices.Contains(r.targets, a) {
+					c.To = a
+					*out = append(*out, c)
+				}
 			}
 		}
 	case LogNack:
