@@ -76,11 +76,7 @@ func (s GSet[E]) String() string {
 }
 
 func sortedElements[E comparable](m map[E]struct{}) ([]encodedKey[E], error) {
-	k := kernel[E]{entries: make(map[E][]Dot, len(m))}
-	for e := range m {
-		k.entries[e] = nil
-	}
-	return k.sorted(jsonKeys[E]())
+	return sortedKeys(m, jsonKeys[E]())
 }
 
 func (s GSet[E]) appendBinary(b []byte) ([]byte, error) {

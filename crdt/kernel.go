@@ -2,10 +2,12 @@ package crdt
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // kernel is the dot store shared by the causal types (Almeida et al.
@@ -14,15 +16,175 @@ import (
 // present while it has a dot; a dot seen in the context but absent from
 // the entries has been removed, so no tombstone is needed.
 //
+// The layout is made for large states. A key's dot is stored in the map
+// itself as a slot (counter and replica index of up to two dots), without
+// pointers, so that a merge reads no memory beyond the map and the garbage
+// collector need not scan it (for keys without pointers). The replica IDs
+// are held once, in a table (reps) that the slots index. The rare keys
+// with more than two dots (concurrent adds at three replicas or more) keep
+// them in a second map (more), as sorted lists.
+//
 // Invariants: every dot of the entries is in the context; no dot supports
-// two keys; no key has an empty dot list; dot lists are sorted. Dot lists
-// are never modified in place (every change stores a new slice), so
-// states may share them.
+// two keys; a key has one or two dots in its slot or at least three in
+// more; dots are sorted (cmpDot) in slots and lists; lists are never
+// modified in place,
+// so states may share them; reps has no duplicates and its backing arrays
+// are never written once shared (it only grows, by copying).
 type kernel[K comparable] struct {
-	entries map[K][]Dot
+	entries map[K]slot
+	more    map[K][]Dot // the dots of the keys whose slot is many
+	reps    []string    // replica IDs, indexed by slot.r
 	ctx     CausalContext
 	owner   string  // the replica of this copy's latest update; see identity.go
 	mine    *recent // the stamps of this copy's latest updates
+}
+
+// slot holds a key's dots: reps[r]:n, then reps[r2]:n2 if n2 > 0; or, if
+// n is 0, a mark that the key has more than two, in kernel.more.
+type slot struct {
+	n, n2 uint64
+	r, r2 uint32
+}
+
+func (s slot) many() bool { return s.n == 0 }
+
+// pdot is a dot with its replica as an index into reps.
+type pdot struct {
+	n uint64
+	r uint32
+}
+
+// pdots returns the dots of s (not many) and their number.
+func (s slot) pdots() ([2]pdot, int) {
+	if s.n2 == 0 {
+		return [2]pdot{{s.n, s.r}}, 1
+	}
+	return [2]pdot{{s.n, s.r}, {s.n2, s.r2}}, 2
+}
+
+// dot returns the Dot of p.
+func (k *kernel[K]) dot(p pdot) Dot { return Dot{k.reps[p.r], p.n} }
+
+// list returns key's dots given its slot; dots held in the slot are put
+// in buf.
+func (k *kernel[K]) list(key K, s slot, buf *[2]Dot) []Dot {
+	if s.many() {
+		return k.more[key]
+	}
+	buf[0] = Dot{k.reps[s.r], s.n}
+	if s.n2 == 0 {
+		return buf[:1]
+	}
+	buf[1] = Dot{k.reps[s.r2], s.n2}
+	return buf[:]
+}
+
+// slotOf returns the slot of one or two sorted dots of k's replicas.
+func slotOf(ps []pdot) slot {
+	s := slot{n: ps[0].n, r: ps[0].r}
+	if len(ps) > 1 {
+		s.n2, s.r2 = ps[1].n, ps[1].r
+	}
+	return s
+}
+
+// cmpPdot orders dots of k's replicas as cmpDot orders Dots.
+func (k *kernel[K]) cmpPdot(a, b pdot) int {
+	if a.r != b.r {
+		return strings.Compare(k.reps[a.r], k.reps[b.r])
+	}
+	return cmp.Compare(a.n, b.n)
+}
+
+// rep returns the index of replica in reps, adding it if new.
+func (k *kernel[K]) rep(replica string) uint32 {
+	if i := slices.Index(k.reps, replica); i >= 0 {
+		return uint32(i)
+	}
+	k.reps = append(slices.Clip(k.reps), replica)
+	return uint32(len(k.reps) - 1)
+}
+
+// translate returns, for each replica of names, its index in reps,
+// adding those that are new (in one copy).
+func (k *kernel[K]) translate(names []string) []uint32 {
+	tr := make([]uint32, len(names))
+	var index map[string]uint32
+	if len(k.reps) > 16 {
+		index = make(map[string]uint32, len(k.reps))
+		for i, r := range k.reps {
+			index[r] = uint32(i)
+		}
+	}
+	reps := k.reps
+	for i, r := range names {
+		j, ok := -1, false
+		if index != nil {
+			var x uint32
+			x, ok = index[r]
+			j = int(x)
+		} else {
+			j = slices.Index(reps, r)
+			ok = j >= 0
+		}
+		if !ok {
+			if len(reps) == len(k.reps) {
+				reps = slices.Clip(reps)
+			}
+			reps = append(reps, r)
+			j = len(reps) - 1
+			if index != nil {
+				index[r] = uint32(j)
+			}
+		}
+		tr[i] = uint32(j)
+	}
+	k.reps = reps
+	return tr
+}
+
+// seenBy answers, for the dots of one side, whether a context has seen
+// them, with the context's vector resolved once per replica of the side.
+type seenBy struct {
+	reps  []string
+	upto  []uint64 // the context's vector entry for reps[i]
+	cloud []bool   // whether the context's cloud has dots of reps[i]
+	ctx   *CausalContext
+	any   bool // some dot of reps has been seen
+}
+
+func resolve(reps []string, c *CausalContext) seenBy {
+	v := seenBy{reps: reps, upto: make([]uint64, len(reps)), cloud: make([]bool, len(reps)), ctx: c}
+	var clouded map[string]bool
+	if len(c.cloud) > 0 {
+		clouded = map[string]bool{}
+		for d := range c.cloud {
+			clouded[d.Replica] = true
+		}
+	}
+	for i, r := range reps {
+		v.upto[i] = c.vv.Get(r)
+		v.cloud[i] = clouded[r]
+		v.any = v.any || v.upto[i] > 0 || v.cloud[i]
+	}
+	return v
+}
+
+// has reports whether the context has seen p.
+func (v *seenBy) has(p pdot) bool {
+	if p.n <= v.upto[p.r] {
+		return true
+	}
+	if !v.cloud[p.r] {
+		return false
+	}
+	_, ok := v.ctx.cloud[Dot{v.reps[p.r], p.n}]
+	return ok
+}
+
+// hasAny reports whether the context has seen a dot of s (not many).
+func (v *seenBy) hasAny(s slot) bool {
+	return v.has(pdot{s.n, s.r}) || s.n2 > 0 && v.has(pdot{s.n2, s.r2})
 }
 
 // put replaces key's dots with a new dot of replica and returns the delta:
@@ -30,15 +192,23 @@ type kernel[K comparable] struct {
 func (k *kernel[K]) put(replica string, key K) kernel[K] {
 	d := k.ctx.next(replica)
 	var delta kernel[K]
-	for _, old := range k.entries[key] {
-		delta.ctx.add(old)
+	old, had := k.entries[key]
+	if had {
+		var buf [2]Dot
+		for _, x := range k.list(key, old, &buf) {
+			delta.ctx.add(x)
+		}
 	}
 	delta.ctx.add(d)
-	delta.entries = map[K][]Dot{key: {d}}
+	delta.entries = map[K]slot{key: {n: d.Counter}}
+	delta.reps = []string{replica}
 	if k.entries == nil {
-		k.entries = map[K][]Dot{}
+		k.entries = map[K]slot{}
 	}
-	k.entries[key] = []Dot{d}
+	if had && old.many() {
+		delete(k.more, key)
+	}
+	k.entries[key] = slot{n: d.Counter, r: k.rep(replica)}
 	k.ctx.add(d)
 	st := k.ctx.stamp(d)
 	delta.ctx.heads = heads{{replica, st}}
@@ -51,22 +221,22 @@ func (k *kernel[K]) put(replica string, key K) kernel[K] {
 // of the dots removed.
 func (k *kernel[K]) remove(key K) kernel[K] {
 	var delta kernel[K]
-	for _, old := range k.entries[key] {
-		delta.ctx.add(old)
+	if s, ok := k.entries[key]; ok {
+		var buf [2]Dot
+		for _, d := range k.list(key, s, &buf) {
+			delta.ctx.add(d)
+		}
+		delete(k.entries, key)
+		delete(k.more, key)
 	}
-	delete(k.entries, key)
 	return delta
 }
 
 // clear removes every key and returns the delta.
 func (k *kernel[K]) clear() kernel[K] {
 	var delta kernel[K]
-	for _, ds := range k.entries {
-		for _, d := range ds {
-			delta.ctx.add(d)
-		}
-	}
-	k.entries = nil
+	k.eachDot(delta.ctx.add)
+	k.entries, k.more = nil, nil
 	return delta
 }
 
@@ -79,24 +249,37 @@ func (k *kernel[K]) conflict(o kernel[K]) error {
 	if err := k.ctx.identityConflict(o.ctx, k.owner, k.mine, "merge"); err != nil {
 		return err
 	}
+	seen := resolve(o.reps, &k.ctx)
+	if !seen.any {
+		return nil // k has seen none of o's dots
+	}
 	var index map[Dot]K
-	for key, ods := range o.entries {
+	var obuf, kbuf [2]Dot
+	for key, os := range o.entries {
+		if !os.many() && !seen.hasAny(os) {
+			continue // new to k: nothing to compare (and no lookup)
+		}
+		ods := o.list(key, os, &obuf)
 		var ds []Dot
 		looked := false
 		for _, d := range ods {
 			if !k.ctx.Contains(d) {
-				continue // new to k: nothing to compare (and no lookup)
+				continue
 			}
 			if !looked {
-				ds, looked = k.entries[key], true
+				if s, ok := k.entries[key]; ok {
+					ds = k.list(key, s, &kbuf)
+				}
+				looked = true
 			}
 			if slices.Contains(ds, d) {
 				continue
 			}
 			if index == nil {
 				index = make(map[Dot]K, len(k.entries))
-				for kk, kds := range k.entries {
-					for _, x := range kds {
+				for kk, s := range k.entries {
+					var buf [2]Dot
+					for _, x := range k.list(kk, s, &buf) {
 						index[x] = kk
 					}
 				}
@@ -126,58 +309,131 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 // joinStore joins o's entries into k's, given the causal contexts of the
 // two sides (the kernels' own, or those of the maps that hold them).
 //
-// It is written for large states: a key of k is looked up in o only if o
-// has seen one of its dots (otherwise it stays as it is), the dot lists
-// are built in a reused buffer, and the lists that change are stored in
-// slabs of a few thousand dots rather than allocated one by one.
+// The replica IDs of both sides are resolved against the other side's
+// context once, so that deciding whether a one-dot key survives costs an
+// array lookup and no string comparison. A key of k is looked up in o only
+// if o has seen its dot (and none is, when o has seen no dot of k's
+// replicas); keys with several dots take a slower path with dot lists
+// built in a reused buffer.
 func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
-	seenByO, seenByK := theirs.Contains, mine.Contains // bound once: each binding allocates
-	var st dotStore
-	for key, ds := range k.entries {
-		if !slices.ContainsFunc(ds, seenByO) {
-			continue // o has seen none of key's dots: all stay
-		}
-		if _, ok := o.entries[key]; ok {
-			continue // handled below
-		}
-		kept := st.buf[:0]
-		for _, d := range ds {
-			if !seenByO(d) {
-				kept = append(kept, d)
-			}
-		}
-		st.buf = kept
-		k.setDots(key, ds, kept, &st)
+	if len(o.entries) > 0 && k.entries == nil {
+		k.entries = make(map[K]slot, len(o.entries))
 	}
-	for key, ods := range o.entries {
-		ds := k.entries[key]
-		if len(ds) == 0 && !slices.ContainsFunc(ods, seenByK) {
-			// A key new to k with no dot k has seen: take o's dots as
-			// they are (dot lists are never modified in place, so the
-			// two states may share them).
-			if k.entries == nil {
-				k.entries = make(map[K][]Dot, len(o.entries))
+	var tr []uint32
+	if len(o.entries) > 0 {
+		tr = k.translate(o.reps)
+	}
+	seenByO := resolve(k.reps, &theirs)
+	seenByK := resolve(o.reps, &mine)
+	var st dotStore
+	if seenByO.any {
+		for key, s := range k.entries {
+			if !s.many() {
+				if !seenByO.hasAny(s) {
+					continue // o has seen none of key's dots: they stay
+				}
+				if _, ok := o.entries[key]; ok {
+					continue // handled below
+				}
+				// o has seen and removed the dots it has seen.
+				ps, n := s.pdots()
+				kept := ps[:0]
+				for _, p := range ps[:n] {
+					if !seenByO.has(p) {
+						kept = append(kept, p)
+					}
+				}
+				if len(kept) == 0 {
+					delete(k.entries, key)
+				} else {
+					k.entries[key] = slotOf(kept)
+				}
+				continue
 			}
-			k.entries[key] = ods
+			ds := k.more[key]
+			if !slices.ContainsFunc(ds, theirs.Contains) {
+				continue
+			}
+			if _, ok := o.entries[key]; ok {
+				continue // handled below
+			}
+			kept := st.buf[:0]
+			for _, d := range ds {
+				if !theirs.Contains(d) {
+					kept = append(kept, d)
+				}
+			}
+			st.buf = kept
+			k.setDots(key, s, kept, &st)
+		}
+	}
+	var kbuf, obuf [2]Dot
+	for key, os := range o.entries {
+		s, ok := k.entries[key]
+		if !os.many() && !(ok && s.many()) {
+			// At most two dots on each side, held in the slots.
+			var kd [2]pdot
+			nk := 0
+			if ok {
+				kd, nk = s.pdots()
+			}
+			od, no := os.pdots()
+			var kept [4]pdot
+			c := 0
+			for _, p := range kd[:nk] {
+				q := p
+				if !seenByO.has(q) || no > 0 && q == (pdot{od[0].n, tr[od[0].r]}) || no > 1 && q == (pdot{od[1].n, tr[od[1].r]}) {
+					kept[c] = q
+					c++
+				}
+			}
+			mineKept := c
+			for _, p := range od[:no] {
+				if !seenByK.has(p) {
+					kept[c] = pdot{p.n, tr[p.r]}
+					c++
+				}
+			}
+			switch {
+			case c == nk && mineKept == nk:
+				// unchanged
+			case c == 0:
+				delete(k.entries, key)
+			case c <= 2:
+				if c == 2 && k.cmpPdot(kept[0], kept[1]) > 0 {
+					kept[0], kept[1] = kept[1], kept[0]
+				}
+				k.entries[key] = slotOf(kept[:c])
+			default:
+				ds := st.buf[:0]
+				for _, p := range kept[:c] {
+					ds = append(ds, k.dot(p))
+				}
+				slices.SortFunc(ds, cmpDot)
+				st.buf = ds
+				k.setDots(key, s, ds, &st)
+			}
 			continue
 		}
+		var ds []Dot
+		if ok {
+			ds = k.list(key, s, &kbuf)
+		}
+		ods := o.list(key, os, &obuf)
 		kept := st.buf[:0]
 		for _, d := range ds {
-			if !seenByO(d) || slices.Contains(ods, d) {
+			if !theirs.Contains(d) || slices.Contains(ods, d) {
 				kept = append(kept, d)
 			}
 		}
 		for _, d := range ods {
-			if !seenByK(d) {
+			if !mine.Contains(d) {
 				kept = append(kept, d)
 			}
 		}
 		st.buf = kept
 		slices.SortFunc(kept, cmpDot)
-		if k.entries == nil && len(kept) > 0 {
-			k.entries = map[K][]Dot{}
-		}
-		k.setDots(key, ds, kept, &st)
+		k.setDots(key, s, kept, &st)
 	}
 }
 
@@ -201,39 +457,95 @@ func (st *dotStore) keep(ds []Dot) []Dot {
 	return st.slab[n : n+len(ds) : n+len(ds)]
 }
 
-// setDots stores kept (a scratch list) as key's dots if they differ from
-// old.
-func (k *kernel[K]) setDots(key K, old, kept []Dot, st *dotStore) {
+// setDots stores kept (a sorted scratch list) as key's dots, given its
+// old slot.
+func (k *kernel[K]) setDots(key K, old slot, kept []Dot, st *dotStore) {
 	switch {
 	case len(kept) == 0:
 		delete(k.entries, key)
-	case len(kept) != len(old) || !slices.Equal(kept, old):
-		k.entries[key] = st.keep(kept)
+		if old.many() {
+			delete(k.more, key)
+		}
+	case len(kept) <= 2:
+		if old.many() {
+			delete(k.more, key)
+		}
+		s := slot{n: kept[0].Counter, r: k.rep(kept[0].Replica)}
+		if len(kept) == 2 {
+			s.n2, s.r2 = kept[1].Counter, k.rep(kept[1].Replica)
+		}
+		if k.entries == nil {
+			k.entries = map[K]slot{}
+		}
+		k.entries[key] = s
+	default:
+		if old.many() && slices.Equal(kept, k.more[key]) {
+			return
+		}
+		if k.entries == nil {
+			k.entries = map[K]slot{}
+		}
+		if k.more == nil {
+			k.more = map[K][]Dot{}
+		}
+		k.entries[key] = slot{}
+		k.more[key] = st.keep(kept)
 	}
 }
 
 func (k kernel[K]) clone() kernel[K] {
 	var c kernel[K]
 	if len(k.entries) > 0 {
-		c.entries = make(map[K][]Dot, len(k.entries))
-		for key, ds := range k.entries {
-			c.entries[key] = ds // shared: dot lists are immutable
-		}
+		c.entries = maps.Clone(k.entries)
 	}
+	if len(k.more) > 0 {
+		c.more = maps.Clone(k.more) // lists shared: they are immutable
+	}
+	c.reps = slices.Clip(k.reps)
 	c.ctx = k.ctx.Clone()
 	return c
 }
 
 func (k kernel[K]) equal(o kernel[K]) bool {
-	return k.ctx.Equal(o.ctx) && len(k.entries) == len(o.entries) &&
-		maps.EqualFunc(k.entries, o.entries, slices.Equal)
+	if !k.ctx.Equal(o.ctx) || len(k.entries) != len(o.entries) || len(k.more) != len(o.more) {
+		return false
+	}
+	same := slices.Equal(k.reps, o.reps)
+	for key, s := range k.entries {
+		os, ok := o.entries[key]
+		switch {
+		case !ok || s.many() != os.many():
+			return false
+		case s.many():
+			if !slices.Equal(k.more[key], o.more[key]) {
+				return false
+			}
+		case same:
+			if s != os {
+				return false
+			}
+		default:
+			var a, b [2]Dot
+			if !slices.Equal(k.list(key, s, &a), o.list(key, os, &b)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // dots returns the number of dots in the entries.
 func (k kernel[K]) dots() int {
 	n := 0
-	for _, ds := range k.entries {
-		n += len(ds)
+	for key, s := range k.entries {
+		switch {
+		case s.many():
+			n += len(k.more[key])
+		case s.n2 > 0:
+			n += 2
+		default:
+			n++
+		}
 	}
 	return n
 }
@@ -253,8 +565,31 @@ type encodedKey[K any] struct {
 
 // sorted returns the entries sorted by their encoded keys.
 func (k kernel[K]) sorted(kc keyCodec[K]) ([]encodedKey[K], error) {
-	out := make([]encodedKey[K], 0, len(k.entries))
-	for key, ds := range k.entries {
+	out, err := sortedKeys(k.entries, kc)
+	if err != nil {
+		return nil, err
+	}
+	few := make([]Dot, 0, 2*(len(k.entries)-len(k.more)))
+	for i := range out {
+		key := out[i].key
+		s := k.entries[key]
+		if s.many() {
+			out[i].dots = k.more[key]
+			continue
+		}
+		var buf [2]Dot
+		n := len(few)
+		few = append(few, k.list(key, s, &buf)...)
+		out[i].dots = few[n:len(few):len(few)]
+	}
+	return out, nil
+}
+
+// sortedKeys returns the keys of m with their encodings (no dots), sorted
+// by the encodings.
+func sortedKeys[K comparable, V any](m map[K]V, kc keyCodec[K]) ([]encodedKey[K], error) {
+	out := make([]encodedKey[K], 0, len(m))
+	for key := range m {
 		b, err := kc.encode(key)
 		if err != nil {
 			return nil, err
@@ -262,7 +597,7 @@ func (k kernel[K]) sorted(kc keyCodec[K]) ([]encodedKey[K], error) {
 		if len(b) > MaxElementLen {
 			return nil, fmt.Errorf("element of %d bytes: %w", len(b), ErrTooLarge)
 		}
-		out = append(out, encodedKey[K]{b, key, ds})
+		out = append(out, encodedKey[K]{enc: b, key: key})
 	}
 	slices.SortFunc(out, func(a, b encodedKey[K]) int { return bytes.Compare(a.enc, b.enc) })
 	return out, nil
@@ -308,6 +643,7 @@ func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 		return k, err
 	}
 	seen := map[Dot]bool{}
+	reps := map[string]uint32{}
 	var prev []byte
 	for i := range n {
 		enc, err := d.bytes("element")
@@ -354,9 +690,27 @@ func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 			ds = append(ds, x)
 		}
 		if k.entries == nil {
-			k.entries = make(map[K][]Dot, n)
+			k.entries = make(map[K]slot, n)
 		}
-		k.entries[key] = ds
+		if len(ds) > 2 {
+			if k.more == nil {
+				k.more = map[K][]Dot{}
+			}
+			k.entries[key] = slot{}
+			k.more[key] = ds
+			continue
+		}
+		var ps [2]pdot
+		for j, x := range ds {
+			r, ok := reps[x.Replica]
+			if !ok {
+				r = uint32(len(k.reps))
+				reps[x.Replica] = r
+				k.reps = append(k.reps, x.Replica)
+			}
+			ps[j] = pdot{x.Counter, r}
+		}
+		k.entries[key] = slotOf(ps[:len(ds)])
 	}
 	if len(d.b) != 0 {
 		return k, d.errf("%d trailing bytes", len(d.b))
@@ -366,8 +720,15 @@ func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 
 // eachDot calls f for every dot of the entries.
 func (k kernel[K]) eachDot(f func(Dot)) {
-	for _, ds := range k.entries {
-		for _, d := range ds {
+	for key, s := range k.entries {
+		if !s.many() {
+			f(Dot{k.reps[s.r], s.n})
+			if s.n2 > 0 {
+				f(Dot{k.reps[s.r2], s.n2})
+			}
+			continue
+		}
+		for _, d := range k.more[key] {
 			f(d)
 		}
 	}

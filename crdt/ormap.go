@@ -111,11 +111,7 @@ func (m ORMap[K, V]) Len() int { return len(m.vals) }
 func (m ORMap[K, V]) Keys() []K { return orderedKeys(m.vals) }
 
 func (m ORMap[K, V]) sorted() ([]encodedKey[K], error) {
-	k := kernel[K]{entries: make(map[K][]Dot, len(m.vals))}
-	for key := range m.vals {
-		k.entries[key] = nil
-	}
-	return k.sorted(jsonKeys[K]())
+	return sortedKeys(m.vals, jsonKeys[K]())
 }
 
 // Merge joins o into m, key by key with the values' own joins under the
