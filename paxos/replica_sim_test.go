@@ -51,8 +51,10 @@ func rsKeyOf(c rsCommand) string {
 
 // rsParams is one drawn configuration of the system.
 type rsParams struct {
-	Nodes         []string
-	Flexible      bool // five nodes, FPaxos q1 = 4, q2 = 2; else majority
+	Nodes []string
+	// Q2 is the phase-2 quorum size of an FPaxos system with q1 = n-Q2+1
+	// (Howard, Malkhi and Spiegelman 2016); 0 means majority quorums.
+	Q2            int
 	ElectionTicks int
 	MaxBatch      int
 	Window        int
@@ -63,8 +65,8 @@ type rsParams struct {
 
 func (p rsParams) String() string {
 	q := "majority"
-	if p.Flexible {
-		q = "q1=4,q2=2"
+	if p.Q2 > 0 {
+		q = fmt.Sprintf("q1=%d,q2=%d", len(p.Nodes)-p.Q2+1, p.Q2)
 	}
 	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d",
 		len(p.Nodes), q, p.ElectionTicks, p.Tick, p.MaxBatch, p.Window, p.Thrifty, p.SnapshotEvery)
@@ -499,8 +501,16 @@ const rsHorizon = time.Second
 // drawCase draws one run's parameters.
 func drawCase(t *rapid.T) rsCase {
 	p := rsParams{Nodes: []string{"n1", "n2", "n3"}}
-	if rapid.IntRange(0, 4).Draw(t, "five replicas, FPaxos") == 4 {
-		p.Nodes, p.Flexible = []string{"n1", "n2", "n3", "n4", "n5"}, true
+	// Mostly three replicas with majorities; then FPaxos with five
+	// (q1=4, q2=2), three with a phase-2 quorum of one (q1=3, q2=1: every
+	// replica must answer an election), and five with majorities.
+	switch rapid.IntRange(0, 6).Draw(t, "quorum system") {
+	case 4:
+		p.Nodes, p.Q2 = []string{"n1", "n2", "n3", "n4", "n5"}, 2
+	case 5:
+		p.Q2 = 1
+	case 6:
+		p.Nodes = []string{"n1", "n2", "n3", "n4", "n5"}
 	}
 	p.ElectionTicks = rapid.SampledFrom([]int{10, 5, 3, 2}).Draw(t, "election ticks")
 	p.MaxBatch = rapid.SampledFrom([]int{64, 1, 2, 4}).Draw(t, "max batch")
@@ -572,8 +582,8 @@ func drawCase(t *rapid.T) rsCase {
 func (c rsCase) newRun() (*rsRun, error) {
 	run := &rsRun{rsCase: c, horizon: rsHorizon}
 	var err error
-	if c.P.Flexible {
-		run.sys, err = quorum.Flexible(c.P.Nodes, 4, 2)
+	if c.P.Q2 > 0 {
+		run.sys, err = quorum.Flexible(c.P.Nodes, len(c.P.Nodes)-c.P.Q2+1, c.P.Q2)
 	} else {
 		run.sys, err = quorum.Majority(c.P.Nodes...)
 	}
@@ -733,7 +743,8 @@ func (r *rsRun) missing() string {
 }
 
 // TestReplicaSimulated runs Multi-Paxos replicas ("Paxos Made Simple",
-// section 3; FPaxos q1=4, q2=2 of five in a fifth of the runs) under
+// section 3; majorities of three or five, FPaxos q1=4, q2=2 of five and
+// q1=3, q2=1 of three) under
 // rapid-drawn conditions (drawRun): message loss, duplication and
 // reordering, partitions and one-way blocks, pauses, crashes with restart
 // from durable state (random ones and ones aimed at the leader), clock
