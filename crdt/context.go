@@ -184,6 +184,19 @@ func (c CausalContext) identityConflict(o CausalContext, owner string, mine *rec
 	return nil
 }
 
+// covers reports whether c has seen every dot o has.
+func (c *CausalContext) covers(o *CausalContext) bool {
+	if !c.vv.Descends(o.vv) {
+		return false
+	}
+	for d := range o.cloud {
+		if !c.Contains(d) {
+			return false
+		}
+	}
+	return true
+}
+
 // Contains reports whether d has been seen.
 func (c CausalContext) Contains(d Dot) bool {
 	if d.Counter <= c.vv.Get(d.Replica) {

@@ -316,6 +316,14 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 // replicas); keys with several dots take a slower path with dot lists
 // built in a reused buffer.
 func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
+	switch {
+	case mine.covers(&theirs):
+		k.dropSeen(o, theirs)
+		return
+	case theirs.covers(&mine):
+		k.takeTheirs(o, mine)
+		return
+	}
 	if len(o.entries) > 0 && k.entries == nil {
 		k.entries = make(map[K]slot, len(o.entries))
 	}
@@ -435,6 +443,154 @@ func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
 		slices.SortFunc(kept, cmpDot)
 		k.setDots(key, s, kept, &st)
 	}
+}
+
+// trSlot returns s (not many) with its replica indexes mapped by tr.
+func trSlot(s slot, tr []uint32) slot {
+	s.r = tr[s.r]
+	if s.n2 > 0 {
+		s.r2 = tr[s.r2]
+	}
+	return s
+}
+
+// dropSeen is joinStore when o has seen nothing that k has not (theirs
+// within mine): o brings no dot, so k only loses the dots o has seen and
+// does not hold. Only k's keys with dots o has seen are looked up in o
+// (none, when o has seen no dot of k's replicas).
+func (k *kernel[K]) dropSeen(o kernel[K], theirs CausalContext) {
+	seenByO := resolve(k.reps, &theirs)
+	if !seenByO.any {
+		return
+	}
+	var tr []uint32
+	if len(o.entries) > 0 {
+		tr = k.translate(o.reps)
+	}
+	var st dotStore
+	var kbuf, obuf [2]Dot
+	for key, s := range k.entries {
+		if !s.many() {
+			if !seenByO.hasAny(s) {
+				continue // o has seen none of key's dots: they stay
+			}
+			os, ok := o.entries[key]
+			if ok && !os.many() && trSlot(os, tr) == s {
+				continue // o has the same dots
+			}
+			if !ok || !os.many() {
+				var od [2]pdot
+				no := 0
+				if ok {
+					od, no = trSlot(os, tr).pdots()
+				}
+				ps, n := s.pdots()
+				kept := ps[:0]
+				for _, p := range ps[:n] {
+					if !seenByO.has(p) || no > 0 && p == od[0] || no > 1 && p == od[1] {
+						kept = append(kept, p)
+					}
+				}
+				if len(kept) == 0 {
+					delete(k.entries, key)
+				} else {
+					k.entries[key] = slotOf(kept)
+				}
+				continue
+			}
+		}
+		ds := k.list(key, s, &kbuf)
+		if !slices.ContainsFunc(ds, theirs.Contains) {
+			continue
+		}
+		var ods []Dot
+		if os, ok := o.entries[key]; ok {
+			ods = o.list(key, os, &obuf)
+		}
+		kept := st.buf[:0]
+		for _, d := range ds {
+			if !theirs.Contains(d) || slices.Contains(ods, d) {
+				kept = append(kept, d)
+			}
+		}
+		st.buf = kept
+		if len(kept) != len(ds) {
+			k.setDots(key, s, kept, &st)
+		}
+	}
+}
+
+// takeTheirs is joinStore when k has seen nothing that o has not (mine
+// within theirs): every dot of k has been seen by o, so k's entries become
+// o's, less the dots k has seen and does not hold. They are built from a
+// copy of o's; only o's keys with dots k has seen are looked up in k.
+func (k *kernel[K]) takeTheirs(o kernel[K], mine CausalContext) {
+	out := kernel[K]{entries: maps.Clone(o.entries), more: maps.Clone(o.more), reps: slices.Clip(o.reps)}
+	seenByK := resolve(o.reps, &mine)
+	if seenByK.any {
+		tr := k.indexes(o.reps)
+		var st dotStore
+		var kbuf, obuf [2]Dot
+		for key, os := range o.entries {
+			if !os.many() {
+				if !seenByK.hasAny(os) {
+					continue // new to k: it stays
+				}
+				s, ok := k.entries[key]
+				if ok && !s.many() {
+					// Compare in o's replica indexes (a replica k lacks
+					// maps to none of k's).
+					ps, n := os.pdots()
+					kd, nk := s.pdots()
+					kept := ps[:0]
+					for _, p := range ps[:n] {
+						if !seenByK.has(p) || tr[p.r] >= 0 && (pdot{p.n, uint32(tr[p.r])} == kd[0] || nk > 1 && pdot{p.n, uint32(tr[p.r])} == kd[1]) {
+							kept = append(kept, p)
+						}
+					}
+					switch {
+					case len(kept) == n:
+					case len(kept) == 0:
+						delete(out.entries, key)
+					default:
+						out.entries[key] = slotOf(kept)
+					}
+					continue
+				}
+			}
+			ods := o.list(key, os, &obuf)
+			if !slices.ContainsFunc(ods, mine.Contains) {
+				continue
+			}
+			var ds []Dot
+			if s, ok := k.entries[key]; ok {
+				ds = k.list(key, s, &kbuf)
+			}
+			kept := st.buf[:0]
+			for _, d := range ods {
+				if !mine.Contains(d) || slices.Contains(ds, d) {
+					kept = append(kept, d)
+				}
+			}
+			st.buf = kept
+			if len(kept) != len(ods) {
+				out.setDots(key, os, kept, &st)
+			}
+		}
+	}
+	if len(out.entries) == 0 {
+		out.entries, out.more = nil, nil
+	}
+	k.entries, k.more, k.reps = out.entries, out.more, out.reps
+}
+
+// indexes returns, for each replica of names, its index in reps, or -1.
+func (k *kernel[K]) indexes(names []string) []int32 {
+	tr := make([]int32, len(names))
+	for i, r := range names {
+		tr[i] = int32(slices.Index(k.reps, r))
+	}
+	return tr
 }
 
 // dotStore hands out the dot lists a merge stores: copies of the scratch
