@@ -139,6 +139,7 @@ type rsRun struct {
 	applies   int
 	crashed   []string // the leaders crasheLeader crashed, and when
 	elections int      // elections started, over every incarnation
+	work      int      // messages sent, plus the entries and commands they carry
 	contested int      // elections started while another replica led
 	snaps     int      // snapshot restores seen
 }
@@ -323,6 +324,13 @@ func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err erro
 				n.run.fail("robustness: %s sent %v as %q", n.id, m, m.From)
 			}
 			ctx.Send(m.To, rsMsg{Log: m})
+			n.run.work += 1 + len(m.Entries) + len(m.Entry.Commands)
+			for _, e := range m.Entries {
+				n.run.work += len(e.Commands)
+			}
+		}
+		if n.run.work > rsMaxWork && n.run.violated == nil {
+			n.run.fail("bounded work: the replicas sent messages carrying more than %d entries and commands (a run normally sends a few thousand): a message storm", rsMaxWork)
 		}
 	}
 	if e := n.r.Stats().Elections; e > n.elections {
@@ -494,6 +502,11 @@ func (r *rsRun) fullCheck() {
 // rsMaxEvents bounds a run's events: a run takes a few thousand, so a
 // run that reaches it has replicas amplifying messages.
 const rsMaxEvents = 1_000_000
+
+// rsMaxWork bounds what a run's messages carry, in messages, entries and
+// commands: a storm of large messages can take long before it reaches
+// rsMaxEvents.
+const rsMaxWork = 2_000_000
 
 // rsHorizon is when the faults are over: each ends by then.
 const rsHorizon = time.Second
