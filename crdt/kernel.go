@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 )
@@ -243,8 +244,9 @@ func (k *kernel[K]) clear() kernel[K] {
 // conflict reports a dot that supports different keys in k and o: two
 // copies of one replica issued the same dot for different updates. Dots of
 // o that k has seen but does not hold under the same key are normally
-// ones k removed; only then is an index of k's dots built (O(|k|)) to
-// tell a removal from a conflict.
+// ones k removed; only if there are such dots are k's entries scanned
+// (O(|k|), sequentially, with a range check per dot before any lookup) for
+// one of them under another key.
 func (k *kernel[K]) conflict(o kernel[K]) error {
 	if err := k.ctx.identityConflict(o.ctx, k.owner, k.mine, "merge"); err != nil {
 		return err
@@ -253,16 +255,15 @@ func (k *kernel[K]) conflict(o kernel[K]) error {
 	if !seen.any {
 		return nil // k has seen none of o's dots
 	}
-	var index map[Dot]K
+	var suspects map[Dot]bool
 	var obuf, kbuf [2]Dot
 	for key, os := range o.entries {
 		if !os.many() && !seen.hasAny(os) {
 			continue // new to k: nothing to compare (and no lookup)
 		}
-		ods := o.list(key, os, &obuf)
 		var ds []Dot
 		looked := false
-		for _, d := range ods {
+		for _, d := range o.list(key, os, &obuf) {
 			if !k.ctx.Contains(d) {
 				continue
 			}
@@ -272,24 +273,51 @@ func (k *kernel[K]) conflict(o kernel[K]) error {
 				}
 				looked = true
 			}
-			if slices.Contains(ds, d) {
-				continue
+			if !slices.Contains(ds, d) {
+				if suspects == nil {
+					suspects = map[Dot]bool{}
+				}
+				suspects[d] = true
 			}
-			if index == nil {
-				index = make(map[Dot]K, len(k.entries))
-				for kk, s := range k.entries {
-					var buf [2]Dot
-					for _, x := range k.list(kk, s, &buf) {
-						index[x] = kk
-					}
+		}
+	}
+	if len(suspects) == 0 {
+		return nil
+	}
+	lo, hi := make([]uint64, len(k.reps)), make([]uint64, len(k.reps))
+	for i := range lo {
+		lo[i] = math.MaxUint64
+	}
+	index := make(map[string]int, len(k.reps))
+	for i, r := range k.reps {
+		index[r] = i
+	}
+	for d := range suspects {
+		if i, ok := index[d.Replica]; ok {
+			lo[i], hi[i] = min(lo[i], d.Counter), max(hi[i], d.Counter)
+		}
+	}
+	for key, s := range k.entries {
+		if s.many() {
+			for _, d := range k.more[key] {
+				if suspects[d] {
+					return dotConflict(d)
 				}
 			}
-			if _, ok := index[d]; ok {
-				return fmt.Errorf("crdt: dot %v supports different updates on the two sides: %w", d, ErrReplicaConflict)
+			continue
+		}
+		ps, n := s.pdots()
+		for _, p := range ps[:n] {
+			if lo[p.r] <= p.n && p.n <= hi[p.r] && suspects[k.dot(p)] {
+				return dotConflict(k.dot(p))
 			}
 		}
 	}
 	return nil
+}
+
+func dotConflict(d Dot) error {
+	return fmt.Errorf("crdt: dot %v supports different updates on the two sides: %w", d, ErrReplicaConflict)
 }
 
 // merge joins o into k: a dot survives if both sides have it, or if one
