@@ -90,8 +90,10 @@ type rsClient struct {
 // from, so several replicas compete for leadership at once; after the
 // storm the links return to their configured latency, short beside the
 // election timeout, so that liveness can be expected again. The storm's
-// end restores every link's configuration, cutting short a Loss fault
-// still under way on it.
+// end restores every link's configuration, cutting short a Loss fault or
+// a leader isolation still under way on it (and their ends cut the storm
+// short on their links): these faults overlap loosely, which only makes
+// the schedules more varied.
 type stormSpec struct {
 	At, For, Spread time.Duration
 }
@@ -104,11 +106,13 @@ type rsCase struct {
 	Seed uint64 // the simulator's seed
 	// Schedule holds simtest's faults and the extra crashes.
 	Schedule simtest.Schedule
-	// LeaderCrashes crash the replica leading at At (among those that
+	// LeaderFaults strike the replica leading at At (among those that
 	// believe they lead, the one most replicas take for the leader; none
-	// if no replica leads) and restart it For later.
-	LeaderCrashes []simtest.Fault
-	Clocks        map[string]sim.ClockConfig
+	// if no replica leads) for For: Crash crashes it (and restarts it),
+	// Pause pauses it, Partition cuts every link to and from it (loss 1,
+	// until the links' configuration is restored).
+	LeaderFaults []simtest.Fault
+	Clocks       map[string]sim.ClockConfig
 	// Every link has latency uniform in [1ms, 1ms+Spread], and loses and
 	// duplicates messages with these probabilities.
 	Spread          time.Duration
@@ -137,7 +141,7 @@ type rsRun struct {
 	appliedAt map[string]bool // commands applied on some replica (what clients learn)
 	done      int             // clients that have finished
 	applies   int
-	crashed   []string // the leaders crasheLeader crashed, and when
+	struck    []string // the leaders strikeLeader struck, how and when
 	elections int      // elections started, over every incarnation
 	work      int      // messages sent, plus the entries and commands they carry
 	contested int      // elections started while another replica led
@@ -161,11 +165,11 @@ func (r *rsRun) describe() string {
 		fmt.Fprintf(&b, "; storm (latency 1ms+%v) at %v for %v", r.Storm.Spread, r.Storm.At, r.Storm.For)
 	}
 	fmt.Fprintf(&b, "\n  schedule: %v", r.Schedule)
-	for _, f := range r.LeaderCrashes {
-		fmt.Fprintf(&b, "\n  crash the leader at %v, restart at %v", f.At, f.End())
+	for _, f := range r.LeaderFaults {
+		fmt.Fprintf(&b, "\n  %v the leader at %v until %v", f.Kind, f.At, f.End())
 	}
-	if len(r.crashed) > 0 {
-		fmt.Fprintf(&b, "\n  leaders crashed: %s", strings.Join(r.crashed, ", "))
+	if len(r.struck) > 0 {
+		fmt.Fprintf(&b, "\n  leaders struck: %s", strings.Join(r.struck, ", "))
 	}
 	fmt.Fprintf(&b, "\n  replay: %s.execute()", strings.ReplaceAll(fmt.Sprintf("%#v", r.rsCase), "paxos_test.", ""))
 	return b.String()
@@ -421,9 +425,10 @@ func (r *rsRun) clientStep(ci int, cmd int, attempt int) {
 	r.s.At(r.s.Now()+c.Retry+jitter, func(*sim.Sim[rsMsg]) { r.clientStep(ci, cmd, attempt+1) })
 }
 
-// crashLeader crashes the replica that leads now, if any, and restarts
-// it after d unless another fault has restarted it meanwhile.
-func (r *rsRun) crashLeader(d time.Duration) {
+// strikeLeader applies leader fault f to the replica that leads now, if
+// any: a crash ends with a restart unless another fault restarted the
+// node meanwhile; an isolation ends by restoring the configured links.
+func (r *rsRun) strikeLeader(f simtest.Fault) {
 	var lead *rsNode
 	best := -1
 	for _, id := range r.P.Nodes {
@@ -444,13 +449,36 @@ func (r *rsRun) crashLeader(d time.Duration) {
 	if lead == nil {
 		return
 	}
-	_ = r.s.Crash(lead.id)
-	r.crashed = append(r.crashed, fmt.Sprintf("%s at %v", lead.id, r.s.Now()))
-	r.s.At(r.s.Now()+d, func(s *sim.Sim[rsMsg]) {
-		if !s.Up(lead.id) && r.nodes[lead.id] == lead {
-			_ = s.Restart(lead.id)
+	id := lead.id
+	r.struck = append(r.struck, fmt.Sprintf("%v %s at %v", f.Kind, id, r.s.Now()))
+	switch f.Kind {
+	case simtest.Crash:
+		_ = r.s.Crash(id)
+		r.s.At(r.s.Now()+f.For, func(s *sim.Sim[rsMsg]) {
+			if !s.Up(id) && r.nodes[id] == lead {
+				_ = s.Restart(id)
+			}
+		})
+	case simtest.Pause:
+		_ = r.s.Pause(id, f.For)
+	case simtest.Partition:
+		cut := r.link
+		cut.Loss = 1
+		for _, o := range r.P.Nodes {
+			if o != id {
+				_ = r.s.SetLink(id, o, cut)
+				_ = r.s.SetLink(o, id, cut)
+			}
 		}
-	})
+		r.s.At(r.s.Now()+f.For, func(s *sim.Sim[rsMsg]) {
+			for _, o := range r.P.Nodes {
+				if o != id {
+					_ = s.SetLink(id, o, r.link)
+					_ = s.SetLink(o, id, r.link)
+				}
+			}
+		})
+	}
 }
 
 // command returns client c's command number i (from 1).
@@ -546,17 +574,20 @@ func drawCase(t *rapid.T) rsCase {
 		})
 	}
 	slices.SortStableFunc(run.Schedule.Faults, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
-	// And crashes aimed at whichever replica leads at the time: a leader
+	// And faults aimed at whichever replica leads at the time: a leader
 	// change with commands in flight is where retried commands, recovered
-	// slots and no-op fills meet.
-	for range rapid.IntRange(0, 6).Draw(t, "leader crashes") {
-		at := rapid.IntRange(0, 999).Draw(t, "leader crash at ms")
-		run.LeaderCrashes = append(run.LeaderCrashes, simtest.Fault{
-			Kind: simtest.Crash, At: time.Duration(at) * time.Millisecond,
-			For: time.Duration(rapid.IntRange(1, min(100, 1000-at)).Draw(t, "leader crash for ms")) * time.Millisecond,
+	// slots and no-op fills meet, and a paused or cut-off leader that
+	// comes back still believing it leads is where stale ballots meet new
+	// ones.
+	for range rapid.IntRange(0, 6).Draw(t, "leader faults") {
+		kind := rapid.SampledFrom([]simtest.FaultKind{simtest.Crash, simtest.Pause, simtest.Partition}).Draw(t, "leader fault")
+		at := rapid.IntRange(0, 999).Draw(t, "leader fault at ms")
+		run.LeaderFaults = append(run.LeaderFaults, simtest.Fault{
+			Kind: kind, At: time.Duration(at) * time.Millisecond,
+			For: time.Duration(rapid.IntRange(1, min(200, 1000-at)).Draw(t, "leader fault for ms")) * time.Millisecond,
 		})
 	}
-	slices.SortStableFunc(run.LeaderCrashes, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
+	slices.SortStableFunc(run.LeaderFaults, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
 	run.Clocks = drawClocks(t, p.Nodes)
 	run.Spread = time.Duration(rapid.IntRange(0, 5).Draw(t, "latency spread ms")) * time.Millisecond
 	run.Loss = float64(rapid.IntRange(0, 10).Draw(t, "loss %")) / 100
@@ -680,8 +711,8 @@ func (run *rsRun) execute() error {
 		s.At(st.At, setAll(slow))
 		s.At(st.At+st.For, setAll(run.link))
 	}
-	for _, f := range run.LeaderCrashes {
-		s.At(f.At, func(s *sim.Sim[rsMsg]) { run.crashLeader(f.For) })
+	for _, f := range run.LeaderFaults {
+		s.At(f.At, func(s *sim.Sim[rsMsg]) { run.strikeLeader(f) })
 	}
 	for i, c := range run.Clients {
 		s.At(c.Start, func(*sim.Sim[rsMsg]) { run.clientStep(i, 1, 0) })
@@ -945,7 +976,7 @@ func TestReplicaSimulatedCanFail(t *testing.T) {
 		}
 		if err := run.execute(); err != nil && run.law != "" && run.law != "robustness" {
 			caught[run.law]++
-			example = err.Error()
+			example, _, _ = strings.Cut(err.Error(), "\n")
 		}
 	})
 	if len(caught) == 0 {
