@@ -28,9 +28,9 @@ import (
 // Invariants: every dot of the entries is in the context; no dot supports
 // two keys; a key has one or two dots in its slot or at least three in
 // more; dots are sorted (cmpDot) in slots and lists; lists are never
-// modified in place,
-// so states may share them; reps has no duplicates and its backing arrays
-// are never written once shared (it only grows, by copying).
+// modified in place, so states may share them; reps has no duplicates and
+// its backing arrays are never written once shared (it is only extended
+// by copying, or replaced), so clones and value copies may share it.
 type kernel[K comparable] struct {
 	entries map[K]slot
 	more    map[K][]Dot // the dots of the keys whose slot is many
