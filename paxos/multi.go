@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 
@@ -1121,6 +1122,32 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 		return r.learn(e)
 	}
 	return nil
+}
+
+// Clone returns a deep copy of the replica that writes to st and applies
+// to sm (which must hold a copy of the state r's StateMachine holds; nil
+// for none): explorers copy a replica to follow two futures from one
+// state. It costs O(log in memory + sessions).
+func (r *Replica) Clone(st LogStorage, sm StateMachine) *Replica {
+	c := *r
+	c.storage, c.sm, c.cfg.StateMachine = st, sm, sm
+	pcg := *r.pcg
+	c.pcg = &pcg
+	c.rng = rand.New(c.pcg)
+	if r.merged != nil {
+		c.merged = maps.Clone(r.merged)
+	}
+	c.slots = slices.Clone(r.slots)
+	c.queue = slices.Clone(r.queue)
+	c.pending = slices.Clone(r.pending)
+	c.clients = make(map[string]*client, len(r.clients))
+	for id, cl := range r.clients {
+		x := *cl
+		x.above, x.held = slices.Clone(cl.above), slices.Clone(cl.held)
+		c.clients[id] = &x
+	}
+	c.lastID, c.lastC = "", nil
+	return &c
 }
 
 // AppendState appends a canonical encoding of the replica's whole state
