@@ -82,13 +82,13 @@ func (p *explReplica) AppendState(b []byte) []byte {
 // submitting a command, elections by timeout, a snapshot after every
 // slot) within bounds (two timeouts, fired only when no message is in
 // flight; PAXOS_LONG=1: three, a drop and a crash-restart, possibly cut
-// short by a bound on states, which the log reports), and checks in every
-// reachable state that no slot is
-// decided with two entries (agreement) and that the state machines'
-// applied sequences are prefixes of one another with no command applied
-// twice, and that two replicas that applied as many slots applied the
-// same commands (log integrity, sessions). It catches a leader that
-// fills with no-ops the slots its phase 1 reported as accepted.
+// short by a bound on states, which the log reports). In every reachable
+// state no slot is decided with two entries (agreement), the state
+// machines' applied sequences are prefixes of one another with no command
+// applied twice, and two replicas that applied as many slots applied the
+// same commands (log integrity, sessions). It catches a leader that fills
+// with no-ops the slots its phase 1 reported as accepted ("Paxos Made
+// Simple", section 3).
 func TestReplicaExplored(t *testing.T) {
 	nodes := []string{"n1", "n2", "n3"}
 	sys, err := quorum.Majority(nodes...)
