@@ -136,7 +136,9 @@
 // durability contract under random schedules, a retried command decided
 // twice and applied once, and, in the simulator, agreement, validity,
 // log integrity and exactly-once application under crashes, partitions,
-// loss, duplication and reordering with drawn configurations.
+// loss, duplication and reordering with drawn configurations; the sim
+// explorer checks every interleaving of three replicas through two
+// elections (Replica.Clone and Replica.AppendState serve it).
 // BenchmarkReplica measures three replicas in one process; the bench
 // module compares them with go.etcd.io/raft/v3.
 //
