@@ -385,6 +385,9 @@ func (n *rsNode) checkDecided(full bool) {
 		if e.Slot != s {
 			run.fail("log integrity: %s's Decided(%d) returned slot %d", n.id, s, e.Slot)
 		}
+		if e.NoOp && len(e.Commands) > 0 {
+			run.fail("validity: %s decided slot %d as a no-op that carries commands %v", n.id, s, e.Commands)
+		}
 		v := rsEntryKey(e)
 		for _, k := range rsEntryCommands(e) {
 			if _, ok := run.submitted[k]; !ok {
@@ -798,12 +801,12 @@ func (r *rsRun) missing() string {
 // agreement, validity, log integrity and exactly-once throughout and
 // liveness after healing (execute).
 //
-// The default run checks 3 rounds of rapid's default number of schedules
+// The default run checks 6 rounds of rapid's default number of schedules
 // (100 each; -rapid.checks=N changes it); PAXOS_LONG=1 runs 100 rounds,
 // PAXOS_LONG=k 100·k rounds. The log line reports how many schedules ran
 // and what they exercised.
 func TestReplicaSimulated(t *testing.T) {
-	rounds := 3
+	rounds := 6
 	if v := os.Getenv("PAXOS_LONG"); v != "" {
 		k, err := strconv.Atoi(v)
 		if err != nil || k < 1 {
