@@ -2,13 +2,15 @@ package paxos_test
 
 // Randomised, fault-injecting simulation of Multi-Paxos replicas (level 5
 // of DESIGN.md's verification ladder). rapid draws everything a run
-// depends on: the simulator's seed, a fault schedule (simtest), the
-// links' latency spread, loss and duplication, each node's clock skew and
-// drift, the replicas' configuration (election timeout, batching, window,
-// thrifty phase 2, snapshot interval) and the clients' workload. The
-// harness checks the safety invariants as the run goes and liveness once
-// the faults are over; a failure names the invariant in words and prints
-// everything needed to replay it.
+// depends on: the simulator's seed, a fault schedule (simtest, plus
+// bursts of crashes and faults aimed at the leader), the links' latency
+// spread, loss and duplication, latency storms, each node's clock skew
+// and drift, the quorum system, the replicas' configuration (election
+// timeout, batching, window, thrifty phase 2, snapshot interval) and the
+// clients' workload. The harness checks the safety invariants as the run
+// goes and liveness once the faults are over; a failure names the
+// invariant in words and prints the case as a Go literal that replays it
+// (rsCase{...}.execute()).
 
 import (
 	"cmp"
@@ -792,9 +794,9 @@ func (r *rsRun) missing() string {
 // TestReplicaSimulated runs Multi-Paxos replicas ("Paxos Made Simple",
 // section 3; majorities of three or five, FPaxos q1=4, q2=2 of five and
 // q1=3, q2=1 of three) under
-// rapid-drawn conditions (drawRun): message loss, duplication and
+// rapid-drawn conditions (drawCase): message loss, duplication and
 // reordering, partitions and one-way blocks, pauses, crashes with restart
-// from durable state (random ones and ones aimed at the leader), clock
+// from durable state, crashes, pauses and isolations of the leader, clock
 // skew and drift, latency storms in which several replicas compete for
 // leadership, clients whose retries go to other replicas, batching, small
 // windows, thrifty phase 2 and snapshots every few slots. It checks
@@ -802,8 +804,9 @@ func (r *rsRun) missing() string {
 // liveness after healing (execute).
 //
 // The default run checks 6 rounds of rapid's default number of schedules
-// (100 each; -rapid.checks=N changes it); PAXOS_LONG=1 runs 100 rounds,
-// PAXOS_LONG=k 100·k rounds. The log line reports how many schedules ran
+// (100 each, from a fresh random seed per round; -rapid.checks=N changes
+// it, -short divides it by 5); PAXOS_LONG=1 runs 100 rounds, PAXOS_LONG=k
+// 100·k rounds. The log line (go test -v) reports how many schedules ran
 // and what they exercised.
 func TestReplicaSimulated(t *testing.T) {
 	rounds := 6
