@@ -605,14 +605,20 @@ func drawCase(t *rapid.T) rsCase {
 			Spread: time.Duration(rapid.IntRange(10, 100).Draw(t, "storm spread ms")) * time.Millisecond,
 		}
 	}
-	nc := rapid.IntRange(1, 4).Draw(t, "clients")
+	// A few clients, or (one run in eight) a crowd whose hundreds of
+	// commands make logs long enough for catch-up to come in several
+	// answers and for a replica to fall far behind.
+	nc, most := rapid.IntRange(1, 4).Draw(t, "clients"), 8
+	if rapid.IntRange(0, 7).Draw(t, "crowd") == 7 {
+		nc, most = rapid.IntRange(10, 40).Draw(t, "crowd clients"), 20
+	}
 	for i := range nc {
 		run.Clients = append(run.Clients, rsClient{
 			Name:  "c" + strconv.Itoa(i+1),
 			Start: time.Duration(rapid.IntRange(0, 900).Draw(t, "client start ms")) * time.Millisecond,
 			Retry: time.Duration(rapid.IntRange(5, 100).Draw(t, "client retry ms")) * time.Millisecond,
 			First: rapid.IntRange(0, len(p.Nodes)-1).Draw(t, "client first replica"),
-			Cmds:  rapid.IntRange(1, 8).Draw(t, "client commands"),
+			Cmds:  rapid.IntRange(1, most).Draw(t, "client commands"),
 		})
 	}
 	if rapid.Bool().Draw(t, "a client without session") {
