@@ -809,13 +809,13 @@ func (r *rsRun) missing() string {
 // agreement, validity, log integrity and exactly-once throughout and
 // liveness after healing (execute).
 //
-// The default run checks 6 rounds of rapid's default number of schedules
+// The default run checks 5 rounds of rapid's default number of schedules
 // (100 each, from a fresh random seed per round; -rapid.checks=N changes
 // it, -short divides it by 5); PAXOS_LONG=1 runs 100 rounds, PAXOS_LONG=k
 // 100·k rounds. The log line (go test -v) reports how many schedules ran
 // and what they exercised.
 func TestReplicaSimulated(t *testing.T) {
-	rounds := 6
+	rounds := 5
 	if v := os.Getenv("PAXOS_LONG"); v != "" {
 		k, err := strconv.Atoi(v)
 		if err != nil || k < 1 {
