@@ -464,6 +464,7 @@ func (r *Replica) propose(s uint64, e Entry, out *[]LogMessage) error {
 	r.inflight++
 	r.stats.Proposed++
 	m := LogMessage{Type: LogAccept, From: r.cfg.ID, Ballot: r.ballot, Entry: e, Commit: r.commit}
+	*out = slices.Grow(*out, len(r.targets))
 	for _, a := range r.targets {
 		m.To = a
 		*out = append(*out, m)
