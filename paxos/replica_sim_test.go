@@ -139,9 +139,10 @@ type rsRun struct {
 	submitted map[string]rsCommand // by key: every command a client sent
 	decided   map[uint64]string    // slot -> the entry first seen decided there
 	decidedBy map[uint64]string
-	seq       []string        // the one sequence every replica's applied commands must be a prefix of
-	appliedAt map[string]bool // commands applied on some replica (what clients learn)
-	done      int             // clients that have finished
+	seq       []string          // the one sequence every replica's applied commands must be a prefix of
+	appliedAt map[string]bool   // commands applied on some replica (what clients learn)
+	results   map[string]string // what applying each session command returned
+	done      int               // clients that have finished
 	applies   int
 	struck    []string // the leaders strikeLeader struck, how and when
 	elections int      // elections started, over every incarnation
@@ -219,7 +220,11 @@ func (m *rsSM) Apply(c rsCommand) string {
 	m.hist = append(m.hist, k)
 	m.have[k] = true
 	run.appliedAt[k] = true
-	return strconv.Itoa(len(m.hist))
+	res := strconv.Itoa(len(m.hist))
+	if c.Client != "" {
+		run.results[k] = res
+	}
+	return res
 }
 
 // Snapshot encodes the history, one key per line.
@@ -524,10 +529,27 @@ func (r *rsRun) up(id string) (*rsNode, bool) {
 }
 
 // fullCheck scans every up replica's log for agreement and validity.
+// It also checks each replica's client sessions: the last Seq and result
+// a session holds must be those of a command applied there, so that a
+// retry is answered with what the state machine returned.
 func (r *rsRun) fullCheck() {
 	for _, id := range r.P.Nodes {
-		if n, ok := r.up(id); ok {
-			n.checkDecided(true)
+		n, ok := r.up(id)
+		if !ok {
+			continue
+		}
+		n.checkDecided(true)
+		for _, c := range r.Clients {
+			seq, res, ok := n.r.Session(c.Name)
+			if !ok || seq == 0 || c.Name == "anon" {
+				continue
+			}
+			k := rsKeyOf(r.command(c, int(seq)))
+			if want, applied := r.results[k]; !n.sm.have[k] || !applied {
+				r.fail("exactly-once: %s's session of %s holds Seq %d, which it has not applied", id, c.Name, seq)
+			} else if res != want {
+				r.fail("exactly-once: %s's session of %s holds result %q for Seq %d, but applying it returned %q", id, c.Name, res, seq, want)
+			}
 		}
 	}
 }
@@ -693,6 +715,7 @@ func (run *rsRun) execute() error {
 	run.decided = map[uint64]string{}
 	run.decidedBy = map[uint64]string{}
 	run.appliedAt = map[string]bool{}
+	run.results = map[string]string{}
 	run.rng = rand.New(rand.NewPCG(run.Seed, 0x5eed))
 	s, err := sim.New(sim.Config{
 		Seed: run.Seed, Nodes: run.P.Nodes, Link: run.link, Clocks: run.Clocks, NoTrace: true,
