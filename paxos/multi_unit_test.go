@@ -105,6 +105,9 @@ func TestLogStateEncoding(t *testing.T) {
 func FuzzLogState(f *testing.F) {
 	data, _ := paxos.LogState{Promised: b(3, "a"), Entries: []paxos.Entry{{Slot: 1, Ballot: b(1, "a"), Commands: []paxos.Command{{Op: "x"}}}}}.MarshalBinary()
 	f.Add(data)
+	data, _ = paxos.LogState{Promised: b(4, "b"), Round: 4, SnapshotSlot: 9, Snapshot: []byte("snap"),
+		Entries: []paxos.Entry{{Slot: 9, Ballot: b(4, "b"), NoOp: true}}}.MarshalBinary()
+	f.Add(data)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var s paxos.LogState
 		if s.UnmarshalBinary(data) != nil {
