@@ -143,7 +143,10 @@
 // module compares them with go.etcd.io/raft/v3.
 //
 // Not there yet: sessions are never expired; membership is fixed; a
-// replica more than 65536 slots behind catches up before it can lead.
+// replica more than 65536 slots behind catches up before it can lead; a
+// leader cut off from the others keeps leading (no leases or quorum
+// check) until it hears of a higher ballot, so commands submitted to it
+// wait until then.
 //
 // # Papers
 //

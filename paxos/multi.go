@@ -478,8 +478,8 @@ func (r *Replica) propose(s uint64, e Entry, out *[]LogMessage) error {
 // Tick advances the replica's logical clock by one tick. A leader sends
 // heartbeats carrying its decided prefix and retransmits, to every
 // replica that has not answered, the proposals it sent before the
-// previous tick. Another replica forwards its pending commands to the
-// leader it knows and, once its election timeout has passed without a
+// previous tick. Another replica forwards its pending commands (the
+// oldest Window*MaxBatch) to the leader it knows and, once its election timeout has passed without a
 // word from a leader, starts an election with a ballot above any it has
 // seen and draws its next timeout.
 func (r *Replica) Tick() ([]LogMessage, error) {
@@ -520,7 +520,8 @@ func (r *Replica) Tick() ([]LogMessage, error) {
 	}
 	r.pending = slices.DeleteFunc(r.pending, r.done)
 	if h := r.leaderHint; h != "" && h != r.cfg.ID {
-		for _, c := range r.pending {
+		// The oldest first, at most a window's worth per tick.
+		for _, c := range r.pending[:min(len(r.pending), r.cfg.Window*r.cfg.MaxBatch)] {
 			out = append(out, LogMessage{Type: LogForward, From: r.cfg.ID, To: h, Command: c})
 		}
 	}
