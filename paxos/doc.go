@@ -108,8 +108,11 @@
 // leaders decided it in two slots; the leader does not propose again a
 // command it already queued or has in flight. The sessions (per client,
 // the Seqs applied and the last result, Replica.Session) are replicated
-// state and travel in snapshots. A Command without a Client may be
-// applied twice if it is retried.
+// state and travel in snapshots. A Command without a Client is applied
+// at least once, not exactly once: a follower forwards it to the leader
+// again on every tick until it sees it applied, and a forward that
+// arrives after the leader applied it is a new command. Give commands a
+// session when applying twice matters.
 //
 // Log compaction: after SnapshotEvery applied slots a replica takes
 // StateMachine.Snapshot, writes it with its compaction point, and drops
