@@ -141,3 +141,26 @@ func BenchmarkORSetAdd(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkORMapMerge merges two maps of 1,000 keys, each an ORSet of a
+// few elements, updated at 20 replicas per side (so the values' merges,
+// one per key, each resolve the replicas against the maps' contexts).
+func BenchmarkORMapMerge(b *testing.B) {
+	var x, y crdt.ORMap[int, crdt.ORSet[int]]
+	for i := range 1000 {
+		for j := range 3 {
+			rx, ry := fmt.Sprintf("x%02d", (i+j)%20), fmt.Sprintf("y%02d", (i+j)%20)
+			x.Update(rx, i, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add(rx, j) })
+			y.Update(ry, i+500, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add(ry, j) })
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		z := x.Clone()
+		b.StartTimer()
+		if err := z.Merge(y); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

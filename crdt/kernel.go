@@ -344,6 +344,10 @@ func (k *kernel[K]) merge(o kernel[K]) error {
 // replicas); keys with several dots take a slower path with dot lists
 // built in a reused buffer.
 func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
+	if len(k.entries)+len(o.entries) <= smallStore {
+		k.joinLists(o, mine, theirs)
+		return
+	}
 	switch {
 	case mine.covers(&theirs):
 		k.dropSeen(o, theirs)
@@ -469,6 +473,68 @@ func (k *kernel[K]) joinStore(o kernel[K], mine, theirs CausalContext) {
 		}
 		st.buf = kept
 		slices.SortFunc(kept, cmpDot)
+		k.setDots(key, s, kept, &st)
+	}
+}
+
+// smallStore is the size up to which joinStore works on dot lists
+// without resolving the replicas first (ORMap values are often that
+// small, and merged one by one under the same contexts). A variable so
+// that tests can send small states down either path.
+var smallStore = 16
+
+// joinLists is joinStore on dot lists, dot by dot: no setup per merge.
+func (k *kernel[K]) joinLists(o kernel[K], mine, theirs CausalContext) {
+	if len(k.entries) == 0 {
+		k.reps = slices.Clip(o.reps) // share the table rather than build it dot by dot
+	}
+	var scratch [8]Dot
+	buf := scratch[:0] // stays on the stack: setDots copies what it keeps
+	var st dotStore
+	var kbuf, obuf [2]Dot
+	for key, s := range k.entries {
+		if _, ok := o.entries[key]; ok {
+			continue // handled below
+		}
+		ds := k.list(key, s, &kbuf)
+		if !slices.ContainsFunc(ds, theirs.Contains) {
+			continue
+		}
+		kept := buf[:0]
+		for _, d := range ds {
+			if !theirs.Contains(d) {
+				kept = append(kept, d)
+			}
+		}
+		buf = kept
+		k.setDots(key, s, kept, &st)
+	}
+	for key, os := range o.entries {
+		s, ok := k.entries[key]
+		var ds []Dot
+		if ok {
+			ds = k.list(key, s, &kbuf)
+		}
+		ods := o.list(key, os, &obuf)
+		kept := buf[:0]
+		for _, d := range ds {
+			if !theirs.Contains(d) || slices.Contains(ods, d) {
+				kept = append(kept, d)
+			}
+		}
+		for _, d := range ods {
+			if !mine.Contains(d) {
+				kept = append(kept, d)
+			}
+		}
+		buf = kept
+		if !ok && len(kept) == 0 || ok && slices.Equal(kept, ds) {
+			continue
+		}
+		slices.SortFunc(kept, cmpDot)
+		if k.entries == nil {
+			k.entries = make(map[K]slot, len(o.entries))
+		}
 		k.setDots(key, s, kept, &st)
 	}
 }

@@ -47,13 +47,17 @@ func plain[K comparable](k kernel[K]) map[K][]Dot {
 }
 
 // TestKernelJoinAgainstReference: the dot kernel's merge, with its inline
-// slots, replica tables and fast paths (one context covering the other),
+// slots, replica tables and fast paths (one context covering the other;
+// small stores joined as lists),
 // keeps exactly the dots of the join of Almeida et al. (2018, section
 // 7.1) computed on plain dot lists, on random states of up to 40 replicas
 // exchanging full states and deltas (so contexts have clouds and keys
 // have up to several dots); and each result decodes back to itself.
 func TestKernelJoinAgainstReference(t *testing.T) {
+	defer func(n int) { smallStore = n }(smallStore)
 	rapid.Check(t, func(t *rapid.T) {
+		// Small stores take the list path unless the threshold is 0.
+		smallStore = rapid.SampledFrom([]int{0, 16}).Draw(t, "smallStore")
 		nStates := rapid.IntRange(2, 4).Draw(t, "states")
 		nReps := rapid.IntRange(1, 10).Draw(t, "replicas per state")
 		sets := make([]ORSet[int], nStates)
@@ -132,5 +136,37 @@ func TestKernelDotConflict(t *testing.T) {
 	d.Remove(-1) // r:1 removed: seen, not held
 	if err := d.Merge(a); err != nil {
 		t.Fatalf("merging a state holding a dot the receiver removed: %v, want no error", err)
+	}
+}
+
+// TestKernelJoinSecondDot: a key with two dots on one side and only the
+// second of them on the other (the first removed there), with equal
+// contexts: both merge orders keep exactly the shared dot (Almeida et
+// al. 2018, section 7.1), on the slot path and on the list path.
+func TestKernelJoinSecondDot(t *testing.T) {
+	defer func(n int) { smallStore = n }(smallStore)
+	for _, small := range []int{0, 16} {
+		smallStore = small
+		var a, b ORSet[string]
+		a.Add("a", "x") // a:1
+		b.Add("b", "x") // b:1
+		both := b.Clone()
+		if err := both.Merge(a); err != nil {
+			t.Fatal(err)
+		}
+		ac := a.Clone()
+		second := b.Clone()
+		if err := second.Merge(ac.Remove("x")); err != nil { // a:1 seen and removed
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ into, from ORSet[string] }{{second.Clone(), both}, {both.Clone(), second}} {
+			before := c.into.String()
+			if err := c.into.Merge(c.from); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.into.String(); got != `{"x"@b:1} {a:1, b:1}` {
+				t.Errorf("smallStore %d: merging %v into %v gave %s, want the shared dot b:1 only", small, c.from, before, got)
+			}
+		}
 	}
 }
