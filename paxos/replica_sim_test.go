@@ -56,7 +56,10 @@ type rsParams struct {
 	Nodes []string
 	// Q2 is the phase-2 quorum size of an FPaxos system with q1 = n-Q2+1
 	// (Howard, Malkhi and Spiegelman 2016); 0 means majority quorums.
-	Q2            int
+	Q2 int
+	// Q1, if not 0, overrides q1; with Q1+Q2 <= n the system does not
+	// intersect and the replicas run with Unsafe (TestReplicaSimulatedCanFail).
+	Q1            int
 	ElectionTicks int
 	MaxBatch      int
 	Window        int
@@ -68,11 +71,22 @@ type rsParams struct {
 func (p rsParams) String() string {
 	q := "majority"
 	if p.Q2 > 0 {
-		q = fmt.Sprintf("q1=%d,q2=%d", len(p.Nodes)-p.Q2+1, p.Q2)
+		q = fmt.Sprintf("q1=%d,q2=%d", p.q1(), p.Q2)
 	}
 	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d",
 		len(p.Nodes), q, p.ElectionTicks, p.Tick, p.MaxBatch, p.Window, p.Thrifty, p.SnapshotEvery)
 }
+
+// q1 is the phase-1 quorum size of an FPaxos system.
+func (p rsParams) q1() int {
+	if p.Q1 > 0 {
+		return p.Q1
+	}
+	return len(p.Nodes) - p.Q2 + 1
+}
+
+// unsafe reports whether the quorum system does not intersect.
+func (p rsParams) unsafe() bool { return p.Q2 > 0 && p.q1()+p.Q2 <= len(p.Nodes) }
 
 // rsClient is one client's workload: it submits its commands one at a
 // time, in Seq order, each first to First and then, every Retry until it
@@ -659,9 +673,13 @@ func drawCase(t *rapid.T) rsCase {
 func (c rsCase) newRun() (*rsRun, error) {
 	run := &rsRun{rsCase: c, horizon: rsHorizon}
 	var err error
-	if c.P.Q2 > 0 {
-		run.sys, err = quorum.Flexible(c.P.Nodes, len(c.P.Nodes)-c.P.Q2+1, c.P.Q2)
-	} else {
+	switch {
+	case c.P.unsafe():
+		l := quorum.Leaves(c.P.Nodes...)
+		run.sys, err = quorum.New(quorum.Config{Reads: quorum.Choose(c.P.q1(), l...), Writes: quorum.Choose(c.P.Q2, l...), Unchecked: true})
+	case c.P.Q2 > 0:
+		run.sys, err = quorum.Flexible(c.P.Nodes, c.P.q1(), c.P.Q2)
+	default:
 		run.sys, err = quorum.Majority(c.P.Nodes...)
 	}
 	if err != nil {
@@ -960,7 +978,7 @@ func (s *rsStore) SetSnapshot(slot uint64, snapshot []byte) error {
 
 func rsNewReplica(run *rsRun, id string, st *rsStore, sm *rsSM) (*paxos.Replica, error) {
 	return paxos.NewReplica(paxos.ReplicaConfig{
-		ID: id, Quorums: run.sys, ElectionTicks: run.P.ElectionTicks,
+		ID: id, Quorums: run.sys, Unsafe: run.P.unsafe(), ElectionTicks: run.P.ElectionTicks,
 		Seed:     run.Seed,
 		MaxBatch: run.P.MaxBatch, Window: run.P.Window, Thrifty: run.P.Thrifty,
 		SnapshotEvery: run.P.SnapshotEvery, StateMachine: sm,
@@ -986,36 +1004,67 @@ func rsEntryKey(e paxos.Entry) string {
 
 func rsApplied(r *paxos.Replica) uint64 { return r.Applied() }
 
-// TestReplicaSimulatedCanFail checks that the harness catches a broken
-// replica: with a storage that silently loses every acceptance (the
-// durability contract broken), some drawn schedule with a crash must end
-// in a safety violation ("Paxos Made Simple", section 2.3: an acceptor
-// must remember what it accepted across a restart).
+// TestReplicaSimulatedCanFail checks that the harness catches broken
+// replicas, so that TestReplicaSimulated passing means something:
+//
+//   - a storage that silently loses every acceptance (the durability
+//     contract broken; "Paxos Made Simple", section 2.3: an acceptor must
+//     remember what it accepted across a restart), under many short
+//     crashes;
+//   - the non-intersecting FPaxos system the issue names, four replicas
+//     with phase-1 and phase-2 quorums of 2 (q1 + q2 = n; Howard, Malkhi
+//     and Spiegelman 2016 require q1 + q2 > n), under the drawn faults.
+//
+// In each, some drawn schedule must end in a safety violation.
 func TestReplicaSimulatedCanFail(t *testing.T) {
-	caught := map[string]int{}
-	var example string
-	rapid.Check(t, func(t *rapid.T) {
-		run, err := drawCase(t).newRun()
-		if err != nil {
-			t.Fatal(err)
+	expect := func(t *testing.T, what string, unsafe bool, breakIt func(t *rapid.T, run *rsRun)) {
+		caught := map[string]int{}
+		var example string
+		rapid.Check(t, func(t *rapid.T) {
+			c := drawCase(t)
+			if unsafe {
+				c.P.Nodes, c.P.Q1, c.P.Q2 = []string{"n1", "n2", "n3", "n4"}, 2, 2
+				for i := range c.Clients {
+					c.Clients[i].First %= 4
+				}
+				delete(c.Clocks, "n5")
+			}
+			run, err := c.newRun()
+			if err != nil {
+				t.Fatal(err)
+			}
+			breakIt(t, run)
+			if err := run.execute(); err != nil && run.law != "" && run.law != "robustness" {
+				caught[run.law]++
+				example, _, _ = strings.Cut(err.Error(), "\n")
+			}
+		})
+		if len(caught) == 0 {
+			t.Fatalf("the simulation did not catch %s in any schedule: its invariants cannot fail", what)
 		}
-		run.forget = true
-		// Many short crashes, so that acceptances are lost often.
-		run.Schedule = simtest.Schedule{}
-		for i := range 30 {
-			at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond
-			run.Schedule.Faults = append(run.Schedule.Faults, simtest.Fault{
-				Kind: simtest.Crash, At: at, For: time.Duration(rapid.IntRange(1, 30).Draw(t, "crash for ms")) * time.Millisecond,
-				Nodes: []string{rapid.SampledFrom(run.P.Nodes).Draw(t, "crash node")},
-			})
-		}
-		if err := run.execute(); err != nil && run.law != "" && run.law != "robustness" {
-			caught[run.law]++
-			example, _, _ = strings.Cut(err.Error(), "\n")
-		}
-	})
-	if len(caught) == 0 {
-		t.Fatal("the simulation did not catch a storage that loses acceptances in any schedule: its invariants cannot fail")
+		t.Logf("violations caught: %v; for example: %s", caught, example)
 	}
-	t.Logf("violations caught: %v; for example: %s", caught, example)
+	t.Run("storage loses acceptances", func(t *testing.T) {
+		expect(t, "a storage that loses acceptances", false, func(t *rapid.T, run *rsRun) {
+			run.forget = true
+			// Many short crashes, so that acceptances are lost often.
+			run.Schedule = simtest.Schedule{}
+			for i := range 30 {
+				at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond
+				run.Schedule.Faults = append(run.Schedule.Faults, simtest.Fault{
+					Kind: simtest.Crash, At: at, For: time.Duration(rapid.IntRange(1, 30).Draw(t, "crash for ms")) * time.Millisecond,
+					Nodes: []string{rapid.SampledFrom(run.P.Nodes).Draw(t, "crash node")},
+				})
+			}
+		})
+	})
+	t.Run("non-intersecting quorums", func(t *testing.T) {
+		expect(t, "quorums that do not intersect", true, func(t *rapid.T, run *rsRun) {
+			// Two sides that each hold a phase-1 and a phase-2 quorum.
+			run.Schedule = simtest.Schedule{Faults: []simtest.Fault{{
+				Kind: simtest.Partition, At: time.Duration(rapid.IntRange(0, 500).Draw(t, "partition at ms")) * time.Millisecond,
+				For: 400 * time.Millisecond, Nodes: []string{"n1", "n2"}, Others: []string{"n3", "n4"},
+			}}}
+		})
+	})
 }
