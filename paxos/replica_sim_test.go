@@ -1068,3 +1068,54 @@ func TestReplicaSimulatedCanFail(t *testing.T) {
 		})
 	})
 }
+
+// TestReplicaSimulatedRegressions replays cases TestReplicaSimulated
+// found, as it printed them. Each failed the "bounded work" check on the
+// core before 3d74488: a command without a session, forwarded again on
+// every tick and pended twice by a deposed leader, multiplied into
+// millions of forwards (/work/notes/paxos-bugs.md, item 2).
+func TestReplicaSimulatedRegressions(t *testing.T) {
+	ms := time.Millisecond
+	cases := map[string]rsCase{
+		"forwarding storm, five replicas": {
+			P: rsParams{Nodes: []string{"n1", "n2", "n3", "n4", "n5"}, Q2: 2, ElectionTicks: 2, MaxBatch: 2, Window: 1,
+				Thrifty: true, SnapshotEvery: 2, Tick: 17 * ms},
+			Seed: 39254844627,
+			Schedule: simtest.Schedule{Faults: []simtest.Fault{
+				{Kind: simtest.Block, At: 0, For: 2 * ms, Nodes: []string{"n1", "n2"}},
+				{Kind: simtest.Crash, At: 5 * ms, For: 56 * ms, Nodes: []string{"n1"}},
+				{Kind: simtest.Block, At: 8 * ms, For: 3 * ms, Nodes: []string{"n2", "n1"}},
+				{Kind: simtest.Block, At: 118 * ms, For: 1 * ms, Nodes: []string{"n1", "n4"}},
+				{Kind: simtest.Crash, At: 179 * ms, For: 663 * ms, Nodes: []string{"n4"}}}},
+			LeaderFaults: []simtest.Fault{{Kind: simtest.Crash, At: 9 * ms, For: 65 * ms}},
+			Clocks: map[string]sim.ClockConfig{"n1": {Offset: -647 * ms, Drift: -0.16}, "n2": {Offset: 55 * ms, Drift: -0.2},
+				"n3": {Offset: -1 * ms, Drift: 0.18}, "n4": {Offset: 527 * ms}, "n5": {Offset: 663 * ms, Drift: 0.14}},
+			Spread: ms, Loss: 0.1, Duplicate: 0.2,
+			Clients: []rsClient{{Name: "c1", Start: 200 * ms, Retry: 40 * ms, Cmds: 7},
+				{Name: "anon", Start: 0, Retry: 6 * ms, First: 4, Cmds: 2}},
+		},
+		"forwarding storm, three replicas and a storm": {
+			P:    rsParams{Nodes: []string{"n1", "n2", "n3"}, ElectionTicks: 2, MaxBatch: 2, Window: 1, Thrifty: true, SnapshotEvery: 1, Tick: 12 * ms},
+			Seed: 102,
+			Schedule: simtest.Schedule{Faults: []simtest.Fault{
+				{Kind: simtest.Crash, At: 2 * ms, For: 23 * ms, Nodes: []string{"n2"}},
+				{Kind: simtest.Crash, At: 7 * ms, For: 39 * ms, Nodes: []string{"n3"}},
+				{Kind: simtest.Crash, At: 14 * ms, For: 85 * ms, Nodes: []string{"n3"}},
+				{Kind: simtest.Crash, At: 15 * ms, For: 12 * ms, Nodes: []string{"n1"}},
+				{Kind: simtest.Crash, At: 992 * ms, For: 8 * ms, Nodes: []string{"n2"}}}},
+			Clocks: map[string]sim.ClockConfig{"n1": {Offset: -1 * ms, Drift: 0.18}, "n2": {Offset: -702 * ms}, "n3": {Offset: -2 * ms, Drift: 0.06}},
+			Spread: 5 * ms, Loss: 0.03, Duplicate: 0.15,
+			Storm: stormSpec{At: 75 * ms, For: 363 * ms, Spread: 25 * ms},
+			Clients: []rsClient{{Name: "c1", Start: 63 * ms, Retry: 15 * ms, First: 1, Cmds: 8},
+				{Name: "c2", Start: 27 * ms, Retry: 7 * ms, First: 1, Cmds: 1},
+				{Name: "anon", Start: 32 * ms, Retry: 31 * ms, First: 2, Cmds: 3}},
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := c.execute(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
