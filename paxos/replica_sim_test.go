@@ -35,8 +35,9 @@ import (
 // rsMsg is what travels through the simulated network: a replica's
 // message, or (Req set) a client's request to a replica.
 type rsMsg struct {
-	Log paxos.LogMessage
-	Req *rsCommand
+	Log  paxos.LogMessage
+	Req  *rsCommand
+	Junk bool // injected bad input: may be refused with an error
 }
 
 func (m rsMsg) String() string {
@@ -135,6 +136,12 @@ type rsCase struct {
 	Loss, Duplicate float64
 	Storm           stormSpec
 	Clients         []rsClient
+	// Junk are messages a stranger ("mallory", not a replica) injects at
+	// JunkAt: bad input that every replica must drop or refuse without
+	// harm. Their commands were never submitted, so deciding one breaks
+	// validity.
+	Junk   []paxos.LogMessage
+	JunkAt []time.Duration
 }
 
 // rsRun is one simulated run and the oracle that checks it.
@@ -150,19 +157,21 @@ type rsRun struct {
 	law      string // the invariant violated first: "agreement", ...
 	forget   bool   // the storage loses acceptances (TestReplicaSimulatedCanFail)
 
-	submitted map[string]rsCommand // by key: every command a client sent
-	decided   map[uint64]string    // slot -> the entry first seen decided there
-	decidedBy map[uint64]string
-	seq       []string          // the one sequence every replica's applied commands must be a prefix of
-	appliedAt map[string]bool   // commands applied on some replica (what clients learn)
-	results   map[string]string // what applying each session command returned
-	done      int               // clients that have finished
-	applies   int
-	struck    []string // the leaders strikeLeader struck, how and when
-	elections int      // elections started, over every incarnation
-	work      int      // messages sent, plus the entries and commands they carry
-	contested int      // elections started while another replica led
-	snaps     int      // snapshot restores seen
+	submitted   map[string]rsCommand // by key: every command a client sent
+	decided     map[uint64]string    // slot -> the entry first seen decided there
+	decidedBy   map[uint64]string
+	seq         []string          // the one sequence every replica's applied commands must be a prefix of
+	appliedAt   map[string]bool   // commands applied on some replica (what clients learn)
+	results     map[string]string // what applying each session command returned
+	done        int               // clients that have finished
+	applies     int
+	struck      []string // the leaders strikeLeader struck, how and when
+	elections   int      // elections started, over every incarnation
+	work        int      // messages sent, plus the entries and commands they carry
+	junk        int      // junk messages delivered
+	junkRefused int      // of which refused with an error
+	contested   int      // elections started while another replica led
+	snaps       int      // snapshot restores seen
 }
 
 // fail records the first violation; the run stops at the next event.
@@ -322,7 +331,12 @@ func (n *rsNode) Receive(ctx *sim.Context[rsMsg], from string, m rsMsg) {
 	} else {
 		out, err = n.r.Step(m.Log)
 	}
-	if err != nil {
+	if m.Junk {
+		n.run.junk++
+		if err != nil {
+			n.run.junkRefused++
+		}
+	} else if err != nil {
 		n.run.fail("robustness: %s refused %v from %s: %v", n.id, m, from, err)
 	}
 	n.after(ctx, out, err)
@@ -641,6 +655,15 @@ func drawCase(t *rapid.T) rsCase {
 			Spread: time.Duration(rapid.IntRange(10, 100).Draw(t, "storm spread ms")) * time.Millisecond,
 		}
 	}
+	// Bad input in one run in four: messages of every type from a
+	// stranger, or addressed to another replica, with high ballots,
+	// far slots and commands nobody submitted.
+	if rapid.IntRange(0, 3).Draw(t, "junk") == 3 {
+		for range rapid.IntRange(1, 20).Draw(t, "junk messages") {
+			run.Junk = append(run.Junk, drawJunk(t, p.Nodes))
+			run.JunkAt = append(run.JunkAt, time.Duration(rapid.IntRange(0, 999).Draw(t, "junk at ms"))*time.Millisecond)
+		}
+	}
 	// A few clients, or (one run in eight) a crowd whose hundreds of
 	// commands make logs long enough for catch-up to come in several
 	// answers and for a replica to fall far behind.
@@ -667,6 +690,32 @@ func drawCase(t *rapid.T) rsCase {
 		})
 	}
 	return run
+}
+
+// drawJunk draws one message of bad input: from the stranger "mallory",
+// or from a replica but addressed to another one than it is delivered
+// to (execute delivers it to Nodes[0] if To is not Nodes[0], else to
+// Nodes[1]).
+func drawJunk(t *rapid.T, nodes []string) paxos.LogMessage {
+	evil := []paxos.Command{{Client: "mallory", Seq: 1, Op: "evil"}}
+	slot := rapid.SampledFrom([]uint64{0, 1, 2, 7, 1 << 20, 1 << 62}).Draw(t, "junk slot")
+	round := rapid.SampledFrom([]uint64{0, 1, 2, 1000}).Draw(t, "junk round")
+	m := paxos.LogMessage{
+		Type:    paxos.LogMsgType(rapid.IntRange(0, 12).Draw(t, "junk type")),
+		From:    "mallory",
+		To:      rapid.SampledFrom(nodes).Draw(t, "junk to"),
+		Entry:   paxos.Entry{Slot: slot, Ballot: paxos.Ballot{Round: round, Node: "mallory"}, Commands: evil},
+		Entries: []paxos.Entry{{Slot: slot, Ballot: paxos.Ballot{Round: round, Node: "mallory"}, Commands: evil}},
+		Commit:  rapid.SampledFrom([]uint64{0, 1, 5, 1 << 20}).Draw(t, "junk commit"),
+		Command: evil[0], Snapshot: []byte("junk"), SnapshotSlot: slot,
+	}
+	m.Ballot = m.Entry.Ballot
+	m.Highest = m.Ballot
+	if rapid.Bool().Draw(t, "junk from a replica, misaddressed") {
+		m.From = nodes[len(nodes)-1]
+		m.Ballot.Node, m.Entry.Ballot.Node, m.Entries[0].Ballot.Node = m.From, m.From, m.From
+	}
+	return m
 }
 
 // newRun prepares c's run: its quorum system and links.
@@ -707,7 +756,7 @@ func (c rsCase) execute() error {
 var (
 	rsSchedules atomic.Int64
 	rsTotals    struct {
-		events, applies, restores, crashes, drops, dups, elections, contested atomic.Int64
+		events, applies, restores, crashes, drops, dups, elections, contested, junk, junkRefused atomic.Int64
 	}
 )
 
@@ -763,6 +812,20 @@ func (run *rsRun) execute() error {
 		s.At(st.At, setAll(slow))
 		s.At(st.At+st.For, setAll(run.link))
 	}
+	for i, m := range run.Junk {
+		to := run.P.Nodes[0]
+		if m.To == to || m.From == "mallory" {
+			to = m.To
+		}
+		if m.From != "mallory" && m.To == to {
+			to = run.P.Nodes[1]
+		}
+		s.At(run.JunkAt[i], func(s *sim.Sim[rsMsg]) {
+			if err := s.Inject("mallory", to, rsMsg{Log: m, Junk: true}); err != nil {
+				run.fail("harness: %v", err)
+			}
+		})
+	}
 	for _, f := range run.LeaderFaults {
 		s.At(f.At, func(s *sim.Sim[rsMsg]) { run.strikeLeader(f) })
 	}
@@ -796,6 +859,8 @@ func (run *rsRun) execute() error {
 	rsTotals.dups.Add(int64(st.Duplicates))
 	rsTotals.elections.Add(int64(run.elections))
 	rsTotals.contested.Add(int64(run.contested))
+	rsTotals.junk.Add(int64(run.junk))
+	rsTotals.junkRefused.Add(int64(run.junkRefused))
 	if run.violated != nil {
 		return fmt.Errorf("%w\n%s", run.violated, run.describe())
 	}
@@ -873,6 +938,7 @@ func TestReplicaSimulated(t *testing.T) {
 	t.Logf("%d schedules checked (%d events, %d elections of which %d against a live leader, %d commands applied, %d snapshot restores, %d crashes, %d messages lost, %d duplicated)",
 		rsSchedules.Load()-before, rsTotals.events.Load(), rsTotals.elections.Load(), rsTotals.contested.Load(), rsTotals.applies.Load(), rsTotals.restores.Load(),
 		rsTotals.crashes.Load(), rsTotals.drops.Load(), rsTotals.dups.Load())
+	t.Logf("bad input: %d junk messages delivered, %d of them refused with an error, the others dropped or answered", rsTotals.junk.Load(), rsTotals.junkRefused.Load())
 }
 
 // ---- The parts of the harness that depend on the Replica API.
