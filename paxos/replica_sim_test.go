@@ -911,9 +911,10 @@ func (r *rsRun) missing() string {
 // from durable state, crashes, pauses and isolations of the leader, clock
 // skew and drift, latency storms in which several replicas compete for
 // leadership, clients whose retries go to other replicas, batching, small
-// windows, thrifty phase 2 and snapshots every few slots. It checks
-// agreement, validity, log integrity and exactly-once throughout and
-// liveness after healing (execute).
+// windows, thrifty phase 2, snapshots every few slots and injected bad
+// input. It checks agreement, validity, log integrity, exactly-once and
+// client sessions throughout, bounded work, and liveness after healing
+// (execute).
 //
 // The default run checks 5 rounds of rapid's default number of schedules
 // (100 each, from a fresh random seed per round; -rapid.checks=N changes
