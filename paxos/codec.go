@@ -57,7 +57,7 @@ func (m Message) Size() int {
 // encoding is canonical). It allocates only the strings, whose total
 // length is at most len(data).
 func (m *Message) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data}
+	d := decoder{b: data, what: "message"}
 	if v := d.byte(); v != messageVersion && d.err == nil {
 		d.fail("unknown message version %d", v)
 	}
@@ -76,9 +76,7 @@ func (m *Message) UnmarshalBinary(data []byte) error {
 		d.fail("%d trailing bytes", len(d.b))
 	}
 	if d.err != nil {
-		// The shared decoder names the state in its errors; say which
-		// kind of input failed.
-		return fmt.Errorf("paxos: decode message: %w", d.err)
+		return d.err
 	}
 	*m = t
 	return nil

@@ -55,7 +55,7 @@ func (e Entry) MarshalBinary() ([]byte, error) {
 // truncated, non-canonical or trailing input is an error wrapping
 // ErrCorrupt, and e is left unchanged.
 func (e *Entry) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data}
+	d := decoder{b: data, what: "entry"}
 	t := d.entry()
 	d.end()
 	if d.err != nil {
@@ -198,7 +198,7 @@ func (m LogMessage) Size() int {
 // the input could hold, a non-minimal varint, truncation or trailing
 // bytes is an error wrapping ErrCorrupt, and m is left unchanged.
 func (m *LogMessage) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data}
+	d := decoder{b: data, what: "log message"}
 	if v := d.byte(); v != logMessageVersion && d.err == nil {
 		d.fail("unknown log message version %d", v)
 	}

@@ -360,10 +360,11 @@ func (r *Replica) Compacted() uint64 { return r.base }
 func (r *Replica) Stats() ReplicaStats { return r.stats }
 
 // Session returns the last Seq applied for client and the result the
-// StateMachine returned for it.
+// StateMachine returned for it; ok is false if none of client's commands
+// has been applied here.
 func (r *Replica) Session(client string) (seq uint64, result string, ok bool) {
 	c := r.clients[client]
-	if c == nil {
+	if c == nil || c.last == 0 {
 		return 0, "", false
 	}
 	return c.last, c.result, true

@@ -81,13 +81,18 @@ func appendString(b []byte, s string) []byte {
 }
 
 type decoder struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	what string // what is decoded, for errors; "" means "state"
 }
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
-		d.err = fmt.Errorf("paxos: decode state: "+format+": %w", append(args, ErrCorrupt)...)
+		what := d.what
+		if what == "" {
+			what = "state"
+		}
+		d.err = fmt.Errorf("paxos: decode "+what+": "+format+": %w", append(args, ErrCorrupt)...)
 	}
 }
 
