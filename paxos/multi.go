@@ -169,9 +169,9 @@ type Replica struct {
 	promises quorum.Set
 	merged   map[uint64]Entry
 
-	base    uint64    // compaction point: slots below are in snap
-	slots   []slotRec // slots[i] is slot base+i
-	commit  uint64    // decided and applied prefix length
+	base    uint64           // compaction point: slots below are in snap
+	slots   chunked[slotRec] // slots.at(i) is slot base+i
+	commit  uint64           // decided and applied prefix length
 	snap    []byte
 	noticeB Ballot // the ballot of the highest commit notice heard
 	noticeC uint64 // and its commit
@@ -299,20 +299,20 @@ func (r *Replica) drawTimeout() int {
 
 // at returns the record of slot s >= r.base, growing the log to hold it.
 func (r *Replica) at(s uint64) *slotRec {
-	i := s - r.base
-	if i >= uint64(len(r.slots)) {
-		r.slots = append(r.slots, make([]slotRec, i+1-uint64(len(r.slots)))...)
+	i := int(s - r.base)
+	if i >= r.slots.len() {
+		r.slots.extend(i + 1)
 	}
-	return &r.slots[i]
+	return r.slots.at(i)
 }
 
 // get returns the record of slot s, or nil if it is compacted or beyond
 // the log.
 func (r *Replica) get(s uint64) *slotRec {
-	if s < r.base || s-r.base >= uint64(len(r.slots)) {
+	if s < r.base || s-r.base >= uint64(r.slots.len()) {
 		return nil
 	}
-	return &r.slots[s-r.base]
+	return r.slots.at(int(s - r.base))
 }
 
 // Log returns the decided entries still in memory, from the compaction
@@ -321,7 +321,7 @@ func (r *Replica) get(s uint64) *slotRec {
 func (r *Replica) Log() []Entry {
 	out := make([]Entry, 0, r.commit-r.base)
 	for s := r.base; s < r.commit; s++ {
-		out = append(out, r.slots[s-r.base].e)
+		out = append(out, r.slots.at(int(s-r.base)).e)
 	}
 	return out
 }
@@ -705,8 +705,8 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 			r.elapsed = 0
 		}
 		p := LogMessage{Type: LogPromise, Ballot: m.Ballot, Commit: r.commit}
-		for s := max(m.Commit, r.base); s-r.base < uint64(len(r.slots)); s++ {
-			if e := r.slots[s-r.base].e; !e.Ballot.IsZero() {
+		for s := max(m.Commit, r.base); s-r.base < uint64(r.slots.len()); s++ {
+			if e := r.slots.at(int(s - r.base)).e; !e.Ballot.IsZero() {
 				p.Entries = append(p.Entries, e)
 			}
 		}
@@ -887,7 +887,7 @@ func (r *Replica) step(m LogMessage, from int, out *[]LogMessage) error {
 		if end := min(r.commit, s+maxCatchUp); s < end {
 			d := LogMessage{Type: LogDecide, Entries: make([]Entry, 0, end-s)}
 			for ; s < end; s++ {
-				d.Entries = append(d.Entries, r.slots[s-r.base].e)
+				d.Entries = append(d.Entries, r.slots.at(int(s-r.base)).e)
 			}
 			send(d)
 		}
@@ -1012,8 +1012,8 @@ func (r *Replica) learn(e Entry) error {
 	if e.Slot != r.commit {
 		return nil
 	}
-	for r.commit-r.base < uint64(len(r.slots)) && r.slots[r.commit-r.base].decided {
-		for _, c := range r.slots[r.commit-r.base].e.Commands {
+	for r.commit-r.base < uint64(r.slots.len()) && r.slots.at(int(r.commit-r.base)).decided {
+		for _, c := range r.slots.at(int(r.commit - r.base)).e.Commands {
 			r.apply(c)
 		}
 		r.commit++
@@ -1074,13 +1074,7 @@ func (r *Replica) compact() error {
 
 // dropBelow forgets the slots below s.
 func (r *Replica) dropBelow(s uint64) {
-	k := s - r.base
-	if k >= uint64(len(r.slots)) {
-		r.slots = nil
-	} else {
-		clear(r.slots[:k])
-		r.slots = r.slots[k:]
-	}
+	r.slots.drop(int(min(s-r.base, uint64(r.slots.len()))))
 	r.base = s
 }
 
@@ -1101,8 +1095,8 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 		}
 	}
 	var lost []Command // commands of this leader's proposals the snapshot overtakes
-	for i := range r.slots {
-		if rec := &r.slots[i]; r.base+uint64(i) < slot && rec.proposed {
+	for i := range r.slots.len() {
+		if rec := r.slots.at(i); r.base+uint64(i) < slot && rec.proposed {
 			rec.proposed = false
 			r.inflight--
 			lost = append(lost, rec.e.Commands...)
@@ -1140,7 +1134,7 @@ func (r *Replica) Clone(st LogStorage, sm StateMachine) *Replica {
 	if r.merged != nil {
 		c.merged = maps.Clone(r.merged)
 	}
-	c.slots = slices.Clone(r.slots)
+	c.slots = r.slots.clone()
 	c.queue = slices.Clone(r.queue)
 	c.pending = slices.Clone(r.pending)
 	c.clients = make(map[string]*client, len(r.clients))
@@ -1186,8 +1180,9 @@ func (r *Replica) AppendState(b []byte) []byte {
 	b = appendBytes(b, r.snap)
 	b = appendBallot(b, r.noticeB)
 	b = binary.AppendUvarint(b, r.noticeC)
-	b = binary.AppendUvarint(b, uint64(len(r.slots)))
-	for _, rec := range r.slots {
+	b = binary.AppendUvarint(b, uint64(r.slots.len()))
+	for i := range r.slots.len() {
+		rec := r.slots.at(i)
 		b = appendEntry(b, rec.e)
 		b = append(b, boolByte(rec.decided), boolByte(rec.proposed))
 		b = binary.AppendUvarint(b, uint64(rec.acks))

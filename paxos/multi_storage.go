@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sort"
 )
 
 // LogState is what a Replica persists, and what LogStorage.Load returns:
@@ -110,14 +111,14 @@ type MemoryLogStorage struct {
 	round    uint64
 	snapSlot uint64
 	snap     []byte
-	entries  []Entry
+	entries  chunked[Entry]
 	writes   int
 }
 
 // Load returns a copy of the state written so far.
 func (m *MemoryLogStorage) Load() (LogState, error) {
 	return LogState{Promised: m.promised, Round: m.round, SnapshotSlot: m.snapSlot,
-		Snapshot: slices.Clone(m.snap), Entries: slices.Clone(m.entries)}, nil
+		Snapshot: slices.Clone(m.snap), Entries: m.entries.appendTo(nil)}, nil
 }
 
 // SetHardState records the promise and the round.
@@ -134,23 +135,15 @@ func (m *MemoryLogStorage) PutEntry(e Entry) error {
 		return fmt.Errorf("paxos: entry %d below the snapshot at %d: %w", e.Slot, m.snapSlot, ErrStorage)
 	}
 	m.writes++
-	if n := len(m.entries); n == 0 || m.entries[n-1].Slot < e.Slot {
-		m.entries = append(m.entries, e)
+	if n := m.entries.len(); n == 0 || m.entries.at(n-1).Slot < e.Slot {
+		m.entries.push(e)
 		return nil
 	}
-	k, found := slices.BinarySearchFunc(m.entries, e.Slot, func(x Entry, s uint64) int {
-		switch {
-		case x.Slot < s:
-			return -1
-		case x.Slot > s:
-			return 1
-		}
-		return 0
-	})
-	if found {
-		m.entries[k] = e
+	k := sort.Search(m.entries.len(), func(i int) bool { return m.entries.at(i).Slot >= e.Slot })
+	if k < m.entries.len() && m.entries.at(k).Slot == e.Slot {
+		*m.entries.at(k) = e
 	} else {
-		m.entries = slices.Insert(m.entries, k, e)
+		m.entries.insert(k, e)
 	}
 	return nil
 }
@@ -164,12 +157,10 @@ func (m *MemoryLogStorage) SetSnapshot(slot uint64, snapshot []byte) error {
 	m.writes++
 	m.snapSlot, m.snap = slot, slices.Clone(snapshot)
 	k := 0
-	for k < len(m.entries) && m.entries[k].Slot < slot {
+	for k < m.entries.len() && m.entries.at(k).Slot < slot {
 		k++
 	}
-	if k > 0 {
-		m.entries = slices.Clone(m.entries[k:])
-	}
+	m.entries.drop(k)
 	return nil
 }
 
@@ -178,4 +169,4 @@ func (m *MemoryLogStorage) SetSnapshot(slot uint64, snapshot []byte) error {
 func (m *MemoryLogStorage) Writes() int { return m.writes }
 
 // Len returns how many entries are stored.
-func (m *MemoryLogStorage) Len() int { return len(m.entries) }
+func (m *MemoryLogStorage) Len() int { return m.entries.len() }
