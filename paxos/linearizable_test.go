@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -431,14 +432,23 @@ func lzCheck(t *testing.T, name string, h []porcupine.Operation) porcupine.Check
 
 // TestReplicaLinearizable runs three and five replicas under loss,
 // duplication, reordering, a leader crash and restart and a partition of
-// the leader, each from several seeds, and checks that every recorded
-// client history is linearizable with respect to a sequential key-value
-// store (porcupine): a run that returns a get's value which no
-// linearization of the puts and appends explains fails the test.
+// the leader, each from 20 seeds (4 with -short, 500·k with PAXOS_LONG=k),
+// and checks that every recorded client history is linearizable with
+// respect to a sequential key-value store (porcupine): a run that returns
+// a get's value which no linearization of the puts and appends explains
+// fails the test. Half the runs stop during the partition, so their
+// histories end with operations pending.
 func TestReplicaLinearizable(t *testing.T) {
 	seeds := 20
 	if testing.Short() {
 		seeds = 4
+	}
+	if v := os.Getenv("PAXOS_LONG"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 {
+			k = 1
+		}
+		seeds = 500 * k
 	}
 	histories, total, pending := 0, 0, 0
 	var sum lzStats
