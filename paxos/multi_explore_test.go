@@ -24,28 +24,11 @@ type explReplica struct {
 }
 
 func (p *explReplica) emit(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMessage, err error) {
-	if err != nil {
-		panic(err)
-	}
-	for _, m := range out {
-		ctx.Send(m.To, m)
-	}
+	emitLog(ctx, out, err)
 }
 
 func (p *explReplica) Start(ctx *sim.Context[paxos.LogMessage]) {
-	p.store = &logStore{s: ctx.Storage()}
-	p.sm = &mpOpLog{}
-	cfg := p.cfg
-	cfg.StateMachine = p.sm
-	r, err := paxos.NewReplica(cfg, p.store)
-	if err != nil {
-		panic(err)
-	}
-	p.r = r
-	for _, c := range p.cmds {
-		out, err := r.Submit(c)
-		p.emit(ctx, out, err)
-	}
+	p.store, p.sm, p.r = startLogReplica(ctx, p.cfg, p.cmds)
 	ctx.SetTimer("tick", 10*time.Millisecond)
 }
 

@@ -86,6 +86,12 @@ type replicaPeer struct {
 }
 
 func (p *replicaPeer) emit(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMessage, err error) {
+	emitLog(ctx, out, err)
+}
+
+// emitLog sends what a replica call returned; a replica error is a test
+// failure.
+func emitLog(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMessage, err error) {
 	if err != nil {
 		panic(err)
 	}
@@ -94,20 +100,24 @@ func (p *replicaPeer) emit(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMe
 	}
 }
 
-func (p *replicaPeer) Start(ctx *sim.Context[paxos.LogMessage]) {
-	p.store = &logStore{s: ctx.Storage()}
-	p.sm = &mpOpLog{}
-	cfg := p.cfg
-	cfg.StateMachine = p.sm
-	r, err := paxos.NewReplica(cfg, p.store)
+// startLogReplica builds a replica on the node's sim.Storage with an
+// mpOpLog state machine and submits cmds: the Start of both sim adapters.
+func startLogReplica(ctx *sim.Context[paxos.LogMessage], cfg paxos.ReplicaConfig, cmds []paxos.Command) (*logStore, *mpOpLog, *paxos.Replica) {
+	store, sm := &logStore{s: ctx.Storage()}, &mpOpLog{}
+	cfg.StateMachine = sm
+	r, err := paxos.NewReplica(cfg, store)
 	if err != nil {
 		panic(err)
 	}
-	p.r = r
-	for _, c := range p.cmds {
+	for _, c := range cmds {
 		out, err := r.Submit(c)
-		p.emit(ctx, out, err)
+		emitLog(ctx, out, err)
 	}
+	return store, sm, r
+}
+
+func (p *replicaPeer) Start(ctx *sim.Context[paxos.LogMessage]) {
+	p.store, p.sm, p.r = startLogReplica(ctx, p.cfg, p.cmds)
 	ctx.SetTimer("tick", 10*time.Millisecond+time.Duration(ctx.Rand().Int64N(int64(5*time.Millisecond))))
 }
 
