@@ -14,6 +14,9 @@ var (
 	// ErrBadMessage: a message is malformed or of a kind this node does not
 	// handle in its roles.
 	ErrBadMessage = errors.New("malformed message")
+	// ErrBadCommand: a client command that no session can apply, such as
+	// one with a Client and Seq 0 (sessions number commands from 1).
+	ErrBadCommand = errors.New("malformed command")
 	// ErrCorrupt: persisted state does not decode.
 	ErrCorrupt = errors.New("corrupt state")
 	// ErrStorage: the Storage failed to load or save; nothing was sent.

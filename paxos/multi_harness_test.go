@@ -46,11 +46,14 @@ type mpCluster struct {
 	down  map[string]bool
 	queue []paxos.LogMessage
 	sent  []paxos.LogMessage // every message sent, in order
+	// spec checks every step against the abstract Paxos specification
+	// (spec_test.go); a violation fails the test at the step it happens.
+	spec *spec
 }
 
 func newMPCluster(t testing.TB, sys *quorum.System, mod func(*paxos.ReplicaConfig)) *mpCluster {
 	c := &mpCluster{t: t, sys: sys, rs: map[string]*paxos.Replica{}, st: map[string]*paxos.MemoryLogStorage{},
-		sm: map[string]*mpOpLog{}, down: map[string]bool{}}
+		sm: map[string]*mpOpLog{}, down: map[string]bool{}, spec: newSpec(sys)}
 	c.cfg = func(id string) paxos.ReplicaConfig {
 		cfg := paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}
 		if mod != nil {
@@ -75,28 +78,52 @@ func (c *mpCluster) start(id string) {
 	cfg := c.cfg(id)
 	c.sm[id] = &mpOpLog{}
 	cfg.StateMachine = c.sm[id]
-	r, err := paxos.NewReplica(cfg, c.st[id])
+	r, err := paxos.NewReplica(cfg, &specStorage{LogStorage: c.st[id], id: id, g: c.spec})
 	require.NoError(c.t, err)
 	c.rs[id] = r
 	c.down[id] = false
+	c.observe(id)
+}
+
+// observe checks what id decided against the specification.
+func (c *mpCluster) observe(id string) {
+	r := c.rs[id]
+	c.spec.observe(id, r, 0, r.Applied()+64)
+	if c.spec.err != nil {
+		c.t.Fatalf("%v", c.spec.err)
+	}
 }
 
 // crash discards id's volatile state; restart rebuilds it from its storage.
 func (c *mpCluster) crash(id string)   { c.down[id] = true }
 func (c *mpCluster) restart(id string) { c.start(id) }
 
-func (c *mpCluster) emit(out []paxos.LogMessage, err error) {
+func (c *mpCluster) emit(id string, out []paxos.LogMessage, err error) {
 	require.NoError(c.t, err)
+	for _, m := range out {
+		c.spec.sent(m)
+	}
 	c.queue = append(c.queue, out...)
 	c.sent = append(c.sent, out...)
+	c.observe(id)
 }
 
-func (c *mpCluster) tick(id string) { c.emit(c.rs[id].Tick()) }
+func (c *mpCluster) tick(id string) {
+	out, err := c.rs[id].Tick()
+	c.emit(id, out, err)
+}
 
 func (c *mpCluster) submit(id string, cmds ...paxos.Command) {
 	for _, cmd := range cmds {
-		c.emit(c.rs[id].Submit(cmd))
+		out, err := c.rs[id].Submit(cmd)
+		c.emit(id, out, err)
 	}
+}
+
+// deliver hands m to its destination now.
+func (c *mpCluster) deliver(m paxos.LogMessage) {
+	out, err := c.rs[m.To].Step(m)
+	c.emit(m.To, out, err)
 }
 
 // run delivers queued messages until none is left, dropping those to or
@@ -108,7 +135,7 @@ func (c *mpCluster) run(drop func(paxos.LogMessage) bool) {
 		if c.down[m.To] || c.down[m.From] || drop != nil && drop(m) {
 			continue
 		}
-		c.emit(c.rs[m.To].Step(m))
+		c.deliver(m)
 	}
 }
 

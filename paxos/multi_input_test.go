@@ -87,7 +87,7 @@ func TestReplicaDurability(t *testing.T) {
 				out, err := c.rs[m.To].Step(m)
 				require.NoError(t, err)
 				checkDurable(t, c, out)
-				c.queue = append(c.queue, out...)
+				c.emit(m.To, out, err)
 			}
 			for _, id := range ids {
 				r := c.rs[id]

@@ -1,0 +1,116 @@
+package paxos_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/quorum"
+	"github.com/stretchr/testify/require"
+)
+
+// mp5 is a cluster of five replicas a..e with majority quorums.
+func mp5(t testing.TB, mod func(*paxos.ReplicaConfig)) *mpCluster {
+	sys, err := quorum.Majority("a", "b", "c", "d", "e")
+	require.NoError(t, err)
+	return newMPCluster(t, sys, mod)
+}
+
+// only delivers the messages that keep selects and drops the others.
+func only(keep func(paxos.LogMessage) bool) func(paxos.LogMessage) bool {
+	return func(m paxos.LogMessage) bool { return !keep(m) }
+}
+
+// among keeps the messages between the replicas ids.
+func among(ids ...string) func(paxos.LogMessage) bool {
+	return func(m paxos.LogMessage) bool { return slices.Contains(ids, m.From) && slices.Contains(ids, m.To) }
+}
+
+// TestReplicaAgreementDelayedCatchUp replays the agreement violation of
+// issue 11, found by an adversarial tester with five replicas, majority
+// quorums and nothing but lost and delayed messages. A leader of a lower
+// ballot learns, through a delayed catch-up answer, a slot decided in a
+// higher ballot, in which it had proposed another value; its next
+// heartbeat told a replica that had accepted that other value in the
+// leader's ballot that the slot was decided, and it decided the other
+// value. The rule that was wrong: a commit notice in ballot b covered
+// every slot below the leader's decided prefix, as if each had been
+// decided in b. The specification checker (spec_test.go) fails this test
+// at the first bad learn (P3) if the rule is broken again.
+func TestReplicaAgreementDelayedCatchUp(t *testing.T) {
+	c := mp5(t, nil)
+	x := mpCmd("x", 1, "X")
+	e := mpCmd("e", 1, "E")
+	d := mpCmd("d", 1, "D")
+
+	// 1. c leads (1,c) with c, d and e, and decides slot 0 (X).
+	c.tick("c")
+	c.run(only(among("c", "d", "e")))
+	require.True(t, c.rs["c"].Leader())
+	c.submit("c", x)
+	c.run(only(among("c", "d", "e")))
+	require.EqualValues(t, 1, c.rs["c"].Applied())
+	// Its heartbeat makes a, which is behind, ask c to catch it up; the
+	// request is delayed.
+	var held []paxos.LogMessage
+	c.tick("c")
+	c.run(func(m paxos.LogMessage) bool {
+		if m.Type == paxos.LogCatchUp && m.From == "a" {
+			held = append(held, m)
+			return true
+		}
+		return !(m.Type == paxos.LogHeartbeat && m.To == "a")
+	})
+	require.Len(t, held, 1, "a asks c to catch it up")
+
+	// 2. a leads (2,a) with a, b and d (c hears the prepare and steps
+	// down, its promise is lost; e hears nothing), and proposes E in slot
+	// 1; only a and b accept it.
+	c.tick("a")
+	c.run(only(func(m paxos.LogMessage) bool {
+		return m.To != "e" && m.From != "e" && !(m.From == "c" && m.Type == paxos.LogPromise)
+	}))
+	require.True(t, c.rs["a"].Leader())
+	require.False(t, c.rs["c"].Leader())
+	c.submit("a", e)
+	c.run(only(among("a", "b")))
+
+	// 3. c leads (3,c) with c, d and e and decides D in slot 1.
+	c.tick("c")
+	c.run(only(among("c", "d", "e")))
+	require.True(t, c.rs["c"].Leader())
+	c.submit("c", d)
+	c.run(only(among("c", "d", "e")))
+	got, ok := c.rs["c"].Decided(1)
+	require.True(t, ok)
+	require.Equal(t, "d#1:D", got.String())
+
+	// 4. The delayed catch-up reaches c; its answer (slots 0 and 1
+	// decided) reaches a, which still believes it leads (2,a).
+	c.deliver(held[0])
+	c.run(only(func(m paxos.LogMessage) bool { return m.Type == paxos.LogDecide && m.To == "a" }))
+	got, ok = c.rs["a"].Decided(1)
+	require.True(t, ok, "a learned slot 1 from the catch-up answer")
+	require.Equal(t, "d#1:D", got.String())
+
+	// 5. a's next heartbeat reaches b, which accepted E in (2,a). Before
+	// the fix b decided E here; the specification checker fails at that
+	// learn. Now a has stepped down, or its notice does not cover slot 1.
+	c.tick("a")
+	c.run(only(func(m paxos.LogMessage) bool { return m.To == "b" && m.From == "a" }))
+	if got, ok := c.rs["b"].Decided(1); ok {
+		require.Equal(t, "d#1:D", got.String(), "agreement: b decided slot 1 as %v, c as D", got)
+	}
+	// Every replica converges on D once the network heals.
+	for i := 0; i < 6; i++ {
+		for _, id := range []string{"a", "b", "c", "d", "e"} {
+			c.tick(id)
+			c.run(nil)
+		}
+	}
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		got, ok := c.rs[id].Decided(1)
+		require.True(t, ok, "%s decided slot 1 after the network healed", id)
+		require.Equal(t, "d#1:D", got.String(), "agreement at %s", id)
+	}
+}
