@@ -113,7 +113,7 @@ func ExampleSim() {
 	// 32ms    deliver  b<-a ping(3)  L=10 {a:7, b:6}
 	// 32ms    send     b->a pong(3)  L=11 {a:7, b:7}
 	// 34ms    deliver  a<-b pong(3)  L=12 {a:8, b:7}
-	// {Events:10 Sends:5 Deliveries:4 Drops:1 Duplicates:0 Timers:3 Crashes:1 Restarts:1 Pauses:0}
+	// {Events:10 Sends:5 Deliveries:4 Drops:1 Duplicates:0 Timers:3 Crashes:1 Restarts:1 Pauses:0 Held:0}
 }
 
 // New validates the configuration before anything starts, and says what

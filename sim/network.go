@@ -33,7 +33,13 @@ func (s *Sim[M]) send(p *proc[M], to int32, msg M) {
 		s.drop(p.idx, to, id, text)
 		return
 	}
-	s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: id, lamport: lam, vector: vec, text: text}))
+	var until time.Duration // held back until then (see Hold)
+	if len(s.holds) > 0 {
+		if until = s.heldUntil(p.idx, to, msg); until > 0 {
+			s.stats.Held++
+		}
+	}
+	s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: id, lamport: lam, vector: vec, text: text}), until)
 	if l.cfg.Duplicate > 0 && s.rng.Float64() < l.cfg.Duplicate {
 		s.nextMsg++
 		copyID := s.nextMsg
@@ -41,20 +47,22 @@ func (s *Sim[M]) send(p *proc[M], to int32, msg M) {
 		if s.tracing {
 			s.record(Event{Kind: Duplicate, Node: p.id, Peer: s.procs[to].id, MsgID: id, Copy: copyID, Text: text})
 		}
-		s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: copyID, lamport: lam, vector: vec, text: text}))
+		s.transmit(l, s.newFlight(flight[M]{msg: msg, from: p.idx, to: to, id: copyID, lamport: lam, vector: vec, text: text}), until)
 	}
 }
 
 // transmit schedules the arrival of flights[ref] over l: after the link
 // has finished sending what was queued before it and the message itself
-// (with a bandwidth limit), plus a latency drawn from l's distribution.
-func (s *Sim[M]) transmit(l *link, ref int32) {
+// (with a bandwidth limit), and no earlier than until (a hold-back fault),
+// plus a latency drawn from l's distribution.
+func (s *Sim[M]) transmit(l *link, ref int32, until time.Duration) {
 	depart := s.now
 	if l.cfg.Bandwidth > 0 {
 		tx := satDuration(math.Ceil(float64(sizeOf(&s.flights[ref].msg)) / l.cfg.Bandwidth * float64(time.Second)))
 		l.busyUntil = satAdd(max(s.now, l.busyUntil), tx)
 		depart = l.busyUntil
 	}
+	depart = max(depart, until)
 	s.schedule(event{at: satAdd(depart, l.lat.Sample(s.rng)), kind: evArrive, ref: ref})
 }
 

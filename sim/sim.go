@@ -35,6 +35,7 @@ type Sim[M any] struct {
 	clientLinks map[[2]int32]*link // links to or from clients
 	partitioned bool
 	blocked     map[[2]int32]bool
+	holds       []hold[M] // hold-back faults under way, see Hold
 
 	flights     []flight[M]
 	freeFlights []int32
@@ -137,6 +138,9 @@ type Stats struct {
 	Timers int
 	// Crashes, Restarts and Pauses count the node faults.
 	Crashes, Restarts, Pauses int
+	// Held is the number of messages (duplicates counted once with their
+	// original) held back by Hold or HoldIf: delayed, not lost.
+	Held int
 }
 
 // simCall says which Node method a handler call invokes.
