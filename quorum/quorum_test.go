@@ -48,7 +48,7 @@ func TestParseErrorsArePositioned(t *testing.T) {
 		{"choose(99999999999999999999999, a)", 7, quorum.ErrThreshold, "too large"},
 		{"majority()", 9, quorum.ErrSyntax, "found ')'"},
 		{"1a", 0, quorum.ErrSyntax, "expected a node"},
-		{strings.Repeat("(", 200) + "a" + strings.Repeat(")", 200), 101, quorum.ErrSyntax, "nested"},
+		{strings.Repeat("(", 200) + "a" + strings.Repeat(")", 200), 100, quorum.ErrTooLarge, "nested more than 100 deep"},
 	} {
 		_, err := quorum.Parse(c.in)
 		var pe *quorum.ParseError

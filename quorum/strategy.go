@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -218,12 +219,15 @@ func (st *Strategy) NetworkLoad(w Workload) float64 {
 		(1-f)*st.expect(Write, func(q Set) float64 { return float64(q.Len()) })
 }
 
-// Latency returns the expected latency of an operation, a quorum's
-// latency being that of its slowest node.
+// Latency returns the expected latency of an operation: for each set the
+// strategy contacts, the time until the fastest quorum inside it has
+// answered (see System.Latency), averaged over the strategy and the
+// workload's mean read fraction.
 func (st *Strategy) Latency(w Workload) time.Duration {
 	f := w.mean()
-	lat := func(q Set) float64 { return float64(st.sys.quorumLatency(q)) }
-	return time.Duration(math.Round(f*st.expect(Read, lat) + (1-f)*st.expect(Write, lat)))
+	read := func(q Set) float64 { return float64(st.sys.Latency(Read, q)) }
+	write := func(q Set) float64 { return float64(st.sys.Latency(Write, q)) }
+	return time.Duration(math.Round(f*st.expect(Read, read) + (1-f)*st.expect(Write, write)))
 }
 
 func (st *Strategy) expect(side Side, v func(Set) float64) float64 {
@@ -234,14 +238,54 @@ func (st *Strategy) expect(side Side, v func(Set) float64) float64 {
 	return e
 }
 
-func (s *System) quorumLatency(q Set) time.Duration {
-	var l time.Duration
-	for x, n := range s.nodes {
-		if q.Has(x) {
-			l = max(l, n.Latency)
+// Latency returns how long an operation that contacts the nodes in set
+// waits for a quorum of the given side: the time until the fastest quorum
+// inside set has answered, that is the least, over the quorums Q inside
+// set, of the latency of Q's slowest node. This is quoracle's definition
+// (Whittaker et al. 2021), and the reason to contact more nodes than a
+// quorum: in majority(a, b, c) with latencies 1, 2 and 100 ms, contacting
+// all three takes 2 ms, not 100. For a minimal quorum it is the latency of
+// its slowest node. If set contains no quorum, Latency returns the latency
+// of its slowest node; nodes outside the system are ignored.
+//
+// It does not enumerate quorums: it sorts set's nodes by latency and
+// binary searches for the shortest fastest-first prefix that is a quorum,
+// O(n log n) plus O(log n) membership checks, without allocating.
+func (s *System) Latency(side Side, set Set) time.Duration {
+	set &= s.all
+	var buf [MaxNodes]int8 // on the stack: no allocation
+	order := buf[:0]
+	for x := range s.nodes {
+		if set.Has(x) {
+			order = append(order, int8(x))
 		}
 	}
-	return l
+	if len(order) == 0 {
+		return 0
+	}
+	lat := func(i int) time.Duration { return s.nodes[order[i]].Latency }
+	for i := 1; i < len(order); i++ { // insertion sort: n <= 64
+		for j := i; j > 0 && lat(j-1) > lat(j); j-- {
+			order[j-1], order[j] = order[j], order[j-1]
+		}
+	}
+	var prefix [MaxNodes]Set // prefix[p]: the p+1 fastest nodes of set
+	var acc Set
+	for p, x := range order {
+		acc |= 1 << uint(x)
+		prefix[p] = acc
+	}
+	tr := &s.trees[side&1]
+	lo, hi := 0, len(order)-1 // prefix[hi] is set: the answer if set is no quorum
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if tr.eval(0, prefix[mid]) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lat(lo)
 }
 
 // NodeLoad returns node i's load (its expected work per operation as a
@@ -298,18 +342,38 @@ type Goal struct {
 	MaxLoad        float64
 	MaxNetworkLoad float64
 	MaxLatency     time.Duration
-	// Resilience f > 0 restricts the strategy to quorums that stay quorums
-	// after any f of their nodes fail (quoracle's f-resilient strategies).
-	// It enumerates subsets, so it needs at most 16 nodes (ErrTooLarge).
+	// Resilience f > 0 makes the strategy contact sets of nodes that still
+	// contain a quorum after any f of them fail (quoracle's f-resilient
+	// strategies); an operation's latency is then the time until the
+	// fastest quorum inside the set answers (System.Latency). It examines
+	// every subset of the nodes once, so it needs at most 16 nodes
+	// (ErrTooLarge): 65536 membership checks and about 1 MiB.
 	Resilience int
 }
 
 // Optimal returns a strategy that minimises g.Objective under g's limits,
 // found by linear programming (gonum's simplex) over the minimal quorums,
 // as quoracle does (Whittaker et al. 2021, section 4). Limits no strategy
-// can meet give an error wrapping ErrInfeasible. Its cost grows with the
-// number of minimal quorums: the 5x5 grid's 3125 write quorums take tens
-// of milliseconds.
+// can meet give an error wrapping ErrInfeasible.
+//
+// With g.Resilience f > 0 the columns are the minimal f-resilient sets
+// and, when latency is the objective or limited, also the larger
+// f-resilient sets that answer strictly sooner than every f-resilient set
+// one node smaller (a larger set can contain a faster quorum; see
+// System.Latency). No other set can do better on any measure, so the
+// strategy is optimal over all f-resilient sets.
+//
+// Its cost grows with the number of columns: the 5x5 grid's 3125 write
+// quorums take tens of milliseconds, a majority of 18 nodes (43758
+// quorums per side) under a second. It enumerates minimal quorums within
+// the bounds of System.MinimalQuorums (ErrTooLarge beyond), and refuses
+// with ErrTooLarge a linear program of more than 2^22 coefficients: rows
+// × columns, that is (2 + fractions × nodes + limits) × (read and write
+// quorums + fractions × (nodes + 1) + limits), where fractions is the
+// number of read fractions of the workload and limits the number of
+// limits set in g. gonum's simplex keeps several dense copies of the
+// program; measured, its heap peaks at about 40 bytes per coefficient, so
+// at most about 160 MiB, and the largest programs take seconds.
 func (s *System) Optimal(g Goal) (*Strategy, error) {
 	if g.MaxLoad < 0 || g.MaxNetworkLoad < 0 || g.MaxLatency < 0 || g.Resilience < 0 || math.IsNaN(g.MaxLoad) || math.IsNaN(g.MaxNetworkLoad) {
 		return nil, fmt.Errorf("quorum: negative limit or resilience in goal: %w", ErrThreshold)
@@ -318,8 +382,9 @@ func (s *System) Optimal(g Goal) (*Strategy, error) {
 		return nil, fmt.Errorf("quorum: objective %d: %w", g.Objective, ErrThreshold)
 	}
 	var q [2][]Set
+	latency := g.Objective == MinLatency || g.MaxLatency > 0
 	for side := range q {
-		qs, err := s.resilientQuorums(Side(side), g.Resilience)
+		qs, err := s.resilientQuorums(Side(side), g.Resilience, latency)
 		if err != nil {
 			return nil, err
 		}
@@ -344,6 +409,9 @@ func (s *System) Optimal(g Goal) (*Strategy, error) {
 	}
 	cols := colSlack + m*n + limits
 	rows := 2 + m*n + limits
+	if rows*cols > maxLPEntries {
+		return nil, fmt.Errorf("quorum: linear program of %d rows and %d columns, more than %d coefficients: %w", rows, cols, maxLPEntries, ErrTooLarge)
+	}
 	A := mat.NewDense(rows, cols, nil)
 	b := make([]float64, rows)
 	c := make([]float64, cols)
@@ -373,14 +441,16 @@ func (s *System) Optimal(g Goal) (*Strategy, error) {
 		}
 	}
 	size := func(set Set) float64 { return float64(set.Len()) }
-	lat := func(set Set) float64 { return s.quorumLatency(set).Seconds() }
+	lat := func(side Side) func(Set) float64 {
+		return func(set Set) float64 { return s.Latency(side, set).Seconds() }
+	}
 	// per quorum coefficient of an expected measure (network load, latency)
-	expected := func(v func(Set) float64, row []float64) {
+	expected := func(read, write func(Set) float64, row []float64) {
 		for j, set := range q[Read] {
-			row[j] = mean * v(set)
+			row[j] = mean * read(set)
 		}
 		for j, set := range q[Write] {
-			row[nr+j] = (1 - mean) * v(set)
+			row[nr+j] = (1 - mean) * write(set)
 		}
 	}
 	loadRow := make([]float64, cols)
@@ -388,8 +458,8 @@ func (s *System) Optimal(g Goal) (*Strategy, error) {
 		loadRow[colL+i] = ps[i]
 	}
 	netRow, latRow := make([]float64, cols), make([]float64, cols)
-	expected(size, netRow)
-	expected(lat, latRow)
+	expected(size, size, netRow)
+	expected(lat(Read), lat(Write), latRow)
 	r := 2 + m*n
 	for _, lim := range []struct {
 		on    bool
@@ -445,9 +515,25 @@ func (s *System) Optimal(g Goal) (*Strategy, error) {
 	return s.newStrategy(kept, p), nil
 }
 
-// resilientQuorums returns the minimal sets that remain quorums of side
-// after any f of their nodes fail; for f = 0, the minimal quorums.
-func (s *System) resilientQuorums(side Side, f int) ([]Set, error) {
+// maxLPEntries bounds the coefficients of Optimal's linear program.
+const maxLPEntries = 1 << 22
+
+// resilientQuorums returns the candidate sets of an f-resilient strategy
+// of side: for f = 0 the minimal quorums; for f > 0 the f-resilient sets
+// (sets that contain a quorum after any f of their nodes fail) none of
+// whose one-smaller subsets is f-resilient, and with latency also those
+// whose every f-resilient one-smaller subset answers later. Every other
+// f-resilient set contains a candidate that is as fast, so a strategy
+// over the candidates is as good as any.
+//
+// For f > 0 it visits every subset S of the nodes once, in increasing
+// order, so that S minus a node is always visited before S, and keeps
+// two tables: how many failures S survives (capped at f), and how long the
+// fastest quorum inside S takes. S survives g failures exactly when it is
+// a quorum and S minus any one node survives g-1; the fastest quorum
+// inside S is S itself or the fastest inside S minus a node. Cost:
+// 2^n membership checks and 2^n·n steps, 9·2^n bytes; n <= 16.
+func (s *System) resilientQuorums(side Side, f int, latency bool) ([]Set, error) {
 	if f == 0 {
 		return s.MinimalQuorums(side)
 	}
@@ -455,31 +541,51 @@ func (s *System) resilientQuorums(side Side, f int) ([]Set, error) {
 	if n > 16 {
 		return nil, fmt.Errorf("quorum: %d-resilient strategies need at most 16 nodes, not %d: %w", f, n, ErrTooLarge)
 	}
+	if f >= n {
+		return nil, nil // no set survives the failure of all its nodes
+	}
+	const never = time.Duration(math.MaxInt64)
+	size := 1 << n
+	survives := make([]int8, size) // -1: not a quorum
+	var fastest []time.Duration
+	if latency {
+		fastest = make([]time.Duration, size)
+	}
 	var out []Set
-	for set := Set(1); set <= s.all; set++ {
-		if set.Len() <= f || !s.IsQuorum(side, set) {
+	for v := range size {
+		set := Set(v)
+		if !s.IsQuorum(side, set) {
+			survives[v] = -1
+			if latency {
+				fastest[v] = never
+			}
 			continue
 		}
-		var members []int
-		for x := range n {
-			if set.Has(x) {
-				members = append(members, x)
+		g := int8(f)
+		var slowest time.Duration
+		for b := set; b != 0; b &= b - 1 {
+			g = min(g, survives[set&^(b&-b)]+1)
+			slowest = max(slowest, s.nodes[bits.TrailingZeros64(uint64(b))].Latency)
+		}
+		survives[v] = g
+		if latency {
+			fastest[v] = slowest
+			for b := set; b != 0; b &= b - 1 {
+				fastest[v] = min(fastest[v], fastest[set&^(b&-b)])
 			}
 		}
-		ok := true
-		combinations(len(members), f, func(pick []int) {
-			if !ok {
-				return
-			}
-			rest := set
-			for _, i := range pick {
-				rest &^= 1 << uint(members[i])
-			}
-			ok = s.IsQuorum(side, rest)
-		})
-		if ok {
+		if g < int8(f) {
+			continue
+		}
+		candidate := true
+		for b := set; b != 0 && candidate; b &= b - 1 {
+			y := set &^ (b & -b)
+			candidate = survives[y] < int8(f) || (latency && fastest[y] > fastest[v])
+		}
+		if candidate {
 			out = append(out, set)
 		}
 	}
-	return minimize(out), nil
+	sortSets(out)
+	return out, nil
 }

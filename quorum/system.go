@@ -13,10 +13,6 @@ import (
 // are 64-bit masks, which is what makes membership checks allocation free.
 const MaxNodes = 64
 
-// maxQuorums bounds how many minimal quorums an enumeration may produce
-// before it gives up with ErrTooLarge.
-const maxQuorums = 1 << 16
-
 // A Set is a set of a System's nodes, bit i standing for the node with
 // index i (see System.Index). The zero Set is empty.
 type Set uint64
@@ -98,17 +94,32 @@ type System struct {
 }
 
 // New builds a quorum system from c, validating it: expressions must be
-// well formed (ErrThreshold, ErrUnknownNode for an empty name), mention at
-// most MaxNodes nodes (ErrTooLarge), capacities must be positive
-// (ErrCapacity), Config.Nodes may describe each node once and only nodes
-// the expressions mention (ErrDuplicateNode, ErrUnknownNode), and unless
-// c.Unchecked, every read quorum must intersect every write quorum
-// (ErrNoIntersection). Checking intersection of two explicitly given sides
-// may enumerate minimal quorums; if there are too many, New returns
-// ErrTooLarge.
+// well formed (ErrThreshold, ErrUnknownNode for an empty name), within the
+// limits on expressions (MaxExprSize, MaxExprDepth, MaxNameLen:
+// ErrTooLarge) and mention at most MaxNodes nodes (ErrTooLarge),
+// capacities must be positive (ErrCapacity), Config.Nodes may describe
+// each node once and only nodes the expressions mention
+// (ErrDuplicateNode, ErrUnknownNode), and unless c.Unchecked, every read
+// quorum must intersect every write quorum (ErrNoIntersection).
+//
+// Intersection is decided without enumerating quorums when one side is
+// the dual of the other, when both are thresholds over the same votes,
+// and when both are the same expression with no node under two
+// operators; otherwise New enumerates one side's minimal quorums, and
+// returns ErrTooLarge rather than enumerate beyond the bounds that
+// System.MinimalQuorums states. Every expression New accepts is written
+// by Expr.String in a form that Parse reads back.
 func New(c Config) (*System, error) {
 	if c.Reads.kind == kindInvalid && c.Writes.kind == kindInvalid {
 		return nil, fmt.Errorf("quorum: no read or write expression: %w", ErrSyntax)
+	}
+	for side, e := range []Expr{c.Reads, c.Writes} {
+		if e.kind == kindInvalid {
+			continue
+		}
+		if err := checkLimits(e, Side(side)); err != nil {
+			return nil, err
+		}
 	}
 	dual := false
 	if c.Reads.kind == kindInvalid {
@@ -117,10 +128,7 @@ func New(c Config) (*System, error) {
 		c.Writes, dual = c.Reads.Dual(), true
 	}
 	s := &System{index: map[string]int{}, exprs: [2]Expr{c.Reads, c.Writes}}
-	for side, e := range s.exprs {
-		if err := validate(e, Side(side)); err != nil {
-			return nil, err
-		}
+	for _, e := range s.exprs {
 		for _, n := range e.Nodes() {
 			if _, ok := s.index[n]; !ok {
 				if len(s.names) == MaxNodes {
@@ -169,28 +177,6 @@ func New(c Config) (*System, error) {
 	return s, nil
 }
 
-// validate checks thresholds and names of e.
-func validate(e Expr, side Side) error {
-	switch e.kind {
-	case kindInvalid:
-		return fmt.Errorf("quorum: %s expression: zero Expr: %w", side, ErrSyntax)
-	case kindNode:
-		if e.name == "" {
-			return fmt.Errorf("quorum: %s expression: empty node name: %w", side, ErrUnknownNode)
-		}
-	case kindChoose:
-		if len(e.args) == 0 || e.k < 1 || e.k > len(e.args) {
-			return fmt.Errorf("quorum: %s expression: at least %d of %d: %w", side, e.k, len(e.args), ErrThreshold)
-		}
-		for _, a := range e.args {
-			if err := validate(a, side); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // checkIntersection reports whether every read quorum meets every write
 // quorum.
 func (s *System) checkIntersection() (bool, error) {
@@ -199,9 +185,14 @@ func (s *System) checkIntersection() (bool, error) {
 		// Weighted thresholds over the same votes: r + w > total.
 		return r.nodes[0].k+w.nodes[0].k > r.total(), nil
 	}
+	if !r.shared && s.exprs[Read].Equal(s.exprs[Write]) {
+		return r.intersecting(0), nil
+	}
+	var errs [2]error
 	for _, side := range []Side{Read, Write} {
 		qs, err := s.trees[side].minimal()
 		if err != nil {
+			errs[side] = err
 			continue
 		}
 		other := &s.trees[1-side]
@@ -212,7 +203,7 @@ func (s *System) checkIntersection() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, fmt.Errorf("quorum: checking intersection: more than %d minimal quorums: %w", maxQuorums, ErrTooLarge)
+	return false, fmt.Errorf("quorum: checking intersection: read side: %w; write side: %w", errs[Read], errs[Write])
 }
 
 // Len returns the number of nodes.
@@ -285,9 +276,18 @@ func (s *System) IsRead(set Set) bool { return s.trees[Read].eval(0, set&s.all) 
 func (s *System) IsWrite(set Set) bool { return s.trees[Write].eval(0, set&s.all) }
 
 // MinimalQuorums returns one side's minimal quorums (quorums none of whose
-// proper subsets is a quorum), ordered by size then by bits. It returns
-// ErrTooLarge rather than enumerate more than 65536 of them (a majority of
-// 21 nodes already has 352716).
+// proper subsets is a quorum), ordered by size then by bits.
+//
+// It counts them before it builds them (see the package documentation)
+// and returns an error wrapping ErrTooLarge, without enumerating, when
+// there are more than 65536 (a majority of 19 nodes already has 92378,
+// majority(a0, ..., a16)*majority(b0, ..., b16) has 590976100), or when
+// building them would take more than 2^26 steps. The count is exact for
+// expressions in which no node appears under two operators; for the
+// others it is an upper bound, so such a system may be refused although
+// it has fewer minimal quorums. Counting costs O(arguments × threshold)
+// per operator; enumerating, time proportional to the quorums built and
+// at most 8 bytes per quorum built (a few MiB).
 func (s *System) MinimalQuorums(side Side) ([]Set, error) {
 	return s.trees[side&1].minimal()
 }

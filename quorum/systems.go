@@ -2,7 +2,6 @@ package quorum
 
 import (
 	"fmt"
-	"slices"
 )
 
 // distinctNames rejects empty and repeated names.
@@ -95,7 +94,9 @@ func GridNames(rows, cols int) ([][]string, error) {
 // i holds votes[i] votes, a read quorum gathers at least r votes and a
 // write quorum at least w. Reads meet writes when r + w exceeds the total
 // votes; otherwise the error wraps ErrNoIntersection. Votes must be
-// positive and the thresholds in [1, total] (ErrThreshold).
+// positive and the thresholds in [1, total] (ErrThreshold). Each vote is a
+// leaf of the expressions, so the total must stay below MaxExprSize
+// (ErrTooLarge).
 func Weighted(names []string, votes []int, r, w int) (*System, error) {
 	if err := distinctNames(names); err != nil {
 		return nil, err
@@ -110,6 +111,9 @@ func Weighted(names []string, votes []int, r, w int) (*System, error) {
 			return nil, fmt.Errorf("quorum: node %q has %d votes: %w", names[i], v, ErrThreshold)
 		}
 		total += v
+		if total >= MaxExprSize {
+			return nil, fmt.Errorf("quorum: %d votes or more, the most is %d: %w", total, MaxExprSize-1, ErrTooLarge)
+		}
 		for range v {
 			args = append(args, Leaf(names[i]))
 		}
@@ -147,53 +151,44 @@ func Aurora() *System {
 
 // SurvivesZoneLoss reports whether s keeps a quorum of the given side
 // after any one zone fails together with any extra other nodes. Zones
-// name nodes of s.
+// name nodes of s (ErrUnknownNode otherwise); extra must not be negative
+// (ErrThreshold).
+//
+// It does not try the failures one by one: the fewest failures that
+// leave no quorum, given that a zone's nodes have failed, is the smallest
+// number of other nodes in a quorum of the dual (a set that meets every
+// quorum), found by the same knapsack as Resilience. For an expression
+// that shares nodes between operators the dual's minimal quorums are
+// enumerated instead, within the bounds of MinimalQuorums (ErrTooLarge).
 func (s *System) SurvivesZoneLoss(side Side, zones [][]string, extra int) (bool, error) {
+	if extra < 0 {
+		return false, fmt.Errorf("quorum: %d extra failures: %w", extra, ErrThreshold)
+	}
+	dual := compile(s.exprs[side&1].Dual(), s.index)
+	var blocking []Set
+	if dual.shared {
+		var err error
+		if blocking, err = dual.minimal(); err != nil {
+			return false, err
+		}
+	}
 	for _, z := range zones {
 		lost, err := s.SetOf(z...)
 		if err != nil {
 			return false, err
 		}
-		rest := s.NamesOf(s.all &^ lost)
-		ok := true
-		combinations(len(rest), extra, func(pick []int) {
-			f := lost
-			for _, i := range pick {
-				j, _ := s.Index(rest[i])
-				f = f.With(j)
+		// the fewest failures beyond the zone that leave no quorum
+		fewest := MaxNodes + 1
+		if dual.shared {
+			for _, b := range blocking {
+				fewest = min(fewest, (b &^ lost).Len())
 			}
-			if !s.IsQuorum(side, s.all&^f) {
-				ok = false
-			}
-		})
-		if !ok {
+		} else {
+			fewest = dual.minSizeAt(0, lost)
+		}
+		if fewest <= extra {
 			return false, nil
 		}
 	}
 	return true, nil
-}
-
-// combinations calls f with every k-subset of [0, n), in lexicographic order.
-func combinations(n, k int, f func([]int)) {
-	if k > n || k < 0 {
-		return
-	}
-	pick := make([]int, k)
-	for i := range pick {
-		pick[i] = i
-	}
-	for {
-		f(slices.Clone(pick))
-		i := k - 1
-		for i >= 0 && pick[i] == n-k+i {
-			i--
-		}
-		if i < 0 {
-			return
-		}
-		pick[i]++
-		for j := i + 1; j < k; j++ {
-			pick[j] = pick[j-1] + 1
-		}
-	}
 }
