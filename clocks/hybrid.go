@@ -165,7 +165,13 @@ const maxTextLen = 32
 // JSON encoding).
 func (t *Timestamp) UnmarshalText(text []byte) error {
 	bad := func(why string) error {
-		return fmt.Errorf("clocks: hybrid timestamp %q: %s: %w", text, why, ErrMalformed)
+		// Quote at most maxTextLen bytes: an error about a huge input
+		// must not cost a multiple of it.
+		shown, more := text, ""
+		if len(shown) > maxTextLen {
+			shown, more = shown[:maxTextLen], fmt.Sprintf(" (and %d more bytes)", len(text)-maxTextLen)
+		}
+		return fmt.Errorf("clocks: hybrid timestamp %q%s: %s: %w", shown, more, why, ErrMalformed)
 	}
 	if len(text) > maxTextLen {
 		return bad("too long")
@@ -219,6 +225,15 @@ func (t *Timestamp) UnmarshalText(text []byte) error {
 	}
 	*t = Timestamp{Wall: wall, Logical: uint32(logical)}
 	return nil
+}
+
+// UnmarshalJSON decodes a JSON string holding the String form, as
+// UnmarshalText does (json.Unmarshaler). It reads the string in place, so
+// that an oversized input costs no copy; JSON null leaves t unchanged, and
+// any other JSON value is rejected with an error wrapping ErrMalformed.
+// (Encoding uses MarshalText.)
+func (t *Timestamp) UnmarshalJSON(data []byte) error {
+	return unmarshalJSONString("hybrid timestamp", data, t.UnmarshalText)
 }
 
 // parseDigits parses a non-empty run of decimal digits without a leading

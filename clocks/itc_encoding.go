@@ -3,7 +3,6 @@ package clocks
 import (
 	"fmt"
 	"math"
-	"strconv"
 )
 
 // Limits of the stamp encodings. A stamp that exceeds them cannot be
@@ -36,30 +35,49 @@ const (
 //	      (0, i)   -> 01 id(i)
 //	      (i, 0)   -> 10 id(i)
 //	      (l, r)   -> 11 id(l) id(r)
-//	event n        -> 1 num(n)                      (a leaf)
+//	event n        -> 1 enc(n, 2)                    (a leaf)
 //	      (0, 0, r) -> 0 00 event(r)
 //	      (0, l, 0) -> 0 01 event(l)
 //	      (0, l, r) -> 0 10 event(l) event(r)
-//	      (n, 0, r) -> 0 11 0 0 num(n) event(r)     (n > 0)
-//	      (n, l, 0) -> 0 11 0 1 num(n) event(l)     (n > 0)
-//	      (n, l, r) -> 0 11 1 num(n) event(l) event(r) (n > 0)
+//	      (n, 0, r) -> 0 11 0 0 base(n) event(r)     (n > 0)
+//	      (n, l, 0) -> 0 11 0 1 base(n) event(l)     (n > 0)
+//	      (n, l, r) -> 0 11 1 base(n) event(l) event(r) (n > 0)
 //
-// where num(n) = enc(n, 2) and enc(n, B) is a 0 bit followed by n in B bits
-// if n < 2^B, else a 1 bit followed by enc(n - 2^B, B+1). Small counters
-// take few bits (0 to 3 take 4 bits, 4 to 11 take 5) and larger ones grow
+// where enc(n, B) is a 0 bit followed by n in B bits if n < 2^B, else a 1
+// bit followed by enc(n - 2^B, B+1). Small counters take few bits (0 to 3
+// take 4 bits as a leaf, 4 to 11 take 5) and larger ones grow
 // logarithmically. The seed (1, 0) encodes as the single byte 0x30, and the
 // zero Stamp (0, 0) as 0x10.
 //
-// The encoding is canonical: a stamp has exactly one encoding, and the
-// decoder rejects everything else: trees that are not normalised ((1, 1),
-// (0, 0), (n, m, m), an event node whose children both have a positive
-// minimum), a zero child or a zero n written in a longer form than the one
-// above, nonzero padding bits, and trailing bytes.
+// The authors' reference implementations disagree on base(n), the base of
+// an event node
+// (https://github.com/ricardobcl/Interval-Tree-Clocks, commit 0f246a4):
+//
+//   - c/itc.c (event_enc, event_dec) and java/itc/Event.java (encode,
+//     decode) write base(n) = enc(n, 2);
+//   - erlang/itc.erl (ence, dece) writes the base with the function that
+//     writes a leaf, so base(n) = 1 enc(n, 2), one bit longer.
+//
+// Everything else is the same bit for bit, so the two forms differ exactly
+// for stamps with an event node whose base is positive. MarshalBinary and
+// UnmarshalBinary use the C and Java form; MarshalBinaryErlang and
+// UnmarshalBinaryErlang the Erlang form. Neither form says which it is:
+// bytes of one form given to the other's decoder are usually refused
+// (ErrMalformed), but some decode to a different, valid stamp, so peers
+// must agree on the form beforehand.
+//
+// The encoding is canonical: a stamp has exactly one encoding in each form,
+// and the decoders reject everything else: trees that are not normalised
+// ((1, 1), (0, 0), (n, m, m), an event node whose children both have a
+// positive minimum), a zero child or a zero base written in a longer form
+// than the one above, in the Erlang form a base that is not a leaf,
+// nonzero padding bits, and trailing bytes.
 
 // MarshalBinary returns the compact binary encoding of s (the bit encoding
-// of section 6 of the paper; see AppendBinary). It fails with an error
-// wrapping ErrTooLarge only if s exceeds MaxStampDepth or MaxStampNodes, or
-// has a counter of 2^63 or more.
+// of section 6 of the paper, in the form of the C and Java reference
+// implementations; see AppendBinary). It fails with an error wrapping
+// ErrTooLarge only if s exceeds MaxStampDepth or MaxStampNodes, or has a
+// counter of 2^63 or more.
 func (s Stamp) MarshalBinary() ([]byte, error) {
 	return s.AppendBinary(nil)
 }
@@ -73,10 +91,35 @@ func (s Stamp) MarshalBinary() ([]byte, error) {
 // a leaf n and, for a node, 0 followed by 00 r ((0, 0, r)), 01 l ((0, l, 0)),
 // 10 l r ((0, l, r)), 11 00 num(n) r ((n, 0, r)), 11 01 num(n) l ((n, l, 0))
 // or 11 1 num(n) l r ((n, l, r)), where num(n) is the prefix-free number
-// encoding of the paper (0 to 3 in four bits). It is canonical: equal stamps
-// have equal encodings and UnmarshalBinary accepts nothing else.
+// encoding of the paper (0 to 3 in three bits). This is the form of the C
+// and Java reference implementations; AppendBinaryErlang writes the form
+// of the Erlang one, which spends one more bit on each num(n) of a node.
+// It is canonical: equal stamps have equal encodings and UnmarshalBinary
+// accepts nothing else.
 func (s Stamp) AppendBinary(b []byte) ([]byte, error) {
-	w := bitWriter{buf: b}
+	return s.appendBinary(b, false)
+}
+
+// MarshalBinaryErlang returns the binary encoding of s in the form of the
+// authors' Erlang implementation (erlang/itc.erl in
+// github.com/ricardobcl/Interval-Tree-Clocks): the form of MarshalBinary
+// except that the base of an event node is written as a leaf, with a 1
+// bit before its number. Its bits are those of itc:encode/1, padded with
+// zero bits to a whole byte. Stamps whose event nodes all have a zero base
+// encode the same in both forms. It fails like MarshalBinary.
+func (s Stamp) MarshalBinaryErlang() ([]byte, error) {
+	return s.AppendBinaryErlang(nil)
+}
+
+// AppendBinaryErlang appends the Erlang form of the binary encoding of s
+// (see MarshalBinaryErlang) to b and returns the extended slice. On error
+// it returns b unchanged.
+func (s Stamp) AppendBinaryErlang(b []byte) ([]byte, error) {
+	return s.appendBinary(b, true)
+}
+
+func (s Stamp) appendBinary(b []byte, erlang bool) ([]byte, error) {
+	w := bitWriter{buf: b, erlang: erlang}
 	nodes := 0
 	if err := w.id(s.ident(), 0, &nodes); err != nil {
 		return b, err
@@ -90,34 +133,69 @@ func (s Stamp) AppendBinary(b []byte) ([]byte, error) {
 // UnmarshalBinary decodes a stamp encoded by MarshalBinary into s. It
 // rejects truncated, non-canonical or otherwise malformed input with an
 // error wrapping ErrMalformed, and input beyond the limits MaxStampDepth,
-// MaxStampNodes or 2^63-1 for a counter with one wrapping ErrTooLarge. It
-// allocates at most one node per three bits of input. On error s is left
-// unchanged.
+// MaxStampNodes or 2^63-1 for a counter with one wrapping ErrTooLarge. On
+// error s is left unchanged.
+//
+// It checks the whole input before it allocates anything, so refused input
+// costs only the error. An accepted stamp costs its nodes: 16 bytes for an
+// id node and 24 for an event node (leaves 0 to 63 and the id leaves are
+// shared), and an event node can take as little as 3 bits, so the worst
+// case is 64 bytes per input byte, and never more than 24·MaxStampNodes
+// bytes (1.5 MiB) in all.
 func (s *Stamp) UnmarshalBinary(data []byte) error {
-	d := bitReader{buf: data}
+	return s.unmarshalBinary(data, false)
+}
+
+// UnmarshalBinaryErlang decodes a stamp encoded by MarshalBinaryErlang (or
+// by the Erlang reference implementation, padded to a byte) into s. It
+// rejects input as UnmarshalBinary does, and also a node base that is not
+// written as a leaf; it allocates as UnmarshalBinary does. On error s is
+// left unchanged.
+func (s *Stamp) UnmarshalBinaryErlang(data []byte) error {
+	return s.unmarshalBinary(data, true)
+}
+
+// unmarshalBinary reads data twice: once to check it, building nothing,
+// and once to build the stamp.
+func (s *Stamp) unmarshalBinary(data []byte, erlang bool) error {
+	if _, err := decodeStamp(data, erlang, false); err != nil {
+		return err
+	}
+	v, err := decodeStamp(data, erlang, true)
+	if err != nil {
+		return err // unreachable: the first pass accepted data
+	}
+	*s = v
+	return nil
+}
+
+// decodeStamp decodes data; unless build is set, it only checks it and
+// returns a stamp of placeholders.
+func decodeStamp(data []byte, erlang, build bool) (Stamp, error) {
+	d := bitReader{buf: data, erlang: erlang, build: build}
 	id, err := d.id(0)
 	if err != nil {
-		return err
+		return Stamp{}, err
 	}
 	ev, err := d.event(0, 0)
 	if err != nil {
-		return err
+		return Stamp{}, err
 	}
 	// Only zero padding may follow, and less than a byte of it.
 	if rest := len(data)*8 - d.pos; rest >= 8 {
-		return fmt.Errorf("clocks: stamp encoding has %d trailing bytes: %w", rest/8, ErrMalformed)
+		return Stamp{}, fmt.Errorf("clocks: stamp encoding has %d trailing bytes: %w", rest/8, ErrMalformed)
 	}
 	if pad, _ := d.read(uint(len(data)*8 - d.pos)); pad != 0 {
-		return fmt.Errorf("clocks: stamp encoding has nonzero padding bits: %w", ErrMalformed)
+		return Stamp{}, fmt.Errorf("clocks: stamp encoding has nonzero padding bits: %w", ErrMalformed)
 	}
-	*s = Stamp{id: id, ev: ev}
-	return nil
+	return Stamp{id: id, ev: d.node(ev)}, nil
 }
 
 // bitWriter appends bits, most significant first, to buf.
 type bitWriter struct {
-	buf  []byte
-	free uint // unused low bits in the last byte of buf that we appended
+	buf    []byte
+	free   uint // unused low bits in the last byte of buf that we appended
+	erlang bool // write a node's base in the Erlang form
 }
 
 // write appends the low n bits of v, n ≤ 64.
@@ -145,6 +223,15 @@ func (w *bitWriter) number(n uint64) {
 	}
 	w.write(0, 1)
 	w.write(n, b)
+}
+
+// base writes the base of an event node: enc(n, 2), or in the Erlang form
+// the leaf n, 1 enc(n, 2).
+func (w *bitWriter) base(n uint64) {
+	if w.erlang {
+		w.write(1, 1)
+	}
+	w.number(n)
 }
 
 func tooLarge(what string) error {
@@ -209,13 +296,13 @@ func (w *bitWriter) event(e *event, depth int, base uint64, nodes *int) error {
 		w.write(0b010, 3)
 	case zl:
 		w.write(0b01100, 5)
-		w.number(e.n)
+		w.base(e.n)
 	case zr:
 		w.write(0b01101, 5)
-		w.number(e.n)
+		w.base(e.n)
 	default:
 		w.write(0b0111, 4)
-		w.number(e.n)
+		w.base(e.n)
 	}
 	base += e.n
 	if !zl {
@@ -231,9 +318,30 @@ func (w *bitWriter) event(e *event, depth int, base uint64, nodes *int) error {
 
 // bitReader decodes a stamp, reading bits most significant first.
 type bitReader struct {
-	buf   []byte
-	pos   int // bits consumed
-	nodes int // nodes decoded so far, implicit zero leaves included
+	buf    []byte
+	pos    int  // bits consumed
+	nodes  int  // nodes decoded so far, implicit zero leaves included
+	erlang bool // read a node's base in the Erlang form
+	build  bool // build the stamp; otherwise only check the input
+}
+
+// Placeholders for the nodes of a stamp that is only checked, not built:
+// the checks look at the values of a node's children, never below them.
+var (
+	idChecked    = &idTree{}
+	eventChecked = &event{}
+)
+
+// node returns e, a value built by event, as a tree: a shared leaf when
+// it can, a new node when building, a placeholder when checking.
+func (r *bitReader) node(e event) *event {
+	switch {
+	case e.isLeaf() && (r.build || e.n < uint64(len(smallLeaves))):
+		return leaf(e.n)
+	case !r.build:
+		return eventChecked
+	}
+	return &event{n: e.n, l: e.l, r: e.r}
 }
 
 // read returns the next n bits, n ≤ 64; ok is false if fewer remain.
@@ -297,6 +405,22 @@ func (r *bitReader) number() (uint64, error) {
 	return base + v, nil // base ≤ 2^63-4 and v < 2^63: no overflow
 }
 
+// base reads the base of an event node: enc(n, 2), or in the Erlang form
+// a leaf, 1 enc(n, 2).
+func (r *bitReader) base() (uint64, error) {
+	if r.erlang {
+		start := r.pos
+		isLeaf, err := r.bits(1)
+		if err != nil {
+			return 0, err
+		}
+		if isLeaf != 1 {
+			return 0, malformed(start, "the base of an event node is not a leaf (Erlang form)")
+		}
+	}
+	return r.number()
+}
+
 func (r *bitReader) id(depth int) (*idTree, error) {
 	start := r.pos
 	if err := r.count(1); err != nil {
@@ -328,10 +452,12 @@ func (r *bitReader) id(depth int) (*idTree, error) {
 		if err != nil {
 			return nil, err
 		}
-		if i == idZero {
+		switch {
+		case i == idZero:
 			return nil, malformed(start, "id (0, 0) is not normalised")
-		}
-		if tag == 0b01 {
+		case !r.build:
+			return idChecked, nil
+		case tag == 0b01:
 			return &idTree{l: idZero, r: i}, nil
 		}
 		return &idTree{l: i, r: idZero}, nil
@@ -349,36 +475,40 @@ func (r *bitReader) id(depth int) (*idTree, error) {
 		return nil, malformed(start, "id node with a 0 child is not in its short form")
 	case l == idOne && rt == idOne:
 		return nil, malformed(start, "id (1, 1) is not normalised")
+	case !r.build:
+		return idChecked, nil
 	}
 	return &idTree{l: l, r: rt}, nil
 }
 
-// event reads an event tree whose root sits base above zero.
-func (r *bitReader) event(depth int, base uint64) (*event, error) {
+// event reads an event tree whose root sits base above zero, and returns
+// its root as a value (its children built by node), so that the checks of
+// the root's parent need no allocation.
+func (r *bitReader) event(depth int, base uint64) (event, error) {
 	start := r.pos
 	if err := r.count(1); err != nil {
-		return nil, err
+		return event{}, err
 	}
 	isLeaf, err := r.bits(1)
 	if err != nil {
-		return nil, err
+		return event{}, err
 	}
 	if isLeaf == 1 {
 		n, err := r.number()
 		if err != nil {
-			return nil, err
+			return event{}, err
 		}
 		if n > maxStampCounter-base {
-			return nil, tooLarge("has a counter of 2^63 or more")
+			return event{}, tooLarge("has a counter of 2^63 or more")
 		}
-		return leaf(n), nil
+		return event{n: n}, nil
 	}
 	if depth >= MaxStampDepth {
-		return nil, tooLarge("event tree is deeper than MaxStampDepth")
+		return event{}, tooLarge("event tree is deeper than MaxStampDepth")
 	}
 	tag, err := r.bits(2)
 	if err != nil {
-		return nil, err
+		return event{}, err
 	}
 	var n uint64
 	hasL, hasR := true, true
@@ -390,54 +520,54 @@ func (r *bitReader) event(depth int, base uint64) (*event, error) {
 	case 0b11:
 		both, err := r.bits(1)
 		if err != nil {
-			return nil, err
+			return event{}, err
 		}
 		if both == 0 {
 			which, err := r.bits(1) // 0: (n, 0, r), 1: (n, l, 0)
 			if err != nil {
-				return nil, err
+				return event{}, err
 			}
 			hasL, hasR = which == 1, which == 0
 		}
-		if n, err = r.number(); err != nil {
-			return nil, err
+		if n, err = r.base(); err != nil {
+			return event{}, err
 		}
 		if n == 0 {
-			return nil, malformed(start, "event node with a zero base is not in its short form")
+			return event{}, malformed(start, "event node with a zero base is not in its short form")
 		}
 		if n > maxStampCounter-base {
-			return nil, tooLarge("has a counter of 2^63 or more")
+			return event{}, tooLarge("has a counter of 2^63 or more")
 		}
 	}
-	l, rt := leaf(0), leaf(0)
+	var l, rt event // the leaf 0 unless read
 	if !hasL || !hasR {
 		if err := r.count(1); err != nil {
-			return nil, err
+			return event{}, err
 		}
 	}
 	if hasL {
 		if l, err = r.event(depth+1, base+n); err != nil {
-			return nil, err
+			return event{}, err
 		}
 		if l.isLeaf() && l.n == 0 {
-			return nil, malformed(start, "event node with a 0 child is not in its short form")
+			return event{}, malformed(start, "event node with a 0 child is not in its short form")
 		}
 	}
 	if hasR {
 		if rt, err = r.event(depth+1, base+n); err != nil {
-			return nil, err
+			return event{}, err
 		}
 		if rt.isLeaf() && rt.n == 0 {
-			return nil, malformed(start, "event node with a 0 child is not in its short form")
+			return event{}, malformed(start, "event node with a 0 child is not in its short form")
 		}
 	}
 	switch {
 	case l.isLeaf() && rt.isLeaf() && l.n == rt.n:
-		return nil, malformed(start, "event node with two equal leaves is not normalised")
+		return event{}, malformed(start, "event node with two equal leaves is not normalised")
 	case min(l.n, rt.n) != 0:
-		return nil, malformed(start, "event node whose children both have a positive minimum is not normalised")
+		return event{}, malformed(start, "event node whose children both have a positive minimum is not normalised")
 	}
-	return &event{n: n, l: l, r: rt}, nil
+	return event{n: n, l: r.node(l), r: r.node(rt)}, nil
 }
 
 // ParseStamp parses a stamp written in the notation of String, such as
@@ -446,8 +576,22 @@ func (r *bitReader) event(depth int, base uint64) (*event, error) {
 // counters without leading zeros, and normalised trees; anything else is
 // rejected with an error wrapping ErrMalformed, and trees beyond the limits
 // of the binary encoding with one wrapping ErrTooLarge.
+//
+// It checks the whole text before it allocates anything, so refused text
+// costs only the error; an accepted stamp costs its nodes, at most 4 bytes
+// per byte of text (an event node of 24 bytes takes at least 6 bytes of
+// text, "(0, 0, " and ")" counting for a chain of them).
 func ParseStamp(text string) (Stamp, error) {
-	p := parser{text: text}
+	if _, err := parseStamp(text, false); err != nil {
+		return Stamp{}, err
+	}
+	return parseStamp(text, true)
+}
+
+// parseStamp parses text; unless build is set, it only checks it and
+// returns a stamp of placeholders.
+func parseStamp[T string | []byte](text T, build bool) (Stamp, error) {
+	p := parser[T]{text: text, build: build}
 	if err := p.expect("("); err != nil {
 		return Stamp{}, err
 	}
@@ -468,7 +612,8 @@ func ParseStamp(text string) (Stamp, error) {
 	if p.pos != len(text) {
 		return Stamp{}, p.errorf("trailing text")
 	}
-	return Stamp{id: id, ev: ev}, nil
+	r := bitReader{build: build} // for its node method
+	return Stamp{id: id, ev: r.node(ev)}, nil
 }
 
 // MarshalText returns String() as bytes, so that stamps appear in JSON and
@@ -486,48 +631,68 @@ func (s Stamp) MarshalText() ([]byte, error) {
 // UnmarshalText parses text with ParseStamp into s. On error s is left
 // unchanged.
 func (s *Stamp) UnmarshalText(text []byte) error {
-	v, err := ParseStamp(string(text))
-	if err != nil {
+	// Parse the bytes in place: refused text then costs no copy.
+	if _, err := parseStamp(text, false); err != nil {
 		return err
+	}
+	v, err := parseStamp(text, true)
+	if err != nil {
+		return err // unreachable: the first pass accepted text
 	}
 	*s = v
 	return nil
 }
 
-// parser reads the text notation of stamps.
-type parser struct {
-	text  string
-	pos   int
-	nodes int
+// UnmarshalJSON decodes a JSON string holding the text notation, as
+// UnmarshalText does (json.Unmarshaler). It reads the string in place, so
+// that an oversized input costs no copy; JSON null leaves s unchanged, and
+// any other JSON value is rejected with an error wrapping ErrMalformed.
+// (Encoding uses MarshalText.)
+func (s *Stamp) UnmarshalJSON(data []byte) error {
+	return unmarshalJSONString("stamp", data, s.UnmarshalText)
 }
 
-func (p *parser) errorf(format string, args ...any) error {
+// parser reads the text notation of stamps, from a string (ParseStamp) or
+// from bytes (UnmarshalText).
+type parser[T string | []byte] struct {
+	text  T
+	pos   int
+	nodes int
+	build bool // build the stamp; otherwise only check the text
+}
+
+func (p *parser[T]) errorf(format string, args ...any) error {
 	return fmt.Errorf("clocks: parsing stamp at offset %d: %s: %w", p.pos, fmt.Sprintf(format, args...), ErrMalformed)
 }
 
-func (p *parser) expect(s string) error {
-	if len(p.text)-p.pos < len(s) || p.text[p.pos:p.pos+len(s)] != s {
+func (p *parser[T]) expect(s string) error {
+	if len(p.text)-p.pos < len(s) {
 		return p.errorf("expected %q", s)
+	}
+	for i := range len(s) {
+		if p.text[p.pos+i] != s[i] {
+			return p.errorf("expected %q", s)
+		}
 	}
 	p.pos += len(s)
 	return nil
 }
 
-func (p *parser) count() error {
+func (p *parser[T]) count() error {
 	if p.nodes++; p.nodes > MaxStampNodes {
 		return tooLarge("has more than MaxStampNodes nodes")
 	}
 	return nil
 }
 
-func (p *parser) peek() byte {
+func (p *parser[T]) peek() byte {
 	if p.pos < len(p.text) {
 		return p.text[p.pos]
 	}
 	return 0
 }
 
-func (p *parser) id(depth int) (*idTree, error) {
+func (p *parser[T]) id(depth int) (*idTree, error) {
 	start := p.pos
 	if err := p.count(); err != nil {
 		return nil, err
@@ -565,69 +730,77 @@ func (p *parser) id(depth int) (*idTree, error) {
 		p.pos = start
 		return nil, p.errorf("id is not normalised")
 	}
+	if !p.build {
+		return idChecked, nil
+	}
 	return &idTree{l: l, r: r}, nil
 }
 
-func (p *parser) number(base uint64) (uint64, error) {
+func (p *parser[T]) number(base uint64) (uint64, error) {
 	start := p.pos
+	limit := maxStampCounter - base
+	var n uint64
 	for p.pos < len(p.text) && '0' <= p.text[p.pos] && p.text[p.pos] <= '9' {
+		if p.pos > start && p.text[start] == '0' {
+			p.pos = start
+			return 0, p.errorf("counter with a leading zero")
+		}
+		d := uint64(p.text[p.pos] - '0')
+		if n > limit/10 || n*10+d > limit { // limit < 2^63: no overflow
+			return 0, tooLarge("has a counter of 2^63 or more")
+		}
+		n = n*10 + d
 		p.pos++
 	}
-	digits := p.text[start:p.pos]
-	switch {
-	case digits == "":
+	if p.pos == start {
 		return 0, p.errorf("expected a counter")
-	case len(digits) > 1 && digits[0] == '0':
-		p.pos = start
-		return 0, p.errorf("counter with a leading zero")
-	}
-	n, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil || n > maxStampCounter-base {
-		return 0, tooLarge("has a counter of 2^63 or more")
 	}
 	return n, nil
 }
 
-func (p *parser) event(depth int, base uint64) (*event, error) {
+// event parses an event tree and returns its root as a value, as
+// bitReader.event does.
+func (p *parser[T]) event(depth int, base uint64) (event, error) {
 	start := p.pos
 	if err := p.count(); err != nil {
-		return nil, err
+		return event{}, err
 	}
 	if p.peek() != '(' {
 		n, err := p.number(base)
 		if err != nil {
-			return nil, err
+			return event{}, err
 		}
-		return leaf(n), nil
+		return event{n: n}, nil
 	}
 	if depth >= MaxStampDepth {
-		return nil, tooLarge("event tree is deeper than MaxStampDepth")
+		return event{}, tooLarge("event tree is deeper than MaxStampDepth")
 	}
 	p.pos++
 	n, err := p.number(base)
 	if err != nil {
-		return nil, err
+		return event{}, err
 	}
 	if err := p.expect(", "); err != nil {
-		return nil, err
+		return event{}, err
 	}
 	l, err := p.event(depth+1, base+n)
 	if err != nil {
-		return nil, err
+		return event{}, err
 	}
 	if err := p.expect(", "); err != nil {
-		return nil, err
+		return event{}, err
 	}
 	r, err := p.event(depth+1, base+n)
 	if err != nil {
-		return nil, err
+		return event{}, err
 	}
 	if err := p.expect(")"); err != nil {
-		return nil, err
+		return event{}, err
 	}
 	if (l.isLeaf() && r.isLeaf() && l.n == r.n) || min(l.n, r.n) != 0 {
 		p.pos = start
-		return nil, p.errorf("event tree is not normalised")
+		return event{}, p.errorf("event tree is not normalised")
 	}
-	return &event{n: n, l: l, r: r}, nil
+	b := bitReader{build: p.build} // for its node method
+	return event{n: n, l: b.node(l), r: b.node(r)}, nil
 }
