@@ -48,13 +48,50 @@
 // let rapid explore message orders and losses too; it then shrinks the
 // seed towards 0 along with the schedule.
 //
+// # Adversarial schedules
+//
+// Random faults on fixed nodes rarely reach the orders that break
+// consensus protocols: one message overtaken by many rounds, partitions
+// that cut the current leader's quorum, leaders deposed in quick
+// succession. Three additions aim the draws there:
+//
+//   - Hold faults: the messages sent on a link (or, with a class of
+//     Messages, those the test's predicate recognises: "catch-up
+//     replies", "heartbeats") are held back while the fault lasts and
+//     delivered when it ends: a delayed message, not a lost one.
+//   - Faults aimed at roles: a Fault with a Role strikes the nodes that a
+//     callback of the test names when it starts ("leader", "quorum"), so
+//     crashes and partitions hit the node that matters at that moment.
+//     Draw with Options.Roles draws them; ApplyWith resolves them.
+//   - Swarm testing (Groce et al., "Swarm Testing", ISSTA 2012):
+//     DrawSwarm first draws which kinds, targets and classes a run may
+//     use, and their rates, then Swarm.Draw draws a schedule of those
+//     only, so that runs of only hold-backs and leader crashes are
+//     common instead of rare.
+//
+// Each stays printable (String, and GoString for a regression test),
+// replayable (a role is resolved the same way in every replay) and
+// shrinkable (shrinking moves faults to fixed nodes, whole links, and
+// fewer features).
+//
+//	roles := simtest.Targets[Msg]{
+//		Roles:    map[string]func(*sim.Sim[Msg]) []string{"leader": currentLeader},
+//		Messages: map[string]func(from, to string, m Msg) bool{"catch-up": isCatchUpReply},
+//	}
+//	o := simtest.Options{Roles: []string{"leader"}, Messages: []string{"catch-up"}, MaxFaults: 8}
+//	sched := simtest.DrawSwarm(t, o).Draw(t, nodes, horizon)
+//	if err := simtest.ApplyWith(s, sched, roles); err != nil {
+//		t.Fatal(err)
+//	}
+//
 // # Guarantees
 //
 // A drawn schedule has at most MaxFaults faults. Each starts and ends
 // within [0, horizon] on a grid of horizon/Steps, and lasts at least one
 // step. Every fault ends: crashed nodes restart, partitions and blocks
-// heal, pauses end and lossy links recover by the horizon, so a test can
-// also check liveness-style properties after it. The same draws give the
+// heal, pauses end, lossy links recover and held messages are released
+// by the horizon, so a test can also check liveness-style properties
+// after it. The same draws give the
 // same schedule, and the same schedule applied to the same configuration
 // gives the same run, event for event.
 package simtest

@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"pgregory.net/rapid"
@@ -112,7 +113,7 @@ func ExampleFault() {
 }
 
 func ExampleFaultKind() {
-	for _, k := range []simtest.FaultKind{simtest.Crash, simtest.Partition, simtest.Block, simtest.Pause, simtest.Loss} {
+	for _, k := range []simtest.FaultKind{simtest.Crash, simtest.Partition, simtest.Block, simtest.Pause, simtest.Loss, simtest.Hold} {
 		fmt.Printf("%v %#v\n", k, k)
 	}
 	// Output:
@@ -121,4 +122,140 @@ func ExampleFaultKind() {
 	// block simtest.Block
 	// pause simtest.Pause
 	// loss simtest.Loss
+	// hold simtest.Hold
+}
+
+// Draw with roles and classes of messages: faults on fixed nodes, faults
+// aimed at a role, and hold-backs of a class.
+func ExampleDraw() {
+	nodes := []string{"a", "b", "c", "d", "e"}
+	o := simtest.Options{Roles: []string{"leader", "quorum"}, Messages: []string{"catch-up"}, MaxFaults: 6}
+	gen := rapid.Custom(func(t *rapid.T) simtest.Schedule {
+		return simtest.Draw(t, nodes, time.Second, o)
+	})
+	fmt.Println(gen.Example(57))
+	// Output:
+	// 6 faults:
+	//   block c->a at 0s, heal at 1ms
+	//   crash a at 0s, restart at 9ms
+	//   crash c at 2ms, restart at 24ms
+	//   crash b at 4ms, restart at 898ms
+	//   partition {quorum} | rest at 15ms, heal at 534ms
+	//   hold catch-up on {quorum}->{leader} at 207ms, release at 209ms
+}
+
+// Options say what Draw may use; a schedule drawn with roles needs
+// ApplyWith and Targets that resolve them.
+func ExampleOptions() {
+	o := simtest.Options{
+		Kinds:     []simtest.FaultKind{simtest.Crash, simtest.Hold},
+		Roles:     []string{"leader"},
+		Messages:  []string{"heartbeat"},
+		MaxFaults: 8,
+	}
+	gen := rapid.Custom(func(t *rapid.T) simtest.Schedule {
+		return simtest.Draw(t, []string{"a", "b", "c"}, time.Second, o)
+	})
+	fmt.Println(gen.Example(5))
+	// Output:
+	// 6 faults:
+	//   hold heartbeat on {leader}->* at 0s, release at 2ms
+	//   crash b at 4ms, restart at 6ms
+	//   crash {leader} at 17ms, restart at 19ms
+	//   hold heartbeat on c->b at 52ms, release at 60ms
+	//   crash {leader} at 836ms, restart at 928ms
+	//   crash {leader} at 876ms, restart at 886ms
+}
+
+// Swarm testing: each run first draws which features it uses, then a
+// schedule of those only.
+func ExampleDrawSwarm() {
+	o := simtest.Options{Roles: []string{"leader"}, Messages: []string{"catch-up"}}
+	gen := rapid.Custom(func(t *rapid.T) string {
+		sw := simtest.DrawSwarm(t, o)
+		return sw.String() + "\n" + sw.Draw(t, []string{"a", "b", "c"}, time.Second).String()
+	})
+	for _, seed := range []int{0, 1} {
+		fmt.Println(gen.Example(seed))
+	}
+	// Output:
+	// crash×2 partition×2 loss×1 | targets: fixed {leader} | messages: all
+	// 4 faults:
+	//   partition {leader} | rest at 5ms, heal at 12ms
+	//   partition a b | c at 173ms, heal at 197ms
+	//   crash a at 882ms, restart at 885ms
+	//   loss 20% on {leader}->* at 999ms, restore at 1s
+	// loss×2 | targets: fixed | messages: all
+	// 3 faults:
+	//   loss 70% on a->b at 0s, restore at 1ms
+	//   loss 50% on c->b at 52ms, restore at 369ms
+	//   loss 90% on c->b at 100ms, restore at 106ms
+}
+
+// A Swarm can be written by hand to focus a test on a few features: here
+// only crashes of the leader.
+func ExampleSwarm() {
+	sw := simtest.Swarm{Kinds: []simtest.FaultKind{simtest.Crash}, Roles: []string{"leader"}, MaxFaults: 3}
+	fmt.Println(sw)
+	gen := rapid.Custom(func(t *rapid.T) simtest.Schedule {
+		return sw.Draw(t, []string{"a", "b", "c"}, time.Second)
+	})
+	fmt.Println(gen.Example(6))
+	// Output:
+	// crash×1 | targets: {leader} | messages: all
+	// 3 faults:
+	//   crash {leader} at 0s, restart at 833ms
+	//   crash {leader} at 6ms, restart at 7ms
+	//   crash {leader} at 337ms, restart at 460ms
+}
+
+// Targets resolve a schedule's roles and classes of messages when its
+// faults start. Here the role "leader" reads a variable that an election
+// at 10ms moves from a to b, so the crash aimed at the leader at 15ms
+// strikes b; the hold of the class "pongs" delays c's answer to the end
+// of the hold.
+func ExampleTargets() {
+	s, err := sim.New(sim.Config{Seed: 1, Nodes: []string{"a", "b", "c"}}, func(string) sim.Node[string] { return pinger{} })
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	leader := "a"
+	s.At(10*time.Millisecond, func(*sim.Sim[string]) { leader = "b" }) // an election, say
+	tg := simtest.Targets[string]{
+		Roles: map[string]func(*sim.Sim[string]) []string{
+			"leader": func(*sim.Sim[string]) []string { return []string{leader} },
+		},
+		Messages: map[string]func(from, to, m string) bool{
+			"pongs": func(_, _, m string) bool { return m == "pong" },
+		},
+	}
+	sched := simtest.Schedule{Faults: []simtest.Fault{
+		{Kind: simtest.Crash, At: 15 * time.Millisecond, For: 5 * time.Millisecond, Role: "leader"},
+		{Kind: simtest.Hold, At: 30 * time.Millisecond, For: 20 * time.Millisecond, Messages: "pongs"},
+	}}
+	if err := simtest.ApplyWith(s, sched, tg); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s.At(35*time.Millisecond, func(s *sim.Sim[string]) { _ = s.Inject("a", "c", "ping") })
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sched)
+	for _, e := range s.Trace().Events {
+		fmt.Println(strings.Join(strings.Fields(fmt.Sprint(e.Time, " ", e.Kind, " ", e.Node, " ", e.Text)), " "))
+	}
+	// Output:
+	// 2 faults:
+	//   crash {leader} at 15ms, restart at 20ms
+	//   hold pongs everywhere at 30ms, release at 50ms
+	// 15ms crash b
+	// 20ms restart b
+	// 30ms fault hold pongs everywhere for 20ms
+	// 35ms send a ping
+	// 36ms deliver c ping
+	// 36ms send c pong
+	// 51ms deliver a pong
 }
