@@ -156,6 +156,8 @@ type rsRun struct {
 	violated error
 	law      string // the invariant violated first: "agreement", ...
 	forget   bool   // the storage loses acceptances (TestReplicaSimulatedCanFail)
+	mutant   string // the broken replica to run (mutation_test.go); "" for the real one
+	spec     *spec  // the specification checker's ghost state (spec_test.go)
 
 	submitted   map[string]rsCommand // by key: every command a client sent
 	decided     map[uint64]string    // slot -> the entry first seen decided there
@@ -307,7 +309,7 @@ func (n *rsNode) Start(ctx *sim.Context[rsMsg]) {
 	n.run.nodes[n.id] = n
 	n.sm = newRSSM(n.run, n.id)
 	n.st = &rsStore{s: ctx.Storage(), forget: n.run.forget}
-	r, err := rsNewReplica(n.run, n.id, n.st, n.sm)
+	r, err := rsNewReplica(n.run, n.id, &specStorage{LogStorage: n.st, id: n.id, g: n.run.spec}, n.sm)
 	if err != nil {
 		n.run.fail("restart: %s could not load its durable state: %v", n.id, err)
 		return
@@ -363,6 +365,7 @@ func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err erro
 				n.run.fail("robustness: %s sent %v as %q", n.id, m, m.From)
 			}
 			ctx.Send(m.To, rsMsg{Log: m})
+			n.run.spec.sent(m)
 			n.run.work += 1 + len(m.Entries) + len(m.Entry.Commands)
 			for _, e := range m.Entries {
 				n.run.work += len(e.Commands)
@@ -391,6 +394,9 @@ func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err erro
 		n.run.fail("log integrity: %s compacted its log to slot %d, beyond the %d slots it applied", n.id, c, n.applied)
 	}
 	n.checkDecided(false)
+	if err := n.run.spec.err; err != nil {
+		n.run.fail("specification: %v", err)
+	}
 }
 
 // checkDecided checks agreement on the slots this replica has decided:
@@ -411,6 +417,9 @@ func (n *rsNode) checkDecided(full bool) {
 			slots = append(slots, s)
 		}
 		n.seen = rsApplied(r)
+	}
+	if len(slots) > 0 {
+		run.spec.observe(n.id, r, slots[0], slots[len(slots)-1]+1)
 	}
 	for _, s := range slots {
 		e, ok := r.Decided(s)
@@ -784,6 +793,7 @@ func (run *rsRun) execute() error {
 	run.appliedAt = map[string]bool{}
 	run.results = map[string]string{}
 	run.rng = rand.New(rand.NewPCG(run.Seed, 0x5eed))
+	run.spec = newSpec(run.sys)
 	s, err := sim.New(sim.Config{
 		Seed: run.Seed, Nodes: run.P.Nodes, Link: run.link, Clocks: run.Clocks, NoTrace: true,
 		MaxEvents: rsMaxEvents,
@@ -1043,13 +1053,15 @@ func (s *rsStore) SetSnapshot(slot uint64, snapshot []byte) error {
 	return nil
 }
 
-func rsNewReplica(run *rsRun, id string, st *rsStore, sm *rsSM) (*paxos.Replica, error) {
-	return paxos.NewReplica(paxos.ReplicaConfig{
+func rsNewReplica(run *rsRun, id string, st paxos.LogStorage, sm *rsSM) (*paxos.Replica, error) {
+	cfg := paxos.ReplicaConfig{
 		ID: id, Quorums: run.sys, Unsafe: run.P.unsafe(), ElectionTicks: run.P.ElectionTicks,
 		Seed:     run.Seed,
 		MaxBatch: run.P.MaxBatch, Window: run.P.Window, Thrifty: run.P.Thrifty,
 		SnapshotEvery: run.P.SnapshotEvery, StateMachine: sm,
-	}, st)
+	}
+	paxos.Mutate(&cfg, run.mutant)
+	return paxos.NewReplica(cfg, st)
 }
 
 func rsSubmit(r *paxos.Replica, c rsCommand) ([]paxos.LogMessage, error) { return r.Submit(c) }

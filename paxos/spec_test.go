@@ -18,9 +18,9 @@ package paxos_test
 //     one of the highest-ballot acceptance among them (P2c; "Paxos Made
 //     Simple", section 2.2; the ShowsSafeAt of Lamport's TLA+ Paxos);
 //   - P3 (learning): every entry a replica learns was accepted, with the
-//     same value, by a phase-2 quorum in one ballot, and it carries that
-//     ballot; a replica never learns two values for one slot, across
-//     restarts, and no two replicas learn different values (agreement).
+//     same value, by a phase-2 quorum in one ballot; a replica never
+//     learns two values for one slot, across restarts, and no two replicas
+//     learn different values (agreement).
 //
 // The checks run where a violation happens, so a broken rule is reported
 // at its first bad step, not when two replicas later happen to disagree.
@@ -61,21 +61,14 @@ type slotBallot struct {
 	b    paxos.Ballot
 }
 
-type promiseKey struct {
-	acceptor string
-	b        paxos.Ballot
-}
-
-// spec is the ghost state of one run and the invariants checked on it. The
-// zero value is not usable: use newSpec.
 type spec struct {
 	sys    *quorum.System
 	reads  []quorum.Set // the minimal phase-1 quorums
 	writes []quorum.Set // the minimal phase-2 quorums
 
 	promised map[string]paxos.Ballot           // each acceptor's promise
-	cur      map[string]map[uint64]acc         // each acceptor's latest acceptance per slot
-	views    map[promiseKey]map[uint64]acc     // what an acceptor had accepted when it promised b
+	promises map[paxos.Ballot]quorum.Set       // the acceptors that promised each ballot
+	hist     map[string]map[uint64][]acc       // every acceptance, by acceptor and slot
 	votes    map[slotBallot]map[string]string  // acceptances by slot and ballot: acceptor -> value
 	learned  map[string]map[uint64]paxos.Entry // what each replica learned, in any incarnation
 	chosen   map[uint64]string                 // the first value learned per slot
@@ -95,8 +88,8 @@ func newSpec(sys *quorum.System) *spec {
 		panic(err)
 	}
 	return &spec{sys: sys, reads: reads, writes: writes,
-		promised: map[string]paxos.Ballot{}, cur: map[string]map[uint64]acc{},
-		views: map[promiseKey]map[uint64]acc{}, votes: map[slotBallot]map[string]string{},
+		promised: map[string]paxos.Ballot{}, promises: map[paxos.Ballot]quorum.Set{},
+		hist: map[string]map[uint64][]acc{}, votes: map[slotBallot]map[string]string{},
 		learned: map[string]map[uint64]paxos.Entry{}, chosen: map[uint64]string{}, chosenBy: map[uint64]string{}}
 }
 
@@ -122,21 +115,25 @@ func (g *spec) setHardState(acceptor string, b paxos.Ballot) {
 }
 
 // promise records that acceptor promised b (a phase-1b answer, or a
-// candidate's promise to itself): its view is what it had accepted then.
+// candidate's promise to itself). What it reported then is what it had
+// accepted below b: P1, checked on every acceptance, keeps it from
+// accepting below b afterwards, so the history answers that question at
+// any later time without a copy per promise.
 func (g *spec) promise(acceptor string, b paxos.Ballot) {
-	k := promiseKey{acceptor, b}
-	if _, ok := g.views[k]; ok {
-		return
+	if i, ok := g.sys.Index(acceptor); ok {
+		g.promises[b] = g.promises[b].With(i)
 	}
-	g.views[k] = maps(g.cur[acceptor])
 }
 
-func maps(m map[uint64]acc) map[uint64]acc {
-	out := make(map[uint64]acc, len(m))
-	for s, a := range m {
-		out[s] = a
+// below returns acceptor's highest acceptance in slot below b.
+func (g *spec) below(acceptor string, slot uint64, b paxos.Ballot) acc {
+	var high acc
+	for _, x := range g.hist[acceptor][slot] {
+		if x.b.Less(b) && high.b.Less(x.b) {
+			high = x
+		}
 	}
-	return out
+	return high
 }
 
 // putEntry records that acceptor accepted e (a durable acceptance). An
@@ -160,10 +157,10 @@ func (g *spec) putEntry(acceptor string, e paxos.Entry) {
 			g.fail("P2: slot %d has two values accepted at %v: %s by %s and %s by %s", e.Slot, e.Ballot, ov, other, v, acceptor)
 		}
 	}
-	if g.cur[acceptor] == nil {
-		g.cur[acceptor] = map[uint64]acc{}
+	if g.hist[acceptor] == nil {
+		g.hist[acceptor] = map[uint64][]acc{}
 	}
-	g.cur[acceptor][e.Slot] = acc{e.Ballot, v}
+	g.hist[acceptor][e.Slot] = append(g.hist[acceptor][e.Slot], acc{e.Ballot, v})
 	if e.Ballot.Node == acceptor && len(g.votes[k]) == 1 {
 		g.checkProposal(e.Slot, e.Ballot, v)
 	}
@@ -171,14 +168,7 @@ func (g *spec) putEntry(acceptor string, e paxos.Entry) {
 
 // checkProposal checks P2c for the proposal of v in slot at b.
 func (g *spec) checkProposal(slot uint64, b paxos.Ballot, v string) {
-	promisers := quorum.Set(0)
-	for k := range g.views {
-		if k.b == b {
-			if i, ok := g.sys.Index(k.acceptor); ok {
-				promisers = promisers.With(i)
-			}
-		}
-	}
+	promisers := g.promises[b]
 	var why []string
 	for _, q := range g.reads {
 		if q&promisers != q {
@@ -186,7 +176,7 @@ func (g *spec) checkProposal(slot uint64, b paxos.Ballot, v string) {
 		}
 		var high acc
 		for _, a := range g.sys.NamesOf(q) {
-			if x, ok := g.views[promiseKey{a, b}][slot]; ok && x.b.Less(b) && high.b.Less(x.b) {
+			if x := g.below(a, slot, b); high.b.Less(x.b) {
 				high = x
 			}
 		}
@@ -225,6 +215,20 @@ func (g *spec) chosenIn(slot uint64, b paxos.Ballot, v string) bool {
 	return false
 }
 
+// chosenAny reports whether a phase-2 quorum accepted v in slot in some
+// ballot. (A learned entry is labelled with the ballot of the acceptance
+// it was learned from, which need not be the ballot that chose it: a
+// leader that learns its own proposal's value as decided in a lower
+// ballot announces it in its own.)
+func (g *spec) chosenAny(slot uint64, v string) bool {
+	for k := range g.votes {
+		if k.slot == slot && g.chosenIn(slot, k.b, v) {
+			return true
+		}
+	}
+	return false
+}
+
 // learn checks an entry that replica id reports as decided.
 func (g *spec) learn(id string, e paxos.Entry) {
 	v := valueOf(e)
@@ -238,7 +242,7 @@ func (g *spec) learn(id string, e paxos.Entry) {
 		return
 	}
 	g.learned[id][e.Slot] = e
-	if !g.chosenIn(e.Slot, e.Ballot, v) {
+	if !g.chosenAny(e.Slot, v) {
 		var where []string
 		for k, votes := range g.votes {
 			if k.slot == e.Slot {
@@ -251,7 +255,7 @@ func (g *spec) learn(id string, e paxos.Entry) {
 			}
 		}
 		slices.Sort(where)
-		g.fail("P3: %s learned %s in slot %d at %v, which no phase-2 quorum accepted in that ballot (acceptances: %s)",
+		g.fail("P3: %s learned %s in slot %d (at %v), which no phase-2 quorum accepted in any one ballot (acceptances: %s)",
 			id, v, e.Slot, e.Ballot, strings.Join(where, "; "))
 	}
 	if old, ok := g.chosen[e.Slot]; !ok {

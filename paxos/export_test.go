@@ -1,0 +1,21 @@
+package paxos
+
+// Mutants returns the names of the broken replicas a test can build with
+// Mutate (mutant.go), in a fixed order.
+func Mutants() []string { return append([]string(nil), mutantNames[1:]...) }
+
+// Mutate switches the named mutant on in cfg; it panics on an unknown name
+// (a bug in the test).
+func Mutate(cfg *ReplicaConfig, name string) {
+	if name == "" {
+		cfg.mutant = mutNone
+		return
+	}
+	for i, n := range mutantNames {
+		if i > 0 && n == name {
+			cfg.mutant = mutant(i)
+			return
+		}
+	}
+	panic("paxos: no mutant " + name)
+}
