@@ -106,6 +106,36 @@ func ExampleStamp_MarshalBinary() {
 	// ((0, 1), (0, 0, 1))    2 bytes 4890 -> ((0, 1), (0, 0, 1))
 }
 
+// The authors' Erlang implementation writes the base of an event node one
+// bit longer than their C and Java ones; MarshalBinaryErlang and
+// UnmarshalBinaryErlang speak its form. Stamps whose event nodes all have
+// a zero base, such as the seed, encode the same in both.
+func ExampleStamp_MarshalBinaryErlang() {
+	s, err := clocks.ParseStamp("((1, 0), (1, 2, (0, 0, 1)))")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, _ := s.MarshalBinary()
+	erl, _ := s.MarshalBinaryErlang()
+	fmt.Printf("C and Java: %x\nErlang:     %x\n", c, erl)
+	var back clocks.Stamp
+	if err := back.UnmarshalBinaryErlang(erl); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(back)
+	fmt.Println(back.UnmarshalBinaryErlang(c)) // the wrong form: refused here, but not always
+	seed, _ := clocks.Seed().MarshalBinaryErlang()
+	fmt.Printf("seed: %x\n", seed)
+	// Output:
+	// C and Java: 8b9a12
+	// Erlang:     8bcd09
+	// ((1, 0), (1, 2, (0, 0, 1)))
+	// clocks: stamp encoding at bit 9: the base of an event node is not a leaf (Erlang form): malformed encoding
+	// seed: 30
+}
+
 // ParseStamp reads the paper's notation, the same that String writes and
 // that stamps use in JSON.
 func ExampleParseStamp() {

@@ -3,6 +3,7 @@ package clocks_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -108,4 +109,29 @@ var fuzzSeedTimestamps = []clocks.Timestamp{
 	{Wall: math.MaxInt64, Logical: math.MaxUint32},
 	{Wall: math.MinInt64, Logical: 1},
 	{Wall: clocks.MaxWall, Logical: 0},
+}
+
+// FuzzTimestampUnmarshalJSON compares UnmarshalJSON, which reads the JSON
+// string in place, with encoding/json's unquoting followed by
+// UnmarshalText (see checkTextJSON).
+func FuzzTimestampUnmarshalJSON(f *testing.F) {
+	for _, ts := range fuzzSeedTimestamps {
+		f.Add([]byte(`"` + ts.String() + `"`))
+	}
+	for _, s := range []string{`null`, `"\u0031.000000000+0"`, `"1.000000000+0\n"`, `1`, `{}`, `"`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkTextJSON(t, data,
+			func(b []byte) (fmt.Stringer, error) {
+				ts := clocks.Timestamp{Wall: 42, Logical: 7}
+				err := ts.UnmarshalJSON(b)
+				return ts, err
+			},
+			func(b []byte) (fmt.Stringer, error) {
+				ts := clocks.Timestamp{Wall: 42, Logical: 7}
+				err := ts.UnmarshalText(b)
+				return ts, err
+			})
+	})
 }

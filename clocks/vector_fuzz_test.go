@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eventually-perfect/primitives/clocks"
@@ -104,6 +105,25 @@ func FuzzVectorUnmarshalJSON(f *testing.F) {
 		}
 		if !json.Valid(data) {
 			t.Fatalf("accepted invalid JSON %q", data)
+		}
+		// What encoding/json reads from the same text, keys unescaped its
+		// way, must be the clock, less its zero counts.
+		var m map[string]uint64
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("accepted %q, which encoding/json refuses as a map of counts: %v", data, err)
+		}
+		var want []clocks.Entry
+		for id, c := range m {
+			if c != 0 {
+				want = append(want, clocks.Entry{ID: id, Count: c})
+			}
+		}
+		slices.SortFunc(want, func(x, y clocks.Entry) int { return strings.Compare(x.ID, y.ID) })
+		if m == nil { // null, which leaves the receiver unchanged
+			want = []clocks.Entry{{ID: "sentinel", Count: 3}}
+		}
+		if !slices.Equal(v.Entries(), want) && !(len(want) == 0 && v.Len() == 0) {
+			t.Fatalf("UnmarshalJSON must read what encoding/json reads: %q gives %v, encoding/json %v", data, v.Entries(), want)
 		}
 		checkVectorInvariants(t, v)
 		enc, err := v.MarshalJSON()
