@@ -26,6 +26,16 @@ func ExampleParse() {
 	// majority(a, b, c)*choose(1, d, e) <nil>
 }
 
+func ExampleExpr_String() {
+	e := quorum.And(quorum.Leaf("x"), quorum.Or(quorum.Leaves("10.0.0.1:7000", "node 2")...))
+	fmt.Println(e)
+	back, err := quorum.Parse(e.String())
+	fmt.Println(back.Equal(e), err)
+	// Output:
+	// x*("10.0.0.1:7000" + "node 2")
+	// true <nil>
+}
+
 func ExampleParseError() {
 	_, err := quorum.Parse("a*b + (c*d")
 	var pe *quorum.ParseError
@@ -94,6 +104,27 @@ func ExampleNode() {
 	fmt.Printf("load %.3f capacity %.3f\n", st.Load(w), st.Capacity(w))
 	// Output:
 	// load 0.500 capacity 2.000
+}
+
+func ExampleSystem_Latency() {
+	ms := time.Millisecond
+	s, _ := quorum.New(quorum.Config{
+		Reads: quorum.MajorityOf(quorum.Leaves("a", "b", "c")...),
+		Nodes: []quorum.Node{
+			{Name: "a", ReadCapacity: 1, WriteCapacity: 1, Latency: 1 * ms},
+			{Name: "b", ReadCapacity: 1, WriteCapacity: 1, Latency: 2 * ms},
+			{Name: "c", ReadCapacity: 1, WriteCapacity: 1, Latency: 100 * ms},
+		},
+	})
+	ac, _ := s.SetOf("a", "c")
+	fmt.Println(s.Latency(quorum.Read, ac), s.Latency(quorum.Read, s.All()))
+	w, _ := quorum.ReadFraction(0.5)
+	st, _ := s.Optimal(quorum.Goal{Workload: w, Resilience: 1}) // survive one failure
+	reads, _ := st.Quorums(quorum.Read)
+	fmt.Println(s.FormatSet(reads[0]), st.Latency(w))
+	// Output:
+	// 100ms 2ms
+	// {a, b, c} 2ms
 }
 
 func ExampleTracker() {

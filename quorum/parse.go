@@ -85,6 +85,9 @@ func Parse(s string) (Expr, error) {
 	if len(s) > MaxExprLen {
 		return Expr{}, p.fail(MaxExprLen, ErrTooLarge, "input of %d bytes, more than %d", len(s), MaxExprLen)
 	}
+	// Operands need a byte and a separator each: size the stack once.
+	room := min(len(s)/2+1, MaxExprSize)
+	p.stack, p.starts = make([]Expr, 0, room), make([]int32, 0, room)
 	e, _, err := p.expr(0)
 	if err != nil {
 		return Expr{}, err
@@ -97,9 +100,9 @@ func Parse(s string) (Expr, error) {
 }
 
 // A parser reads one expression. Operands are collected on one shared
-// stack and copied into an exactly sized slice when their operator ends,
-// so the expression's slices hold no spare capacity and the stack's growth
-// is paid once per parse, not once per operator.
+// stack, sized once from the input's length, and copied into an exactly
+// sized slice when their operator ends, so the expression's slices hold no
+// spare capacity and nothing is allocated twice as slices grow.
 type parser struct {
 	in     string
 	pos    int

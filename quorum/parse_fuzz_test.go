@@ -9,12 +9,16 @@ import (
 
 // FuzzParse checks that Parse never panics, that its errors are positioned
 // inside the input and wrap a sentinel, that what it accepts round-trips
-// through String, and that New either builds an intersecting system from it
-// or says why not.
+// through String (Parse(String(Parse(s))) equals Parse(s), and String is
+// then a fixed point), and that New either builds an intersecting system
+// from it or says why not.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"a*b*c + d*e*f", "choose(2, a, b, c)", "majority(a, b, c, d, e)",
 		"(a + b)*c", "a*(b + choose(2, c, d, e))", "", "a +", "choose(9, a)", "((a)",
+		`x*"a+b"`, `"node 1" + "10.0.0.1:7000"`, `"\x00\xff" * "日本"`, `"\"" + "\\"`,
+		`""`, `"a`, `"a\"`, "choose(1, a, a)", "(a*b)*c", "majority(a)", `"choose"`,
+		"choose(1, \"\u2028\", `b`)", `'a'`,
 	} {
 		f.Add(s)
 	}
@@ -25,14 +29,21 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &pe) || pe.Offset < 0 || pe.Offset > len(in) {
 				t.Fatalf("Parse(%q): error %v is not a ParseError positioned in the input", in, err)
 			}
-			if !errors.Is(err, quorum.ErrSyntax) && !errors.Is(err, quorum.ErrThreshold) {
+			if !errors.Is(err, quorum.ErrSyntax) && !errors.Is(err, quorum.ErrThreshold) && !errors.Is(err, quorum.ErrTooLarge) {
 				t.Fatalf("Parse(%q): error %v wraps no sentinel", in, err)
 			}
 			return
 		}
-		back, err := quorum.Parse(e.String())
-		if err != nil || back.String() != e.String() {
-			t.Fatalf("Parse(%q).String() = %q does not parse back to itself: %v", in, e, err)
+		text := e.String()
+		back, err := quorum.Parse(text)
+		if err != nil {
+			t.Fatalf("Parse(String(Parse(s))) must succeed for every s Parse accepts: s = %q, String = %q: %v", in, text, err)
+		}
+		if !back.Equal(e) {
+			t.Fatalf("Parse(String(Parse(s))) must equal Parse(s): s = %q, String = %q gives %q", in, text, back)
+		}
+		if back.String() != text {
+			t.Fatalf("String is a fixed point of Parse: %q, then %q", text, back.String())
 		}
 		s, err := quorum.New(quorum.Config{Reads: e})
 		if err != nil {

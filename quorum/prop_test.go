@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -250,34 +251,100 @@ func TestPropCommittedIndexMatchesReference(t *testing.T) {
 	})
 }
 
-// Parsing what String writes gives back an expression with the same
-// quorums.
-func TestPropStringParses(t *testing.T) {
+// nastyNames are node names that are not identifiers: spaces, operators,
+// quotes, escapes, keywords, addresses, unicode, control and invalid
+// bytes.
+var nastyNames = []string{
+	"a", "b", "node-1", "x.y", "_", "choose", "majority", "node 1", " ", "  a",
+	"10.0.0.1:7000", "[::1]:7000", "a+b", "a*b", "(a)", "a,b", "a)", "(", ",",
+	`"`, `\`, `"quoted"`, `\"`, "a\"b", "'", "`", "\t", "\n", "\r\n", "\x00",
+	"\xff", "\xc3", "\u2028", "\ufeff", "é", "日本", "🙂", "Ǆ", "\u0301a", "1", "-",
+	".", "0x10", "choose(1, a)", "majority(a)", "<invalid>", "a\x00b", "\x7f",
+}
+
+// genName draws a node name: usually a nasty one, sometimes an arbitrary
+// unicode string or arbitrary bytes (empty included).
+func genName(t *rapid.T) string {
+	switch rapid.IntRange(0, 3).Draw(t, "kind of name") {
+	case 0:
+		return rapid.String().Draw(t, "unicode name")
+	case 1:
+		return string(rapid.SliceOfN(rapid.Byte(), 0, 8).Draw(t, "byte name"))
+	}
+	return rapid.SampledFrom(nastyNames).Draw(t, "nasty name")
+}
+
+// genAnyExpr draws an expression over the given names with every
+// constructor, one-argument Ands and Ors and repeated operands included.
+func genAnyExpr(names []string, depth int) *rapid.Generator[Expr] {
+	return rapid.Custom(func(t *rapid.T) Expr {
+		if depth == 0 || rapid.IntRange(0, 3).Draw(t, "leafness") == 0 {
+			return Leaf(rapid.SampledFrom(names).Draw(t, "node"))
+		}
+		args := make([]Expr, rapid.IntRange(1, 4).Draw(t, "args"))
+		for i := range args {
+			args[i] = genAnyExpr(names, depth-1).Draw(t, "arg")
+		}
+		switch rapid.IntRange(0, 3).Draw(t, "operator") {
+		case 0:
+			return And(args...)
+		case 1:
+			return Or(args...)
+		case 2:
+			return MajorityOf(args...)
+		}
+		return Choose(rapid.IntRange(1, len(args)).Draw(t, "k"), args...)
+	})
+}
+
+// The round-trip law: for every expression e that New accepts,
+// Parse(e.String()) succeeds and gives back an expression Equal to e
+// (and so does the dual New computes for the other side).
+func TestPropParseStringRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		e := genExpr(3).Draw(t, "e")
-		back, err := Parse(e.String())
+		names := rapid.SliceOfN(rapid.Custom(genName), 1, 6).Draw(t, "names")
+		e := genAnyExpr(names, 3).Draw(t, "e")
+		s, err := New(Config{Reads: e})
 		if err != nil {
-			// repeated operands of And and Or are legal in code, rejected in text
+			if !errors.Is(err, ErrUnknownNode) { // only empty names are refused here
+				t.Fatalf("New(%#v): %v", e, err)
+			}
 			return
 		}
-		if back.String() != e.String() {
-			t.Fatalf("Parse(%q).String() = %q: String and Parse must round-trip", e, back)
+		for _, x := range []Expr{e, s.Expr(Write)} {
+			text := x.String()
+			back, err := Parse(text)
+			if err != nil {
+				t.Fatalf("Parse(e.String()) must succeed for every expression New accepts; e = %#v, e.String() = %q: %v", x, text, err)
+			}
+			if !back.Equal(x) {
+				t.Fatalf("Parse(e.String()) must give e back for every expression New accepts; e = %#v, e.String() = %q, Parse gave %#v", x, text, back)
+			}
+			if again := back.String(); again != text {
+				t.Fatalf("String must be deterministic on equal expressions: %q, then %q", text, again)
+			}
 		}
 	})
 }
 
 // New accepts two explicitly given sides exactly when every read quorum
 // meets every write quorum, checked by brute force over all pairs of
-// subsets. Half the draws are flat thresholds over the same nodes (the
-// q1 + q2 > n shortcut), half arbitrary expressions.
+// subsets. Half the draws are flat thresholds over the same weighted votes
+// (decided by splitting the votes, not enumerating), half arbitrary
+// expressions.
 func TestPropNewAcceptsExactlyIntersecting(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var reads, writes Expr
 		if rapid.Bool().Draw(t, "flat") {
-			n := rapid.IntRange(1, len(propNames)).Draw(t, "n")
-			l := Leaves(propNames[:n]...)
-			reads = Choose(rapid.IntRange(1, n).Draw(t, "q1"), l...)
-			writes = Choose(rapid.IntRange(1, n).Draw(t, "q2"), l...)
+			// weighted votes: a node repeated counts once per repetition
+			var l []Expr
+			for _, n := range propNames[:rapid.IntRange(1, len(propNames)).Draw(t, "n")] {
+				for range rapid.IntRange(1, 3).Draw(t, "votes") {
+					l = append(l, Leaf(n))
+				}
+			}
+			reads = Choose(rapid.IntRange(1, len(l)).Draw(t, "q1"), l...)
+			writes = Choose(rapid.IntRange(1, len(l)).Draw(t, "q2"), l...)
 		} else {
 			reads, writes = genExpr(3).Draw(t, "reads"), genExpr(3).Draw(t, "writes")
 		}
@@ -437,6 +504,316 @@ func TestPropOptimalGoalsNoWorseThanUniform(t *testing.T) {
 			g.MaxNetworkLoad > 0 && o.NetworkLoad(w) > g.MaxNetworkLoad+1e-6 ||
 			g.MaxLatency > 0 && o.Latency(w) > g.MaxLatency+time.Microsecond {
 			t.Fatalf("%s: optimum breaks a limit of %+v: load %v network %v latency %v", s, g, o.Load(w), o.NetworkLoad(w), o.Latency(w))
+		}
+	})
+}
+
+// genReadOnce draws an expression in which no node appears under two
+// operators; within one operator a node may be repeated (a weighted
+// vote). Nodes are n0, n1, ... in order, at most 10 of them.
+func genReadOnce(t *rapid.T) Expr {
+	next := 0
+	var rec func(depth int) Expr
+	rec = func(depth int) Expr {
+		if depth == 0 || next >= 9 || rapid.IntRange(0, 3).Draw(t, "leafness") == 0 {
+			next++
+			return Leaf(fmt.Sprintf("n%d", next-1))
+		}
+		var args []Expr
+		var mine []string
+		for range rapid.IntRange(1, 4).Draw(t, "args") {
+			switch {
+			case len(mine) > 0 && rapid.IntRange(0, 3).Draw(t, "repeat") == 0:
+				args = append(args, Leaf(rapid.SampledFrom(mine).Draw(t, "repeated")))
+			case next < 10 && rapid.Bool().Draw(t, "leaf"):
+				mine = append(mine, fmt.Sprintf("n%d", next))
+				args = append(args, Leaf(mine[len(mine)-1]))
+				next++
+			case next < 10:
+				args = append(args, rec(depth-1))
+			}
+		}
+		if len(args) == 0 {
+			next++
+			return Leaf(fmt.Sprintf("n%d", next-1))
+		}
+		return Choose(rapid.IntRange(1, len(args)).Draw(t, "k"), args...)
+	}
+	return rec(3)
+}
+
+// bruteMinimal lists the minimal quorums of one side by trying every set.
+func bruteMinimal(s *System, side Side) []Set {
+	var out []Set
+	for set := Set(0); set <= s.All(); set++ {
+		if !s.IsQuorum(side, set) {
+			continue
+		}
+		minimal := true
+		for b := set; b != 0 && minimal; b &= b - 1 {
+			minimal = !s.IsQuorum(side, set&^(b&-b))
+		}
+		if minimal {
+			out = append(out, set)
+		}
+	}
+	sortSets(out)
+	return out
+}
+
+// Counting before enumerating: the count of minimal quorums computed
+// without building them equals the number MinimalQuorums returns (and a
+// brute force finds) when no node is under two operators, and bounds it
+// from above otherwise.
+func TestPropCountsMatchEnumeration(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var e Expr
+		if rapid.Bool().Draw(t, "read-once") {
+			e = genReadOnce(t)
+		} else {
+			e = genExpr(3).Draw(t, "shared")
+		}
+		s, err := New(Config{Reads: e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for side := range 2 {
+			tr := &s.trees[side]
+			count := tr.counts()[0]
+			qs, err := s.MinimalQuorums(Side(side))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := bruteMinimal(s, Side(side)); fmt.Sprint(qs) != fmt.Sprint(want) {
+				t.Fatalf("minimal %s quorums of %s: got %v, brute force finds %v", Side(side), s, qs, want)
+			}
+			if !tr.shared && count != uint64(len(qs)) {
+				t.Fatalf("%s side of %s shares no node between operators: the count %d must equal the %d minimal quorums", Side(side), s, count, len(qs))
+			}
+			if count < uint64(len(qs)) {
+				t.Fatalf("%s side of %s: the count %d must bound the %d minimal quorums from above", Side(side), s, count, len(qs))
+			}
+		}
+	})
+}
+
+// The same expression on both sides is checked for intersection without
+// enumerating when no node is under two operators; either way the answer
+// is the brute force's: no two quorums are disjoint.
+func TestPropSelfIntersectionMatchesBruteForce(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var e Expr
+		if rapid.Bool().Draw(t, "read-once") {
+			e = genReadOnce(t)
+		} else {
+			e = genExpr(3).Draw(t, "shared")
+		}
+		s, err := New(Config{Reads: e, Writes: e, Unchecked: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs := bruteMinimal(s, Read)
+		want := true
+		for _, a := range qs {
+			for _, b := range qs {
+				if a&b == 0 {
+					want = false
+				}
+			}
+		}
+		if s.Intersecting() != want {
+			t.Fatalf("%s as both reads and writes: Intersecting() = %v, but brute force says every two quorums meet is %v", e, s.Intersecting(), want)
+		}
+	})
+}
+
+// genTimedSystem draws a system of at most 7 nodes with random latencies.
+func genTimedSystem(t *rapid.T) *System {
+	e := genExpr(3).Draw(t, "reads")
+	var nodes []Node
+	for _, n := range e.Nodes() {
+		nodes = append(nodes, Node{Name: n, ReadCapacity: 1, WriteCapacity: 1,
+			Latency: time.Duration(rapid.IntRange(0, 5).Draw(t, "latency")) * time.Millisecond})
+	}
+	s, err := New(Config{Reads: e, Nodes: nodes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// bruteLatency is the definition: the least, over the quorums inside set,
+// of the latency of the quorum's slowest node.
+func bruteLatency(s *System, side Side, set Set) (time.Duration, bool) {
+	best, found := time.Duration(0), false
+	for q := set; ; q = (q - 1) & set { // every subset of set
+		if s.IsQuorum(side, q) {
+			var slowest time.Duration
+			for x := range s.Len() {
+				if q.Has(x) {
+					slowest = max(slowest, s.nodes[x].Latency)
+				}
+			}
+			if !found || slowest < best {
+				best, found = slowest, true
+			}
+		}
+		if q == 0 {
+			return best, found
+		}
+	}
+}
+
+// bruteResilient reports whether set still contains a quorum after any f
+// of its nodes fail.
+func bruteResilient(s *System, side Side, set Set, f int) bool {
+	for q := set; ; q = (q - 1) & set {
+		if (set&^q).Len() <= f && !s.IsQuorum(side, q) {
+			return false
+		}
+		if q == 0 {
+			return true
+		}
+	}
+}
+
+// System.Latency is the time until the fastest quorum inside the set has
+// answered (quoracle's definition), checked against every subset.
+func TestPropLatencyIsFastestQuorumInside(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genTimedSystem(t)
+		side := Side(rapid.IntRange(0, 1).Draw(t, "side"))
+		set := Set(rapid.Uint64().Draw(t, "set")) & s.All()
+		want, ok := bruteLatency(s, side, set)
+		if !ok {
+			return
+		}
+		if got := s.Latency(side, set); got != want {
+			t.Fatalf("%s: contacting %s waits %v for a %s quorum, but the fastest quorum inside it answers in %v", s, s.FormatSet(set), got, side, want)
+		}
+	})
+}
+
+// The candidate sets of an f-resilient strategy are, by definition, the
+// f-resilient sets none of whose one-smaller subsets is f-resilient (and,
+// when latency matters, is as fast).
+func TestPropResilientCandidatesMatchDefinition(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genTimedSystem(t)
+		side := Side(rapid.IntRange(0, 1).Draw(t, "side"))
+		f := rapid.IntRange(1, 3).Draw(t, "f")
+		latency := rapid.Bool().Draw(t, "latency")
+		got, err := s.resilientQuorums(side, f, latency)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []Set
+		for set := Set(0); set <= s.All(); set++ {
+			if !bruteResilient(s, side, set, f) {
+				continue
+			}
+			lat, _ := bruteLatency(s, side, set)
+			keep := true
+			for b := set; b != 0 && keep; b &= b - 1 {
+				y := set &^ (b & -b)
+				if bruteResilient(s, side, y, f) {
+					ly, _ := bruteLatency(s, side, y)
+					keep = latency && ly > lat
+				}
+			}
+			if keep {
+				want = append(want, set)
+			}
+		}
+		sortSets(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%d-resilient %s candidates of %s (latency %v): got %v, by definition %v", f, side, s, latency, got, want)
+		}
+	})
+}
+
+// An f-resilient strategy over the candidate sets is as good as one over
+// every f-resilient set: the optimum of the linear program over all of
+// them is the same, for latency as objective or as limit.
+func TestPropResilientOptimumOverAllSets(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genTimedSystem(t)
+		f := rapid.IntRange(1, 2).Draw(t, "f")
+		w, _ := ReadFraction(float64(rapid.IntRange(0, 4).Draw(t, "fraction")) / 4)
+		g := Goal{Workload: w, Resilience: f, Objective: MinLatency}
+		if rapid.Bool().Draw(t, "latency as limit") {
+			g.Objective = MinLoad
+			g.MaxLatency = time.Duration(rapid.IntRange(1, 5).Draw(t, "max latency")) * time.Millisecond
+		} else if rapid.Bool().Draw(t, "load limit") {
+			g.MaxLoad = float64(rapid.IntRange(2, 4).Draw(t, "max load")) / 4
+		}
+		var all [2][]Set
+		for side := range all {
+			for set := Set(0); set <= s.All(); set++ {
+				if bruteResilient(s, Side(side), set, f) {
+					all[side] = append(all[side], set)
+				}
+			}
+		}
+		value := func(st *Strategy) float64 {
+			if g.Objective == MinLatency {
+				return float64(st.Latency(w))
+			}
+			return st.Load(w)
+		}
+		got, err := s.Optimal(g)
+		if len(all[Read]) == 0 || len(all[Write]) == 0 {
+			if !errors.Is(err, ErrInfeasible) {
+				t.Fatalf("%s has no %d-resilient set on some side, but Optimal says %v", s, f, err)
+			}
+			return
+		}
+		want, errAll := s.solve(all, g)
+		if (err == nil) != (errAll == nil) {
+			t.Fatalf("%s, goal %+v: over the candidates %v, over every %d-resilient set %v: pruning must not change feasibility", s, g, err, f, errAll)
+		}
+		if err != nil {
+			return
+		}
+		if value(got) > value(want)+1e-6*max(1, value(want)) {
+			t.Fatalf("%s, goal %+v: optimum over the candidates %v, over every %d-resilient set %v: no other set can do better", s, g, value(got), f, value(want))
+		}
+	})
+}
+
+// SurvivesZoneLoss against its definition: for every zone and every
+// choice of extra other failed nodes, a quorum remains.
+func TestPropSurvivesZoneLossMatchesBruteForce(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSystem(t)
+		side := Side(rapid.IntRange(0, 1).Draw(t, "side"))
+		var zones [][]string
+		for _, n := range s.Names() {
+			if len(zones) == 0 || rapid.Bool().Draw(t, "new zone") {
+				zones = append(zones, nil)
+			}
+			zones[len(zones)-1] = append(zones[len(zones)-1], n)
+		}
+		extra := rapid.IntRange(0, s.Len()).Draw(t, "extra")
+		got, err := s.SurvivesZoneLoss(side, zones, extra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := true
+		for _, z := range zones {
+			lost, _ := s.SetOf(z...)
+			rest := s.All() &^ lost
+			for f := rest; ; f = (f - 1) & rest {
+				if f.Len() == min(extra, rest.Len()) && !s.IsQuorum(side, rest&^f) {
+					want = false
+				}
+				if f == 0 {
+					break
+				}
+			}
+		}
+		if got != want {
+			t.Fatalf("%s, zones %v, %d extra failures: SurvivesZoneLoss(%s) = %v, trying every failure says %v", s, zones, extra, side, got, want)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package quorum_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,4 +64,82 @@ func TestQuoracleMajorityLoad(t *testing.T) {
 		require.NoError(t, err)
 		assert.InDelta(t, 0.6, st.Load(w), 1e-9, "quoracle: a majority of 5 has load 3/5 at read fraction %v", fr)
 	}
+}
+
+// The latency of contacting a set of nodes is the time until the fastest
+// quorum inside it has answered, as in quoracle (github.com/mwhittaker/
+// quoracle, QuorumSystem._quorum_latency: sort the contacted nodes by
+// latency and take the first prefix that is a quorum), not the latency of
+// the set's slowest node. It is the reason an f-resilient strategy
+// contacts more nodes than a quorum: issue 11's example, majority(a, b, c)
+// with latencies 1, 2 and 100 ms and f = 1, takes 2 ms.
+func TestQuoracleResilientLatencyIsFastestQuorum(t *testing.T) {
+	ms := time.Millisecond
+	s, err := quorum.New(quorum.Config{
+		Reads: quorum.MajorityOf(quorum.Leaves("a", "b", "c")...),
+		Nodes: []quorum.Node{
+			{Name: "a", ReadCapacity: 1, WriteCapacity: 1, Latency: 1 * ms},
+			{Name: "b", ReadCapacity: 1, WriteCapacity: 1, Latency: 2 * ms},
+			{Name: "c", ReadCapacity: 1, WriteCapacity: 1, Latency: 100 * ms},
+		},
+	})
+	require.NoError(t, err)
+	all := s.All()
+	ac, err := s.SetOf("a", "c")
+	require.NoError(t, err)
+	assert.Equal(t, 2*ms, s.Latency(quorum.Read, all), "contacting a, b and c waits for a and b")
+	assert.Equal(t, 100*ms, s.Latency(quorum.Read, ac), "a minimal quorum waits for its slowest node")
+
+	for _, fr := range []float64{0, 0.5, 1} {
+		w := fraction(t, fr)
+		st, err := s.Optimal(quorum.Goal{Workload: w, Resilience: 1})
+		require.NoError(t, err)
+		for _, side := range []quorum.Side{quorum.Read, quorum.Write} {
+			qs, _ := st.Quorums(side)
+			require.Equal(t, []quorum.Set{all}, qs, "surviving one failure needs all three nodes")
+		}
+		assert.Equal(t, 2*ms, st.Latency(w), "quoracle: the 1-resilient strategy of majority(a, b, c) takes 2 ms at read fraction %v, not 100 ms", fr)
+		fast, err := s.Optimal(quorum.Goal{Workload: w, Resilience: 1, Objective: quorum.MinLatency})
+		require.NoError(t, err)
+		assert.Equal(t, 2*ms, fast.Latency(w))
+	}
+	// The same holds for a strategy given by hand.
+	st, err := s.Strategy([]quorum.Set{all}, []float64{1}, []quorum.Set{ac}, []float64{1})
+	require.NoError(t, err)
+	assert.Equal(t, 51*ms, st.Latency(fraction(t, 0.5)), "half the operations take 2 ms, half 100 ms")
+}
+
+// Because a larger set can contain a faster quorum, the optimiser looks
+// beyond the minimal f-resilient sets when latency matters, and the
+// strategy changes: with writes choose(2, a, b, c, a*d), f = 1, and a and
+// d fast, the only minimal 1-resilient write set {a, b, c} waits for b or
+// c (100 ms), while {a, b, c, d} answers as soon as a and d have (1 ms).
+func TestResilientStrategyContactsMoreNodesForLatency(t *testing.T) {
+	ms := time.Millisecond
+	w, err := quorum.Parse("choose(2, a, b, c, a*d)")
+	require.NoError(t, err)
+	s, err := quorum.New(quorum.Config{Writes: w, Nodes: []quorum.Node{
+		{Name: "a", ReadCapacity: 1, WriteCapacity: 1, Latency: 1 * ms},
+		{Name: "b", ReadCapacity: 1, WriteCapacity: 1, Latency: 100 * ms},
+		{Name: "c", ReadCapacity: 1, WriteCapacity: 1, Latency: 100 * ms},
+		{Name: "d", ReadCapacity: 1, WriteCapacity: 1, Latency: 1 * ms},
+	}})
+	require.NoError(t, err)
+	writes := fraction(t, 0)
+	abc, _ := s.SetOf("a", "b", "c")
+
+	byLoad, err := s.Optimal(quorum.Goal{Workload: writes, Resilience: 1})
+	require.NoError(t, err)
+	qs, _ := byLoad.Quorums(quorum.Write)
+	assert.Equal(t, []quorum.Set{abc}, qs, "the least load uses the minimal 1-resilient set")
+	assert.Equal(t, 100*ms, byLoad.Latency(writes))
+
+	byLatency, err := s.Optimal(quorum.Goal{Workload: writes, Resilience: 1, Objective: quorum.MinLatency})
+	require.NoError(t, err)
+	qs, _ = byLatency.Quorums(quorum.Write)
+	assert.Equal(t, []quorum.Set{s.All()}, qs, "the lowest latency contacts d too")
+	assert.Equal(t, 1*ms, byLatency.Latency(writes))
+
+	_, err = s.Optimal(quorum.Goal{Workload: writes, Resilience: 1, MaxLatency: 50 * ms})
+	assert.NoError(t, err, "a 50 ms limit is met by contacting all four")
 }

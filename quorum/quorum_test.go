@@ -30,6 +30,40 @@ func TestParseRoundTrip(t *testing.T) {
 	assert.Equal(t, "a*b + c", e.String(), "spaces are ignored and * binds tighter than +")
 }
 
+// Issue 11: names that are not identifiers are quoted, so that what
+// String writes parses back as the same expression. And(x, "a+b") used to
+// print as x*a+b, which parses as (x*a) + b.
+func TestStringQuotesNames(t *testing.T) {
+	for _, c := range []struct {
+		e    quorum.Expr
+		text string
+	}{
+		{quorum.And(quorum.Leaf("x"), quorum.Leaf("a+b")), `x*"a+b"`},
+		{quorum.Or(quorum.Leaves("node 1", "10.0.0.1:7000")...), `"node 1" + "10.0.0.1:7000"`},
+		{quorum.MajorityOf(quorum.Leaves(`say "hi"`, `back\slash`, "tab\there")...), `majority("say \"hi\"", "back\\slash", "tab\there")`},
+		{quorum.Choose(1, quorum.Leaves("été", "日本", "\xff\x00")...), `choose(1, "été", "日本", "\xff\x00")`},
+		{quorum.And(quorum.Leaves("node-1.eu", "_x", "choose", "majority")...), "node-1.eu*_x*choose*majority"},
+		{quorum.Or(quorum.Leaves("1a", "-")...), `"1a" + "-"`},
+		{quorum.Or(quorum.Leaf("a"), quorum.Leaf("a")), "choose(1, a, a)"},
+		{quorum.And(quorum.Leaf("a")), "choose(1, a)"},
+		{quorum.And(quorum.And(quorum.Leaves("a", "b")...), quorum.Leaf("c")), "(a*b)*c"},
+	} {
+		_, err := quorum.New(quorum.Config{Reads: c.e})
+		require.NoError(t, err, c.text)
+		assert.Equal(t, c.text, c.e.String())
+		back, err := quorum.Parse(c.e.String())
+		require.NoError(t, err, c.text)
+		assert.True(t, back.Equal(c.e), "Parse(e.String()) must give e back: %s", c.text)
+	}
+	e, err := quorum.Parse(`"a" * "b c"`)
+	require.NoError(t, err)
+	assert.Equal(t, `a*"b c"`, e.String(), "a quoted identifier is written plain")
+	for _, bad := range []string{`""`, `"a`, `a*"b`, `"a\q"`, "\"a\nb\"", "'a'", "`a`"} {
+		_, err := quorum.Parse(bad)
+		assert.ErrorIs(t, err, quorum.ErrSyntax, "%q", bad)
+	}
+}
+
 func TestParseErrorsArePositioned(t *testing.T) {
 	for _, c := range []struct {
 		in       string

@@ -393,6 +393,12 @@ func (s *System) Optimal(g Goal) (*Strategy, error) {
 		}
 		q[side] = qs
 	}
+	return s.solve(q, g)
+}
+
+// solve finds the strategy over the read and write sets in q that
+// minimises g.Objective under g's limits.
+func (s *System) solve(q [2][]Set, g Goal) (*Strategy, error) {
 	fs, ps := g.Workload.each()
 	mean := g.Workload.mean()
 	n, nr, nw, m := len(s.names), len(q[Read]), len(q[Write]), len(fs)

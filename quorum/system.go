@@ -182,8 +182,16 @@ func New(c Config) (*System, error) {
 func (s *System) checkIntersection() (bool, error) {
 	r, w := &s.trees[Read], &s.trees[Write]
 	if r.flatSameAs(w) {
-		// Weighted thresholds over the same votes: r + w > total.
-		return r.nodes[0].k+w.nodes[0].k > r.total(), nil
+		// Weighted thresholds over the same votes: they meet unless the
+		// votes can be split into a read quorum and a disjoint write
+		// quorum. r + w > total (Gifford's rule) is enough, not needed:
+		// choose(1, a, a) meets itself.
+		n := &r.nodes[0]
+		weights := make([]int, len(n.weighted))
+		for i, l := range n.weighted {
+			weights[i] = l.w
+		}
+		return !split(weights, n.mask.Len(), n.k, w.nodes[0].k), nil
 	}
 	if !r.shared && s.exprs[Read].Equal(s.exprs[Write]) {
 		return r.intersecting(0), nil

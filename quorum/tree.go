@@ -103,16 +103,6 @@ func (t *tree) eval(i int32, s Set) bool {
 	return false
 }
 
-// total returns the root's total weight of leaves.
-func (t *tree) total() int {
-	n := &t.nodes[0]
-	c := n.mask.Len()
-	for _, w := range n.weighted {
-		c += w.w
-	}
-	return c
-}
-
 // flatSameAs reports whether t and o are single weighted thresholds over
 // the same leaves with the same weights.
 func (t *tree) flatSameAs(o *tree) bool {
@@ -399,7 +389,8 @@ func sortSets(sets []Set) {
 // shared leaf, or a shared argument whose quorums all meet, would be a
 // common node. Those arguments go to both selections; the others (leaves
 // and intersecting sub-trees) must be split, a subset-sum problem over
-// the leaves' weights. Cost O(leaves × total weight) per tree node.
+// the leaves' weights (split). Cost O(leaves × total weight) per tree
+// node.
 func (t *tree) intersecting(i int32) bool {
 	n := &t.nodes[i]
 	disjoint := 0 // sub-trees with two disjoint quorums
@@ -415,32 +406,41 @@ func (t *tree) intersecting(i int32) bool {
 	if need <= 0 {
 		return false
 	}
+	weights := make([]int, len(n.weighted))
+	for j, w := range n.weighted {
+		weights[j] = w.w
+	}
+	return !split(weights, units, need, need)
+}
+
+// split reports whether leaves of the given weights, and units more
+// leaves of weight 1, can be divided into two disjoint groups weighing at
+// least a and at least b (a, b >= 1). It is a subset-sum over the
+// weights: O(len(weights) × total weight) time, total weight + 1 bytes.
+func split(weights []int, units, a, b int) bool {
 	total := units
-	for _, w := range n.weighted {
-		total += w.w
+	for _, w := range weights {
+		total += w
 	}
-	if total < 2*need {
-		return true
+	if total < a+b {
+		return false
 	}
-	// reach[s]: some weighted leaves weigh s; units fill in any amount up
-	// to their number.
-	reach := make([]bool, total+1)
+	reach := make([]bool, total+1) // reach[s]: some of the weights sum to s
 	reach[0] = true
-	for _, w := range n.weighted {
-		for s := total - w.w; s >= 0; s-- {
+	for _, w := range weights {
+		for s := total - w; s >= 0; s-- {
 			if reach[s] {
-				reach[s+w.w] = true
+				reach[s+w] = true
 			}
 		}
 	}
 	for s, ok := range reach {
-		// one part weighs s + j for some 0 <= j <= units; it and the rest
-		// must both reach need
-		if ok && s <= total-need && s+units >= need {
-			return false
+		// the first group takes s of weights and j units, the second the rest
+		if ok && max(0, a-s) <= min(units, total-s-b) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // minimize sorts sets by size then value, and drops duplicates and
