@@ -44,8 +44,8 @@ const (
 //	      (n, l, r) -> 0 11 1 base(n) event(l) event(r) (n > 0)
 //
 // where enc(n, B) is a 0 bit followed by n in B bits if n < 2^B, else a 1
-// bit followed by enc(n - 2^B, B+1). Small counters take few bits (0 to 3
-// take 4 bits as a leaf, 4 to 11 take 5) and larger ones grow
+// bit followed by enc(n - 2^B, B+1). Small counters take few bits (as a
+// leaf, 0 to 3 take 4 bits and 4 to 11 take 6) and larger ones grow
 // logarithmically. The seed (1, 0) encodes as the single byte 0x30, and the
 // zero Stamp (0, 0) as 0x10.
 //
@@ -578,9 +578,9 @@ func (r *bitReader) event(depth int, base uint64) (event, error) {
 // of the binary encoding with one wrapping ErrTooLarge.
 //
 // It checks the whole text before it allocates anything, so refused text
-// costs only the error; an accepted stamp costs its nodes, at most 4 bytes
-// per byte of text (an event node of 24 bytes takes at least 6 bytes of
-// text, "(0, 0, " and ")" counting for a chain of them).
+// costs only the error; an accepted stamp costs its nodes, at most about
+// 5.4 bytes per byte of text (an event node and a leaf above 63, 24 bytes
+// each, take at least 9 bytes of text: "(0, 64, " and ")").
 func ParseStamp(text string) (Stamp, error) {
 	if _, err := parseStamp(text, false); err != nil {
 		return Stamp{}, err

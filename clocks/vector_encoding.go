@@ -87,8 +87,8 @@ func (v Vector) MarshalBinary() ([]byte, error) {
 // It costs O(len(data)) time. It checks the whole input before it
 // allocates anything, so refused input costs only the error; accepted
 // input allocates one slice of 32-byte slots, one per entry, and each ID:
-// at most 8.5 bytes per input byte (an entry takes at least 4 bytes once
-// the 256 one-byte IDs are used up).
+// about 8.5 bytes per input byte at worst (an entry takes at least 4 bytes
+// once the 256 one-byte IDs are used up).
 func (v *Vector) UnmarshalBinary(data []byte) error {
 	e, err := decodeVector(data)
 	if err != nil {
@@ -274,9 +274,9 @@ func appendJSONString(b []byte, s string) []byte {
 // each stop the decoder at once. A first pass checks the whole input and
 // counts the keys before anything is allocated, so refused input costs only
 // the error (except a repeated key, found after sorting); accepted input
-// allocates one slice of 32-byte slots and each key: at most 6 bytes per
-// input byte (a member takes at least 7 bytes, "ab":0, once the 93
-// one-character keys are used up).
+// allocates one slice of 32-byte slots and each key: about 4.5 bytes per
+// input byte at worst (a member takes at least 7 bytes, "ab":0, once the
+// 93 one-character keys are used up).
 func (v *Vector) UnmarshalJSON(data []byte) error {
 	e, null, err := decodeVectorJSON(data)
 	if err != nil {
