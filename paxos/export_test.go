@@ -19,3 +19,7 @@ func Mutate(cfg *ReplicaConfig, name string) {
 	}
 	panic("paxos: no mutant " + name)
 }
+
+// OnLearn makes replicas built from cfg call f with every entry they
+// learn, before it is applied or compacted.
+func OnLearn(cfg *ReplicaConfig, f func(Entry)) { cfg.learned = f }

@@ -78,6 +78,7 @@ func (c *mpCluster) start(id string) {
 	cfg := c.cfg(id)
 	c.sm[id] = &mpOpLog{}
 	cfg.StateMachine = c.sm[id]
+	paxos.OnLearn(&cfg, func(e paxos.Entry) { c.spec.learn(id, e) })
 	r, err := paxos.NewReplica(cfg, &specStorage{LogStorage: c.st[id], id: id, g: c.spec})
 	require.NoError(c.t, err)
 	c.rs[id] = r

@@ -64,12 +64,16 @@ func fails(t testing.TB, scenario func(testing.TB)) string {
 	return rec.msg
 }
 
-// mutantScenarios are the scripted killers, each run with the mutant.
-var mutantScenarios = map[string]func(tb testing.TB, mutant string){
-	"delayed catch-up (issue 11)":             delayedCatchUp,
-	"delayed catch-up by snapshot (issue 11)": delayedSnapshot,
-	"highest-ballot value":                    highestBallotValue,
-	"stale acknowledgement":                   staleAck,
+// mutantScenarios are the scripted killers, each run with the mutant, in
+// this order.
+var mutantScenarios = []struct {
+	name string
+	run  func(tb testing.TB, mutant string)
+}{
+	{"delayed catch-up (issue 11)", delayedCatchUp},
+	{"delayed catch-up by snapshot (issue 11)", delayedSnapshot},
+	{"highest-ballot value", highestBallotValue},
+	{"stale acknowledgement", staleAck},
 }
 
 // mutantSchedules bounds how many simulated schedules a mutant may
@@ -79,9 +83,9 @@ const mutantSchedules = 400
 // killMutant runs the killers against mutant and says which one killed
 // it, how, and after how many schedules; "" if none did.
 func killMutant(t testing.TB, mutant string) (killer, how string) {
-	for name, scenario := range mutantScenarios {
-		if msg := fails(t, func(tb testing.TB) { scenario(tb, mutant) }); msg != "" {
-			return "scenario " + name, msg
+	for _, sc := range mutantScenarios {
+		if msg := fails(t, func(tb testing.TB) { sc.run(tb, mutant) }); msg != "" {
+			return "scenario " + sc.name, msg
 		}
 	}
 	gen := rapid.Custom(drawCase)
@@ -115,9 +119,9 @@ func killMutant(t testing.TB, mutant string) (killer, how string) {
 func TestReplicaMutantsKilled(t *testing.T) {
 	// The real replica passes every killer: a killer that fails on it
 	// would kill every mutant and prove nothing.
-	for name, scenario := range mutantScenarios {
-		if msg := fails(t, func(tb testing.TB) { scenario(tb, "") }); msg != "" {
-			t.Fatalf("scenario %q fails on the correct replica: %s", name, msg)
+	for _, sc := range mutantScenarios {
+		if msg := fails(t, func(tb testing.TB) { sc.run(tb, "") }); msg != "" {
+			t.Fatalf("scenario %q fails on the correct replica: %s", sc.name, msg)
 		}
 	}
 	killed := 0

@@ -80,6 +80,10 @@ type ReplicaConfig struct {
 	// mutant, for the package's tests only, breaks one rule on purpose
 	// (mutant.go).
 	mutant mutant
+	// learned, for the package's tests only, is told every entry the
+	// replica learns, before it is applied or compacted: the
+	// specification checker's view of the learner.
+	learned func(Entry)
 }
 
 // Limits that bound what a replica keeps or accepts, so that no message

@@ -46,6 +46,9 @@ func (r *Replica) learn(e Entry) error {
 		r.inflight--
 	}
 	rec.e, rec.decided = e, true
+	if r.cfg.learned != nil {
+		r.cfg.learned(e)
+	}
 	if e.Slot != r.commit {
 		return nil
 	}

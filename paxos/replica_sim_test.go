@@ -1061,6 +1061,7 @@ func rsNewReplica(run *rsRun, id string, st paxos.LogStorage, sm *rsSM) (*paxos.
 		SnapshotEvery: run.P.SnapshotEvery, StateMachine: sm,
 	}
 	paxos.Mutate(&cfg, run.mutant)
+	paxos.OnLearn(&cfg, func(e paxos.Entry) { run.spec.learn(id, e) })
 	return paxos.NewReplica(cfg, st)
 }
 

@@ -194,8 +194,14 @@ func (g *spec) checkProposal(slot uint64, b paxos.Ballot, v string) {
 // sent records a message a replica sent: a promise fixes the acceptor's
 // view for its ballot.
 func (g *spec) sent(m paxos.LogMessage) {
-	if m.Type == paxos.LogPromise {
+	switch m.Type {
+	case paxos.LogPromise:
 		g.promise(m.From, m.Ballot)
+	case paxos.LogAccepted:
+		// Phase 2b: an acknowledgement says that its sender accepted.
+		if _, ok := g.votes[slotBallot{m.Entry.Slot, m.Ballot}][m.From]; !ok {
+			g.fail("P2b: %s acknowledged slot %d in %v without having accepted anything there in that ballot", m.From, m.Entry.Slot, m.Ballot)
+		}
 	}
 }
 
