@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,6 +119,34 @@ func vectorJSON(n int, count string) []byte {
 	return b.Bytes()
 }
 
+// hugeInput is the size of the oversized inputs: 60 MB, or 8 MB under the
+// race detector, which multiplies the memory they take.
+var hugeInput = 60 << 20
+
+// manyKeysJSON returns a Vector JSON of at least size bytes, with keys
+// "0", "1", "2", ... (about 5 million of them for 60 MB).
+func manyKeysJSON(size int) []byte {
+	b := make([]byte, 0, size+32)
+	b = append(b, '{')
+	for i := 0; len(b) < size; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, `":1`...)
+	}
+	return append(b, '}')
+}
+
+// huge returns prefix, size bytes of fill, then suffix.
+func huge(prefix string, fill byte, size int, suffix string) []byte {
+	b := make([]byte, 0, len(prefix)+size+len(suffix))
+	b = append(b, prefix...)
+	b = append(b, bytes.Repeat([]byte{fill}, size)...)
+	return append(b, suffix...)
+}
+
 // chainStamp returns the text of the anonymous stamp whose event tree is a
 // full binary tree of depth 7 of nodes (0, l, r), each of whose 128 leaves
 // is a chain of 250 nodes (0, 0, e) ending in the leaf 1: 32,127 nodes at
@@ -228,10 +257,10 @@ var decodeCases = []decodeCase{
 	{"Vector JSON/densest, zero counts", func() []byte { return vectorJSON(clocks.MaxVectorEntries, "0") }, decodeVectorJSON, true, 6},
 	{"Vector JSON/densest+trailing data", func() []byte { return withTrailing(vectorJSON(clocks.MaxVectorEntries, "1"), 'x') }, decodeVectorJSON, false, 0.01},
 	{"Vector JSON/densest via encoding/json", func() []byte { return vectorJSON(clocks.MaxVectorEntries, "1") }, decodeVectorViaStd, true, 6},
-	{"Vector JSON/60 MB, 8 million keys", func() []byte { return vectorJSON(8_000_000, "1") }, decodeVectorJSON, false, 0.01},
-	{"Vector JSON/60 MB key", func() []byte { return []byte(`{"` + strings.Repeat("x", 60<<20) + `":1}`) }, decodeVectorJSON, false, 0.01},
-	{"Vector JSON/60 MB count", func() []byte { return []byte(`{"x":` + strings.Repeat("9", 60<<20) + `}`) }, decodeVectorJSON, false, 0.01},
-	{"Vector JSON/60 MB of nesting", func() []byte { return []byte(`{"x":` + strings.Repeat("[", 60<<20)) }, decodeVectorJSON, false, 0.01},
+	{"Vector JSON/60 MB, 5 million keys", func() []byte { return manyKeysJSON(hugeInput) }, decodeVectorJSON, false, 0.01},
+	{"Vector JSON/60 MB key", func() []byte { return huge(`{"`, 'x', hugeInput, `":1}`) }, decodeVectorJSON, false, 0.01},
+	{"Vector JSON/60 MB count", func() []byte { return huge(`{"x":`, '9', hugeInput, `}`) }, decodeVectorJSON, false, 0.01},
+	{"Vector JSON/60 MB of nesting", func() []byte { return huge(`{"x":`, '[', hugeInput, ``) }, decodeVectorJSON, false, 0.01},
 	{"Stamp binary/event chains", func() []byte { return mustBinary(chainStamp()) }, decodeStampBinary, true, 66},
 	{"Stamp binary/event chains+trailing byte", func() []byte { return withTrailing(mustBinary(chainStamp()), 0) }, decodeStampBinary, false, 0.01},
 	{"Stamp binary/id chains", func() []byte { return mustBinary(idChainStamp()) }, decodeStampBinary, true, 66},
@@ -241,10 +270,10 @@ var decodeCases = []decodeCase{
 	{"Stamp text/big leaves", func() []byte { return []byte(bigLeafStamp()) }, decodeStampText, true, 6},
 	{"Stamp binary/big leaves", func() []byte { return mustBinary(bigLeafStamp()) }, decodeStampBinary, true, 66},
 	{"Stamp JSON/event chains via encoding/json", func() []byte { return []byte(`"` + chainStamp() + `"`) }, decodeStampViaStd, true, 5},
-	{"Stamp JSON/60 MB invalid UTF-8 via encoding/json", func() []byte { return []byte(`"` + strings.Repeat("\xff", 60<<20) + `"`) }, decodeStampViaStd, false, 0.01},
-	{"Timestamp JSON/60 MB invalid UTF-8 via encoding/json", func() []byte { return []byte(`"` + strings.Repeat("\xff", 60<<20) + `"`) }, decodeTimestampStd, false, 0.01},
-	{"Timestamp text/60 MB", func() []byte { return bytes.Repeat([]byte{0xff}, 60<<20) }, decodeTimestampTxt, false, 0.01},
-	{"Timestamp binary/60 MB", func() []byte { return make([]byte, 60<<20) }, decodeTimestampBin, false, 0.01},
+	{"Stamp JSON/60 MB invalid UTF-8 via encoding/json", func() []byte { return huge(`"`, 0xff, hugeInput, `"`) }, decodeStampViaStd, false, 0.01},
+	{"Timestamp JSON/60 MB invalid UTF-8 via encoding/json", func() []byte { return huge(`"`, 0xff, hugeInput, `"`) }, decodeTimestampStd, false, 0.01},
+	{"Timestamp text/60 MB", func() []byte { return huge("", 0xff, hugeInput, "") }, decodeTimestampTxt, false, 0.01},
+	{"Timestamp binary/60 MB", func() []byte { return make([]byte, hugeInput) }, decodeTimestampBin, false, 0.01},
 }
 
 // TestDecodersAllocationPerInputByte: no decoder allocates more per input
