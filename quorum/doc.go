@@ -13,10 +13,11 @@
 // Quorums are described by expressions over named nodes ([Expr]): a node,
 // And (all of), Or (one of), Choose (k of) and MajorityOf, or their
 // textual form read by [Parse]: "a*b*c + d*e*f", "choose(2, a, b, c)",
-// "majority(a, b, c, d, e)". [New] builds a [System] from one side, the
-// other side being its dual (the smallest sets that meet every quorum),
-// or from both, and refuses a system whose sides do not intersect unless
-// [Config].Unchecked asks for one. Ready-made systems: [Majority],
+// "majority(a, b, c, d, e)", with names that are not identifiers quoted
+// as Go strings: `"10.0.0.1:7000" * "node 2"`. [New] builds a [System]
+// from one side, the other side being its dual (the smallest sets that
+// meet every quorum), or from both, and refuses a system whose sides do
+// not intersect unless [Config].Unchecked asks for one. Ready-made systems: [Majority],
 // [Flexible] (q1 + q2 > n), [Grid], [Weighted] (Gifford 1979) and [Aurora]
 // (six copies in three zones, writes 4, reads 3).
 //
@@ -31,6 +32,7 @@
 //	w, err := quorum.ReadFraction(0.25)
 //	st, err := s.Optimal(quorum.Goal{Workload: w})  // linear program over the quorums
 //	load, capacity := st.Load(w), st.Capacity(w)    // 0.375 and 8/3
+//	wait := s.Latency(quorum.Read, s.All())         // until the fastest read quorum answers
 //
 //	t := quorum.NewTracker(s, quorum.Write)         // one round of votes
 //	res, err := t.VoteName("a", true)               // quorum.Pending
@@ -41,25 +43,68 @@
 //
 //   - A System built without Unchecked has intersecting read and write
 //     quorums; a superset of a quorum is a quorum.
-//   - Membership checks (IsRead, IsWrite, IsQuorum), Tracker votes and
-//     CommittedIndex do not allocate. Sets are 64-bit masks, so a System
-//     has at most [MaxNodes] (64) nodes.
+//   - Membership checks (IsRead, IsWrite, IsQuorum), Tracker votes,
+//     CommittedIndex and Latency do not allocate. Sets are 64-bit masks, so
+//     a System has at most [MaxNodes] (64) nodes.
 //   - Bad input (malformed expressions, unknown or repeated nodes, bad
-//     thresholds or capacities, infeasible goals) gives an error wrapping
-//     one of the ErrXxx sentinels, never a panic. Parse errors are
+//     thresholds or capacities, infeasible goals, anything beyond the
+//     limits below) gives an error wrapping one of the ErrXxx sentinels,
+//     never a panic and never an unbounded allocation. Parse errors are
 //     [*ParseError] values that say where the problem is.
+//   - What String writes, Parse reads back: for every expression e that
+//     New accepts, Parse(e.String()) returns an expression Equal to e.
 //   - Everything is deterministic: the same input gives the same quorums in
 //     the same order and the same strategy.
 //
-// # Trade-offs
+// # Limits and costs
 //
-// Enumerating minimal quorums is exponential in general; this package
-// enumerates at most 65536 of them and returns [ErrTooLarge] beyond
-// (a majority of 21 already has 352716), so the analysis suits the small
-// systems people deploy, not a majority of 64. Membership checks, vote
-// tracking and resilience of systems without shared nodes do not
-// enumerate and work for every size. Optimal strategies solve a linear
-// program whose columns are the minimal quorums, as quoracle does.
+// Expressions: New and Parse accept at most [MaxExprSize] (16384) leaves
+// and operators (a weighted vote is one leaf per vote), operators nested
+// at most [MaxExprDepth] (100) deep and names of at most [MaxNameLen] (255)
+// bytes, and Parse reads at most [MaxExprLen] (32 MiB) of text, which is
+// more than String writes for any expression within the other limits.
+// Parse applies the limits while it reads: it stops at the first leaf,
+// operator, name or parenthesis beyond them. It allocates at most 80 bytes
+// per input byte plus 256 bytes, measured on the worst inputs we know
+// (operands of one byte, "a*b+a*b+...") and checked by a test: a 56-byte
+// Expr per leaf or operator, once in its operator's exactly sized slice
+// and once on a stack sized from the input's length, plus the unescaped
+// bytes of quoted names. Whatever the input, that is at most about 2 MiB
+// plus the unescaped names (at most 4 MiB).
+//
+// Minimal quorums: enumerating them is exponential in general, so this
+// package counts them first, without building them, and returns
+// [ErrTooLarge] in bounded time and memory when there are more than 65536
+// (a majority of 19 nodes has 92378; majority(a0, ..., a16) *
+// majority(b0, ..., b16) has 590976100 and is refused in about 50
+// microseconds and 6 KiB). The count of "at least k of" a list of
+// sub-expressions that share no node is the sum, over the minimal
+// selections of arguments reaching k, of the product of their counts,
+// computed by a dynamic program over the weight reached; it is exact when
+// no node appears under two operators and an upper bound otherwise, so
+// such an expression may be refused although it has fewer minimal
+// quorums. Counting costs O(arguments × k) per operator; building the
+// quorums costs time proportional to the quorums built (at most 2^26
+// steps, including the minimality filter that shared nodes need) and 8
+// bytes per set.
+//
+// Everything else is bounded too. Membership checks, vote tracking,
+// CommittedIndex, Latency, duals, resilience of expressions that share no
+// node, SurvivesZoneLoss and the intersection check of a side against its
+// dual, of flat weighted thresholds and of an expression against itself do
+// not enumerate and work for every size. Checking two different
+// expressions for intersection, Uniform and Optimal enumerate within the
+// bounds above. Optimal solves a linear program whose columns are the
+// minimal quorums, as quoracle does, and refuses one of more than 2^22
+// coefficients (gonum's simplex peaks at about 40 bytes per coefficient);
+// f-resilient strategies examine every subset of the nodes once and need
+// at most 16 nodes.
+//
+// Latency: contacting a set of nodes takes the time until the fastest
+// quorum inside it has answered (quoracle's definition, [System.Latency]);
+// for a minimal quorum that is its slowest node, and an f-resilient
+// strategy, which contacts more nodes than a quorum, can be faster than
+// its slowest node.
 //
 // # Papers
 //

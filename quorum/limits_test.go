@@ -276,3 +276,12 @@ func TestOptimalRefusesHugePrograms(t *testing.T) {
 	assert.ErrorIs(t, err, quorum.ErrTooLarge, "(2 + 8*17) rows by 48620 + 8*18 columns")
 	assert.Less(t, n, uint64(16<<20), "refused before the program is built: %d bytes", n)
 }
+
+// Latency, like membership checks, does not allocate: it sorts the set's
+// nodes on the stack.
+func TestLatencyDoesNotAllocate(t *testing.T) {
+	s, err := quorum.Majority(names(64)...)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(100, func() { _ = s.Latency(quorum.Write, s.All()) })
+	assert.Zero(t, allocs, "System.Latency must not allocate")
+}

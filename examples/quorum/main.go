@@ -9,11 +9,15 @@
 //	go run ./examples/quorum 'choose(2, a, b, c)' 'choose(2, a, b, c)'   # reads and writes
 //	go run ./examples/quorum -fraction 0.9 -capacity a=2,b=2 'majority(a, b, c, d, e)'
 //	go run ./examples/quorum -fraction 1 -capacity 'a=2/1@4s,b=2/1@4s,c=1/0.5@1s,d=1/0.5@1s' -optimize latency -max-load 0.6667 'a*b + c*d'
+//	go run ./examples/quorum -resilience 1 -capacity 'a=1@1ms,b=1@2ms,c=1@100ms' 'majority(a, b, c)'
+//	go run ./examples/quorum '"10.0.0.1:7000" * "10.0.0.2:7000" + "10.0.0.3:7000"'   # quoted names
 //	go run ./examples/quorum -chart load.svg 'a*b*c + d*e*f' # also draw load against read fraction
 //
 // The chart (SVG) plots the load of the strategy optimised for -fraction
 // against the read fraction, next to the best load reachable at each read
-// fraction. The diagrams of docs/quorum.md were drawn with
+// fraction. With -resilience f the strategy contacts sets that keep a
+// quorum after any f of their nodes fail, and an operation's latency is
+// the time until the fastest quorum among the contacted nodes answers. The diagrams of docs/quorum.md were drawn with
 //
 //	go run ./examples/quorum -fraction 0 -chart docs/diagrams/quorum-grid-load.svg 'a*b*c + d*e*f'
 //	go run ./examples/quorum -scaling docs/diagrams/quorum-scaling.svg
@@ -41,6 +45,7 @@ func main() {
 	capacity := flag.String("capacity", "", "node capacities and latencies, comma separated: name=c, name=read/write, optionally @latency (name=2/1@5ms); default 1, 0s")
 	optimize := flag.String("optimize", "load", "what the strategy minimises: load, network or latency")
 	maxLoad := flag.Float64("max-load", 0, "upper limit on the load when optimising something else (0: none)")
+	resilience := flag.Int("resilience", 0, "contact sets that still hold a quorum after this many of their nodes fail (at most 16 nodes)")
 	chart := flag.String("chart", "", "write an SVG chart of load against read fraction to this file")
 	scale := flag.String("scaling", "", "instead of analysing a system, chart the lowest load of majorities and grids against their size into this SVG file")
 	flag.Usage = func() {
@@ -61,6 +66,7 @@ func main() {
 	}
 	w := bufio.NewWriter(os.Stdout)
 	goal, err := goalOf(*optimize, *maxLoad)
+	goal.Resilience = *resilience
 	if err == nil {
 		err = run(w, flag.Args(), *fraction, *capacity, *chart, goal)
 	}
@@ -197,6 +203,11 @@ func run(out io.Writer, exprs []string, fraction float64, capacities, chart stri
 	what := map[quorum.Objective]string{quorum.MinLoad: "lowest load", quorum.MinNetworkLoad: "lowest network load", quorum.MinLatency: "lowest latency"}[goal.Objective]
 	if goal.MaxLoad > 0 {
 		what += fmt.Sprintf(" with load at most %g", goal.MaxLoad)
+	}
+	if goal.Resilience == 1 {
+		what += ", surviving 1 failure,"
+	} else if goal.Resilience > 1 {
+		what += fmt.Sprintf(", surviving %d failures,", goal.Resilience)
 	}
 	p.printf("strategy with the %s at read fraction %g:\n", what, fraction)
 	for _, side := range []quorum.Side{quorum.Read, quorum.Write} {

@@ -81,3 +81,23 @@ func TestLatencyGoal(t *testing.T) {
 	assert.Error(t, err)
 	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a=1@x", "", quorum.Goal{}), "malformed latency")
 }
+
+// Issue 11 and quoracle: an f-resilient strategy waits for the fastest
+// quorum among the nodes it contacts. majority(a, b, c) with latencies 1,
+// 2 and 100 ms and f = 1 contacts all three and takes 2 ms, not 100 ms.
+func TestResilientLatency(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(&out, []string{"majority(a, b, c)"}, 0.5, "a=1@1ms,b=1@2ms,c=1@100ms", "", quorum.Goal{Resilience: 1}))
+	assert.Contains(t, out.String(), "surviving 1 failure,")
+	assert.Contains(t, out.String(), "read  {a, b, c}")
+	assert.Contains(t, out.String(), "latency 2ms")
+}
+
+// Names that are not identifiers are quoted, and the report writes them
+// back quoted.
+func TestQuotedNames(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(&out, []string{`"10.0.0.1:7000"*"10.0.0.2:7000" + "10.0.0.3:7000"`}, 0.5, "", "", quorum.Goal{}))
+	assert.Contains(t, out.String(), `reads:  "10.0.0.1:7000"*"10.0.0.2:7000" + "10.0.0.3:7000"`)
+	assert.Contains(t, out.String(), `writes: ("10.0.0.1:7000" + "10.0.0.2:7000")*"10.0.0.3:7000"`)
+}
