@@ -23,3 +23,9 @@ func Mutate(cfg *ReplicaConfig, name string) {
 // OnLearn makes replicas built from cfg call f with every entry they
 // learn, before it is applied or compacted.
 func OnLearn(cfg *ReplicaConfig, f func(Entry)) { cfg.learned = f }
+
+// EncodeSnapshotForTest encodes a replica snapshot with no sessions and
+// app as the StateMachine's part.
+func EncodeSnapshotForTest(app []byte) []byte {
+	return encodeSnapshot(map[string]*client{}, app)
+}

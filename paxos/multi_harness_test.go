@@ -49,6 +49,9 @@ type mpCluster struct {
 	// spec checks every step against the abstract Paxos specification
 	// (spec_test.go); a violation fails the test at the step it happens.
 	spec *spec
+	// durable, if it names a replica, is its state machine, kept across
+	// restarts (instead of a fresh mpOpLog at each start).
+	durable map[string]paxos.StateMachine
 }
 
 func newMPCluster(t testing.TB, sys *quorum.System, mod func(*paxos.ReplicaConfig)) *mpCluster {
@@ -78,6 +81,9 @@ func (c *mpCluster) start(id string) {
 	cfg := c.cfg(id)
 	c.sm[id] = &mpOpLog{}
 	cfg.StateMachine = c.sm[id]
+	if sm, ok := c.durable[id]; ok {
+		cfg.StateMachine = sm
+	}
 	paxos.OnLearn(&cfg, func(e paxos.Entry) { c.spec.learn(id, e) })
 	r, err := paxos.NewReplica(cfg, &specStorage{LogStorage: c.st[id], id: id, g: c.spec})
 	require.NoError(c.t, err)

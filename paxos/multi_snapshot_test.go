@@ -2,6 +2,7 @@ package paxos_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/eventually-perfect/primitives/paxos"
@@ -162,4 +163,132 @@ func TestReplicaPromiseTeachesDecisions(t *testing.T) {
 	assert.Equal(t, uint64(5), c.rs["c"].Applied(), "the candidate learned the decided prefix from b's promise")
 	assert.Zero(t, c.rs["c"].Stats().Proposed, "nothing decided is proposed again")
 	assert.Equal(t, c.sm["b"].ops, c.sm["c"].ops)
+}
+
+// durableOps is a DurableStateMachine whose state (the commands applied
+// and the count of slots they cover) survives a crash of its replica: it
+// stands for a database that commits one transaction per slot.
+type durableOps struct {
+	ops, pending []string
+	slots        uint64
+}
+
+func (d *durableOps) Apply(c paxos.Command) string {
+	d.pending = append(d.pending, c.String())
+	return "ok"
+}
+
+func (d *durableOps) SetApplied(n uint64) error {
+	d.ops, d.pending, d.slots = append(d.ops, d.pending...), nil, n
+	return nil
+}
+
+func (d *durableOps) Applied() uint64 { return d.slots }
+
+func (d *durableOps) Snapshot() ([]byte, error) { return []byte(strings.Join(d.ops, "\n")), nil }
+
+func (d *durableOps) Restore(b []byte) error {
+	d.ops, d.pending = nil, nil
+	if len(b) > 0 {
+		d.ops = strings.Split(string(b), "\n")
+	}
+	return nil
+}
+
+// TestReplicaRestartDurableStateMachine: a replica restarted without a
+// snapshot relearns its whole log; a durable state machine must not see
+// any command again (exactly-once across restarts), and a client's retry
+// of a command applied before the restart is still recognised by its
+// session.
+func TestReplicaRestartDurableStateMachine(t *testing.T) {
+	dur := &durableOps{}
+	c := mp3(t, nil)
+	// b's state machine is the durable one, kept across restarts.
+	c.durable = map[string]paxos.StateMachine{"b": dur}
+	c.restart("b")
+	c.elect("a")
+	for i := 1; i <= 5; i++ {
+		c.submit("a", mpCmd("k", uint64(i), fmt.Sprint(i)))
+		c.run(nil)
+	}
+	c.tick("a")
+	c.run(nil)
+	require.Len(t, dur.ops, 5, "b applied the five commands")
+	require.EqualValues(t, c.rs["b"].Applied(), dur.slots)
+	c.crash("b")
+	c.restart("b")
+	require.EqualValues(t, 0, c.rs["b"].Applied(), "no snapshot: b relearns its log")
+	for i := 0; i < 3; i++ {
+		c.tick("a")
+		c.run(nil)
+	}
+	require.EqualValues(t, c.rs["a"].Applied(), c.rs["b"].Applied(), "b caught up")
+	require.Equal(t, []string{"k#1:1", "k#2:2", "k#3:3", "k#4:4", "k#5:5"}, dur.ops,
+		"exactly-once: a durable state machine saw a command again after its replica restarted")
+	seq, _, ok := c.rs["b"].Session("k")
+	require.True(t, ok)
+	require.EqualValues(t, 5, seq, "the sessions were rebuilt from the relearned log")
+	// A retry of command 3 through b is recognised as applied.
+	before := c.rs["b"].Stats().Duplicates
+	out, err := c.rs["b"].Submit(mpCmd("k", 3, "3"))
+	require.NoError(t, err)
+	require.Empty(t, out)
+	require.Equal(t, before+1, c.rs["b"].Stats().Duplicates)
+	// New commands take effect once.
+	c.submit("a", mpCmd("k", 6, "6"))
+	c.run(nil)
+	c.tick("a")
+	c.run(nil)
+	require.Equal(t, "k#6:6", dur.ops[len(dur.ops)-1])
+	require.Len(t, dur.ops, 6)
+}
+
+// TestReplicaSeqZeroRefused: a command with a client and Seq 0 can never
+// be applied (sessions number commands from 1): Submit refuses it with
+// ErrBadCommand instead of deciding it and dropping it silently, and a
+// replica refuses a forward or an accept that carries one.
+func TestReplicaSeqZeroRefused(t *testing.T) {
+	c := mp3(t, nil)
+	c.elect("a")
+	_, err := c.rs["a"].Submit(mpCmd("k", 0, "x"))
+	require.ErrorIs(t, err, paxos.ErrBadCommand)
+	_, err = c.rs["b"].Submit(mpCmd("k", 0, "x"))
+	require.ErrorIs(t, err, paxos.ErrBadCommand)
+	_, err = c.rs["a"].Step(paxos.LogMessage{Type: paxos.LogForward, From: "b", To: "a", Command: mpCmd("k", 0, "x")})
+	require.ErrorIs(t, err, paxos.ErrBadMessage)
+	_, err = c.rs["b"].Step(paxos.LogMessage{Type: paxos.LogAccept, From: "a", To: "b", Ballot: paxos.Ballot{Round: 9, Node: "a"},
+		Entry: paxos.Entry{Slot: 0, Commands: []paxos.Command{mpCmd("k", 0, "x")}}})
+	require.ErrorIs(t, err, paxos.ErrBadMessage)
+	// A session-less command (Client "") with Seq 0 is fine.
+	c.submit("a", paxos.Command{Op: "y"})
+	c.run(nil)
+	require.Equal(t, []string{"y"}, c.sm["a"].ops)
+}
+
+// TestReplicaRefusedSnapshotKeepsLog: a snapshot that the StateMachine
+// refuses to restore is not written: the error wraps ErrBadMessage, the
+// acceptances it would have replaced stay in the LogStorage, and the
+// replica restarts from them.
+func TestReplicaRefusedSnapshotKeepsLog(t *testing.T) {
+	c := mp3(t, nil)
+	c.elect("a")
+	c.submit("a", mpCmd("k", 1, "1"))
+	c.run(nil)
+	before, err := c.st["b"].Load()
+	require.NoError(t, err)
+	require.NotEmpty(t, before.Entries)
+	// A snapshot whose application part the test state machine refuses:
+	// encoded as the replica encodes one, with no sessions.
+	blob := paxos.EncodeSnapshotForTest([]byte("!refuse me"))
+	_, err = c.rs["b"].Step(paxos.LogMessage{Type: paxos.LogSnapshot, From: "a", To: "b", SnapshotSlot: 5, Snapshot: blob})
+	require.ErrorIs(t, err, paxos.ErrBadMessage, "a refused snapshot is bad input")
+	after, err := c.st["b"].Load()
+	require.NoError(t, err)
+	require.Equal(t, before, after, "a refused snapshot must not change the LogStorage")
+	require.EqualValues(t, 1, c.rs["b"].Applied(), "nor the replica")
+	c.crash("b")
+	c.restart("b")
+	c.tick("a")
+	c.run(nil)
+	require.Equal(t, []string{"k#1:1"}, c.sm["b"].ops, "b restarts from its log")
 }

@@ -41,6 +41,35 @@ type StateMachine interface {
 	Restore(snapshot []byte) error
 }
 
+// DurableStateMachine is a StateMachine whose state survives a restart on
+// its own (a database, a file), so that a restarted replica must not
+// apply again what it already applied. A StateMachine that is not durable
+// is rebuilt after a restart from the last snapshot and the log, which
+// applies every command after the snapshot again, to a fresh state: that
+// is exactly-once for it. A durable one would apply them twice.
+//
+// The contract: the replica calls Apply for the commands of one slot,
+// then SetApplied with the number of slots applied; the state machine
+// makes the effects of those Apply calls and the new count durable
+// together (one transaction per slot), so that after a crash Applied
+// returns a count whose slots' effects are all there and no effect of a
+// later slot is. After Restore the replica calls SetApplied with the
+// snapshot's slot. At restart NewReplica reads Applied: the slots below
+// it are not applied again (their commands still update the client
+// sessions, so a retry of one is recognised, but Session reports an empty
+// result for a command applied before the restart), and a snapshot older
+// than the state machine is not restored into it.
+type DurableStateMachine interface {
+	StateMachine
+	// Applied returns the number of log slots whose commands the durable
+	// state reflects.
+	Applied() uint64
+	// SetApplied records, durably and atomically with the effects of
+	// every Apply since the last call, that the state reflects the first
+	// n slots of the log. An error stops the replica (ErrStorage).
+	SetApplied(n uint64) error
+}
+
 // ReplicaConfig describes one Multi-Paxos replica. Only ID and Quorums are
 // required; zero tunables take the defaults documented on each field.
 type ReplicaConfig struct {
@@ -157,6 +186,8 @@ type Replica struct {
 	self    int
 	storage LogStorage
 	sm      StateMachine
+	durable DurableStateMachine // sm, if it is durable
+	replay  uint64              // the slots below it were applied before a restart: sessions only
 	pcg     *rand.PCG
 	rng     *rand.Rand
 	targets []string // where a leader sends phase 2 first
@@ -233,6 +264,9 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 	}
 	r := &Replica{cfg: cfg, sys: cfg.Quorums, names: cfg.Quorums.Names(), self: self, storage: st,
 		sm: cfg.StateMachine, clients: map[string]*client{}}
+	if d, ok := cfg.StateMachine.(DurableStateMachine); ok {
+		r.durable, r.replay = d, d.Applied()
+	}
 	r.pcg = rand.NewPCG(cfg.Seed, fnv64(cfg.ID))
 	r.rng = rand.New(r.pcg)
 	r.timeout = r.drawTimeout()
@@ -251,8 +285,8 @@ func NewReplica(cfg ReplicaConfig, st LogStorage) (*Replica, error) {
 		if err != nil {
 			return nil, fmt.Errorf("paxos: load snapshot: %w", err)
 		}
-		if r.sm != nil {
-			if err := r.sm.Restore(app); err != nil {
+		if r.sm != nil && (r.durable == nil || r.durable.Applied() < s.SnapshotSlot) {
+			if err := r.restore(s.SnapshotSlot, app); err != nil {
 				return nil, fmt.Errorf("paxos: restore snapshot: %w: %w", ErrStorage, err)
 			}
 		}
@@ -547,6 +581,7 @@ func (r *Replica) Tick() ([]LogMessage, error) {
 func (r *Replica) Clone(st LogStorage, sm StateMachine) *Replica {
 	c := *r
 	c.storage, c.sm, c.cfg.StateMachine = st, sm, sm
+	c.durable, _ = sm.(DurableStateMachine)
 	pcg := *r.pcg
 	c.pcg = &pcg
 	c.rng = rand.New(c.pcg)
@@ -596,6 +631,7 @@ func (r *Replica) AppendState(b []byte) []byte {
 	}
 	b = binary.AppendUvarint(b, r.base)
 	b = binary.AppendUvarint(b, r.commit)
+	b = binary.AppendUvarint(b, r.replay)
 	b = appendBytes(b, r.snap)
 	b = appendBallot(b, r.noticeB)
 	b = binary.AppendUvarint(b, r.noticeC)

@@ -53,10 +53,16 @@ func (r *Replica) learn(e Entry) error {
 		return nil
 	}
 	for r.commit-r.base < uint64(r.slots.len()) && r.slots.at(int(r.commit-r.base)).decided {
+		effect := r.commit >= r.replay
 		for _, c := range r.slots.at(int(r.commit - r.base)).e.Commands {
-			r.apply(c)
+			r.apply(c, effect)
 		}
 		r.commit++
+		if r.durable != nil && effect {
+			if err := r.durable.SetApplied(r.commit); err != nil {
+				return fmt.Errorf("paxos: state machine: %w: %w", ErrStorage, err)
+			}
+		}
 	}
 	r.next = max(r.next, r.commit)
 	if r.cfg.SnapshotEvery > 0 && r.commit-r.base >= r.cfg.SnapshotEvery {
@@ -196,8 +202,10 @@ func (r *Replica) onSnapshot(m LogMessage) error {
 	return r.install(m.SnapshotSlot, m.Snapshot)
 }
 
-// apply applies cmd unless its session says it already was.
-func (r *Replica) apply(c Command) {
+// apply applies cmd unless its session says it already was; without
+// effect (a durable state machine applied it before a restart) it only
+// updates the session.
+func (r *Replica) apply(c Command, effect bool) {
 	var cl *client
 	if c.Client != "" {
 		cl = r.client(c.Client, true)
@@ -208,7 +216,7 @@ func (r *Replica) apply(c Command) {
 		}
 	}
 	var res string
-	if r.sm != nil {
+	if r.sm != nil && effect {
 		res = r.sm.Apply(c)
 	}
 	if cl != nil {
@@ -243,6 +251,21 @@ func (r *Replica) compact() error {
 	return nil
 }
 
+// restore replaces the StateMachine's state with app, the state at slot,
+// and tells a durable one where it now stands.
+func (r *Replica) restore(slot uint64, app []byte) error {
+	if err := r.sm.Restore(app); err != nil {
+		return err
+	}
+	if r.durable != nil {
+		if err := r.durable.SetApplied(slot); err != nil {
+			return err
+		}
+		r.replay = min(r.replay, slot)
+	}
+	return nil
+}
+
 // dropBelow forgets the slots below s.
 func (r *Replica) dropBelow(s uint64) {
 	r.slots.drop(int(min(s-r.base, uint64(r.slots.len()))))
@@ -263,7 +286,7 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 		return fmt.Errorf("paxos: snapshot to %d: %w: %w", slot, ErrBadMessage, err)
 	}
 	if r.sm != nil {
-		if err := r.sm.Restore(app); err != nil {
+		if err := r.restore(slot, app); err != nil {
 			r.stats.Dropped++
 			return fmt.Errorf("paxos: snapshot to %d refused by the state machine: %w: %w", slot, ErrBadMessage, err)
 		}
