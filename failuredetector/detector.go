@@ -2,7 +2,6 @@ package failuredetector
 
 import (
 	"fmt"
-	"math"
 	"sync"
 	"time"
 )
@@ -61,11 +60,12 @@ func (d *Timeout) Heartbeat(now time.Duration) error {
 	return nil
 }
 
-// Suspect implements Detector: true once now - last heartbeat > timeout.
+// Suspect implements Detector: true once now - last heartbeat > timeout
+// (the difference saturating, so that no pair of times wraps it around).
 func (d *Timeout) Suspect(now time.Duration) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.started && now-d.last > d.timeout
+	return d.started && subSat(now, d.last) > d.timeout
 }
 
 // Adaptive is Chen, Toueg and Aguilera's detector ("On the quality of
@@ -83,13 +83,17 @@ func (d *Timeout) Suspect(now time.Duration) bool {
 // missing ones lost (without this, each loss would shift the estimate
 // early by η until it left the window). The zero value is not usable; create one
 // with NewAdaptive. An Adaptive is safe for concurrent use.
+//
+// The arithmetic saturates: a freshness point beyond the largest
+// time.Duration is that largest Duration, never a wrapped-around negative
+// time, so heartbeats far in the future (or a run long enough for k·η to
+// pass 292 years) leave an on-time peer unsuspected.
 type Adaptive struct {
 	mu    sync.Mutex
 	eta   time.Duration
 	alpha time.Duration
-	w     *Window       // A(i) - η·i - base, as non-negative offsets
-	base  time.Duration // A(0), so offsets stay small
-	k     int64         // index of the last heartbeat
+	w     *Window       // A(i) - (A(0) + η·i), shifted by offsetBias
+	due   time.Duration // A(0) + η·k, when the last heartbeat k was due
 	next  time.Duration // freshness point
 	start bool
 	last  time.Duration
@@ -98,13 +102,18 @@ type Adaptive struct {
 // NewAdaptive returns Chen et al.'s detector for heartbeats sent every
 // interval, with safety margin alpha and n arrivals in the estimate. It
 // returns an error wrapping ErrInvalidConfig unless interval > 0,
-// alpha >= 0 and 1 <= n <= MaxWindow.
+// alpha >= 0 and 1 <= n <= MaxWindow, and one wrapping both ErrOverflow
+// and ErrInvalidConfig if interval + alpha overflows time.Duration.
 func NewAdaptive(interval, alpha time.Duration, n int) (*Adaptive, error) {
 	if interval <= 0 {
 		return nil, fmt.Errorf("failuredetector: interval %v must be positive: %w", interval, ErrInvalidConfig)
 	}
 	if alpha < 0 {
 		return nil, fmt.Errorf("failuredetector: safety margin %v is negative: %w", alpha, ErrInvalidConfig)
+	}
+	if overflows(interval, alpha) {
+		return nil, fmt.Errorf("failuredetector: interval %v plus safety margin %v: %w: %w",
+			interval, alpha, ErrOverflow, ErrInvalidConfig)
 	}
 	w, err := NewWindow(n)
 	if err != nil {
@@ -119,9 +128,9 @@ func (d *Adaptive) Heartbeat(now time.Duration) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.start {
-		d.start, d.base, d.last, d.k = true, now, now, 0
+		d.start, d.due, d.last = true, now, now
 		d.w.Add(offsetBias)
-		d.next = now + d.eta + d.alpha
+		d.next = addSat(now, d.eta+d.alpha) // NewAdaptive checked η + α
 		return nil
 	}
 	if now < d.last {
@@ -132,17 +141,28 @@ func (d *Adaptive) Heartbeat(now time.Duration) error {
 	}
 	// Heartbeat carries no sequence number, so infer it: a gap of about
 	// m intervals means m-1 heartbeats were lost (or never sent).
-	steps := int64(math.Round(float64(now-d.last) / float64(d.eta)))
-	d.k += max(steps, 1)
+	steps := max(roundDiv(subSat(now, d.last), d.eta), 1)
 	d.last = now
+	d.due = addSat(d.due, mulSat(steps, d.eta))
 	// The offsets A(i) - η·i - A(0) are negative when heartbeats arrive
 	// faster than η; a Window holds non-negative samples, so they are
 	// stored shifted by offsetBias (offsets beyond ±9 minutes saturate).
-	off := now - d.base - time.Duration(d.k)*d.eta
+	off := min(max(subSat(now, d.due), -offsetBias), offsetBias)
 	d.w.Add(off + offsetBias)
 	mean := time.Duration(d.w.Mean()) - offsetBias
-	d.next = d.base + mean + time.Duration(d.k+1)*d.eta + d.alpha
+	// EA(k+1) + α = A(0) + mean + (k+1)·η + α.
+	d.next = addSat(addSat(d.due, mean), d.eta+d.alpha)
 	return nil
+}
+
+// roundDiv returns a/b rounded to the nearest integer, halves up, for
+// a >= 0 and b > 0, exactly.
+func roundDiv(a, b time.Duration) int64 {
+	q, r := a/b, a%b
+	if r >= b-r {
+		q++
+	}
+	return int64(q)
 }
 
 // offsetBias keeps Adaptive's offsets positive inside a Window.
@@ -174,6 +194,10 @@ func (d *Adaptive) FreshnessPoint() (time.Duration, bool) {
 // after finitely many mistakes and the detector never suspects a correct
 // peer again (eventual strong accuracy). The zero value is not usable;
 // create one with NewEventuallyPerfect. Safe for concurrent use.
+//
+// Without a maximum, the timeout grows until it saturates at the largest
+// time.Duration (about 292 years) instead of wrapping around to a negative
+// timeout that would suspect every peer at once.
 type EventuallyPerfect struct {
 	mu        sync.Mutex
 	timeout   time.Duration
@@ -188,7 +212,10 @@ type EventuallyPerfect struct {
 // timeout and adding increment after each false suspicion, up to max
 // (0 means no limit; a limit forfeits eventual accuracy if the real bound
 // on delays exceeds it). It returns an error wrapping ErrInvalidConfig for
-// a non-positive timeout or increment, or a max below timeout.
+// a non-positive timeout or increment, or a max below timeout, and one
+// wrapping both ErrOverflow and ErrInvalidConfig if the first increase,
+// timeout + increment, or (with a max) max + increment overflows
+// time.Duration.
 func NewEventuallyPerfect(timeout, increment, max time.Duration) (*EventuallyPerfect, error) {
 	switch {
 	case timeout <= 0:
@@ -197,6 +224,12 @@ func NewEventuallyPerfect(timeout, increment, max time.Duration) (*EventuallyPer
 		return nil, fmt.Errorf("failuredetector: increment %v must be positive: %w", increment, ErrInvalidConfig)
 	case max != 0 && max < timeout:
 		return nil, fmt.Errorf("failuredetector: max timeout %v below timeout %v: %w", max, timeout, ErrInvalidConfig)
+	case overflows(timeout, increment):
+		return nil, fmt.Errorf("failuredetector: timeout %v plus increment %v: %w: %w",
+			timeout, increment, ErrOverflow, ErrInvalidConfig)
+	case max != 0 && overflows(max, increment):
+		return nil, fmt.Errorf("failuredetector: max timeout %v plus increment %v: %w: %w",
+			max, increment, ErrOverflow, ErrInvalidConfig)
 	}
 	return &EventuallyPerfect{timeout: timeout, increment: increment, max: max}, nil
 }
@@ -209,9 +242,9 @@ func (d *EventuallyPerfect) Heartbeat(now time.Duration) error {
 	if d.started && now < d.last {
 		return fmt.Errorf("failuredetector: heartbeat at %v after one at %v: %w", now, d.last, ErrNonMonotonic)
 	}
-	if d.started && now-d.last > d.timeout {
+	if d.started && subSat(now, d.last) > d.timeout {
 		d.mistakes++
-		d.timeout += d.increment
+		d.timeout = addSat(d.timeout, d.increment)
 		if d.max != 0 && d.timeout > d.max {
 			d.timeout = d.max
 		}
@@ -225,7 +258,7 @@ func (d *EventuallyPerfect) Heartbeat(now time.Duration) error {
 func (d *EventuallyPerfect) Suspect(now time.Duration) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.started && now-d.last > d.timeout
+	return d.started && subSat(now, d.last) > d.timeout
 }
 
 // Timeout returns the current timeout and the number of false suspicions

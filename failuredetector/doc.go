@@ -70,7 +70,20 @@
 //     accuracy).
 //   - All detectors and the Monitor are safe for concurrent use. Monitor
 //     callbacks run on the Monitor's own goroutine, in order, never on the
-//     caller's.
+//     caller's, and may call the Monitor back, Close included (which then
+//     returns at once; see [Monitor.Close]).
+//   - Time arithmetic never wraps around. Constructors refuse parameters
+//     whose sums overflow a time.Duration (an interval plus its safety
+//     margin, a timeout plus its increment) with an error wrapping
+//     [ErrOverflow]; sums of observed times saturate at the ends of the
+//     range. For every accepted configuration, a peer whose heartbeats
+//     arrive on time is never suspected, wherever in the range of a
+//     Duration they fall. (The price, at the very end of the range: a
+//     timeout or freshness point saturated there is never passed, so a
+//     timeout grown to 292 years suspects nothing.)
+//   - The package decodes nothing from the network: time and traces are
+//     passed in as values, so it has no decoder to bound (no allocation
+//     per input byte to state).
 //
 // # Trade-offs
 //

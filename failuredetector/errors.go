@@ -8,6 +8,12 @@ var (
 	// a non-positive window, a NaN or negative threshold, and so on.
 	ErrInvalidConfig = errors.New("invalid configuration")
 
+	// ErrOverflow reports parameters whose arithmetic would overflow a
+	// time.Duration (about 292 years): a timeout plus its increment, an
+	// interval plus its safety margin. Errors wrapping it also wrap
+	// ErrInvalidConfig.
+	ErrOverflow = errors.New("parameters overflow time.Duration")
+
 	// ErrNonMonotonic reports a heartbeat whose timestamp is earlier than
 	// the previous one. The detector's state is left unchanged.
 	ErrNonMonotonic = errors.New("timestamp earlier than the previous heartbeat")

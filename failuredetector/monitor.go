@@ -1,7 +1,9 @@
 package failuredetector
 
 import (
+	"bytes"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -42,10 +44,18 @@ func (e Event) String() string { return fmt.Sprintf("%s %v at %v", e.Peer, e.Kin
 // MonitorConfig configures a Monitor.
 type MonitorConfig struct {
 	// NewDetector creates the detector for a newly added peer. Required.
+	// Neither it nor the detectors it returns may call the Monitor: the
+	// Monitor calls them while it adds the peer or holds the peer's lock.
 	NewDetector func() (Detector, error)
 	// OnChange receives every transition, in the order the Monitor noticed
 	// them, on a goroutine of the Monitor's own: a slow callback delays
 	// later callbacks, never Heartbeat or Check. nil discards events.
+	//
+	// OnChange may call any method of the Monitor: it runs holding no lock
+	// of the Monitor's. Events it causes (a Check that finds a new
+	// suspicion) are queued and delivered after it returns, like any
+	// other. It may call Close, which then returns at once instead of
+	// waiting for the delivery that is running it; see Close.
 	OnChange func(Event)
 }
 
@@ -69,6 +79,10 @@ type Monitor struct {
 	wake   chan struct{}
 	closed bool
 	done   chan struct{}
+
+	// deliverer identifies the goroutine that runs the callbacks, so that
+	// Close called from a callback knows it must not wait for itself.
+	deliverer atomic.Uint64
 }
 
 type peer struct {
@@ -219,6 +233,7 @@ func (m *Monitor) emit(e Event) error {
 // deliver runs the callbacks until Close, then delivers what is left.
 func (m *Monitor) deliver() {
 	defer close(m.done)
+	m.deliverer.Store(goroutineID())
 	var batch []Event
 	for {
 		<-m.wake
@@ -244,8 +259,16 @@ func (m *Monitor) deliver() {
 }
 
 // Close stops the Monitor after every queued event has been delivered, and
-// waits for that. Later calls that would report an event return ErrClosed.
-// Close is idempotent.
+// waits for that. Later calls that would report an event return ErrClosed;
+// no event is queued after Close, so OnChange is called only for the
+// events queued before it. Close is idempotent and safe to call from any
+// goroutine.
+//
+// Called from OnChange, Close cannot wait: the delivery it would wait for
+// is the one running the callback. It then marks the Monitor closed and
+// returns at once; when the callback returns, the events queued before the
+// Close are delivered, in order, and the Monitor's goroutine exits. A
+// Close from another goroutine meanwhile waits for all of that.
 func (m *Monitor) Close() {
 	m.qmu.Lock()
 	already := m.closed
@@ -257,5 +280,26 @@ func (m *Monitor) Close() {
 		default:
 		}
 	}
+	if goroutineID() == m.deliverer.Load() {
+		return // called from OnChange
+	}
 	<-m.done
+}
+
+// goroutineID returns the current goroutine's identifier, read from the
+// first line of its stack trace ("goroutine 18 [running]:"). Go keeps
+// goroutine identity hidden on purpose, and the library uses it for one
+// thing only: Close must know whether it runs on the goroutine it would
+// wait for. It costs about a microsecond, once per Close.
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
+	var id uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
 }

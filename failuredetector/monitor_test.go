@@ -3,6 +3,7 @@ package failuredetector
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,4 +183,159 @@ func TestMonitorModel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// deadlockGuard is how long the re-entrancy tests wait for a call that
+// returns in microseconds when correct: a deadlock detector, so that a
+// deadlock fails the test instead of hanging it, not a timing assertion.
+const deadlockGuard = 5 * time.Second
+
+// returnsWithin runs f on its own goroutine and fails the test if f has
+// not returned after deadlockGuard.
+func returnsWithin(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(deadlockGuard):
+		t.Fatalf("%s did not return within %v: deadlock", what, deadlockGuard)
+	}
+}
+
+// Regression: Close called from OnChange waited for the delivery goroutine,
+// which was running the callback, and never returned.
+func TestMonitorCloseFromCallback(t *testing.T) {
+	var mu sync.Mutex
+	var delivered []string
+	release := make(chan struct{})
+	closed := make(chan struct{})
+	var once sync.Once
+	var m *Monitor
+	m, err := NewMonitor(MonitorConfig{
+		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		OnChange: func(e Event) {
+			mu.Lock()
+			delivered = append(delivered, e.String())
+			mu.Unlock()
+			once.Do(func() {
+				<-release // the three events are queued
+				m.Close()
+				close(closed)
+			})
+		},
+	})
+	require.NoError(t, err)
+	for _, id := range []string{"a", "b", "c"} {
+		require.NoError(t, m.Add(id, 0))
+	}
+	n, err := m.Check(time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	close(release)
+	select {
+	case <-closed:
+	case <-time.After(deadlockGuard):
+		t.Fatalf("Close called from OnChange did not return within %v: deadlock", deadlockGuard)
+	}
+	returnsWithin(t, "Close after a Close from OnChange", m.Close)
+	mu.Lock()
+	assert.Len(t, delivered, 3, "the events queued before a Close from OnChange are still delivered: %v", delivered)
+	mu.Unlock()
+	assert.ErrorIs(t, m.Heartbeat("a", 2*time.Hour), ErrClosed, "no event is queued after Close")
+}
+
+// Every other Monitor method called from OnChange returns, and an event
+// it causes is delivered after the callback, like any other.
+func TestMonitorMethodsFromCallback(t *testing.T) {
+	var m *Monitor
+	type result struct {
+		n         int
+		suspected []string
+		errs      []error
+	}
+	results := make(chan result, 1)
+	events := make(chan Event, 10)
+	var once sync.Once
+	m, err := NewMonitor(MonitorConfig{
+		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		OnChange: func(e Event) {
+			events <- e
+			once.Do(func() {
+				var r result
+				r.errs = append(r.errs, m.Heartbeat("a", e.At), m.Add("c", e.At), m.Remove("c"))
+				var err error
+				r.n, err = m.Check(e.At + 5*time.Second) // suspects a and b again
+				r.errs = append(r.errs, err)
+				r.suspected = m.Suspected()
+				_ = m.Len()
+				results <- r
+			})
+		},
+	})
+	require.NoError(t, err)
+	require.NoError(t, m.Add("a", 0))
+	require.NoError(t, m.Add("b", 0))
+	_, err = m.Check(2 * time.Second) // a and b suspected: the first event runs the calls
+	require.NoError(t, err)
+	var r result
+	select {
+	case r = <-results:
+	case <-time.After(deadlockGuard):
+		t.Fatalf("Monitor methods called from OnChange did not return within %v: deadlock", deadlockGuard)
+	}
+	for _, err := range r.errs {
+		assert.NoError(t, err, "Monitor methods work from OnChange")
+	}
+	assert.Equal(t, 2, r.n, "Check from OnChange sees both peers silent")
+	assert.Equal(t, []string{"a", "b"}, r.suspected)
+	returnsWithin(t, "Close", m.Close)
+	close(events)
+	var kinds []string
+	for e := range events {
+		kinds = append(kinds, e.Kind.String())
+	}
+	assert.ElementsMatch(t, []string{"suspected", "suspected", "recovered", "suspected"}, kinds,
+		"events caused from OnChange are delivered after it: a and b suspected, a recovered, a suspected again")
+}
+
+// Close from another goroutine still waits for the callback that is
+// running: OnChange is never called after Close returns.
+func TestMonitorCloseWaitsForRunningCallback(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var running atomic.Bool
+	m, err := NewMonitor(MonitorConfig{
+		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		OnChange: func(Event) {
+			running.Store(true)
+			close(entered)
+			<-release
+			running.Store(false)
+		},
+	})
+	require.NoError(t, err)
+	require.NoError(t, m.Add("a", 0))
+	_, err = m.Check(time.Hour)
+	require.NoError(t, err)
+	<-entered
+	closed := make(chan struct{})
+	go func() {
+		m.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		t.Fatal("Close from another goroutine must wait for the running callback")
+	case <-time.After(10 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case <-closed:
+	case <-time.After(deadlockGuard):
+		t.Fatalf("Close did not return within %v after the callback did: deadlock", deadlockGuard)
+	}
+	assert.False(t, running.Load(), "no callback runs after Close returns")
 }

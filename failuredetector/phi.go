@@ -176,7 +176,7 @@ func (p *Phi) suspect(now time.Duration) bool {
 	if !p.started {
 		return false
 	}
-	elapsed := max(now-p.last, 0)
+	elapsed := max(subSat(now, p.last), 0)
 	y, _ := standardise(float64(elapsed)-float64(p.cfg.AcceptableHeartbeatPause), p.w.Mean(),
 		max(p.w.StdDev(), float64(p.cfg.MinStdDeviation)))
 	return y >= p.yStar
@@ -206,7 +206,7 @@ func (p *Phi) Heartbeat(now time.Duration) error {
 		return nil
 	}
 	if !p.suspect(now) {
-		p.w.Add(now - p.last)
+		p.w.Add(subSat(now, p.last))
 	} else {
 		p.skipped++
 	}
@@ -228,7 +228,7 @@ func (p *Phi) phi(now time.Duration) float64 {
 	if !p.started {
 		return 0
 	}
-	elapsed := max(now-p.last, 0)
+	elapsed := max(subSat(now, p.last), 0)
 	return sanitize(p.dist.Phi(Estimate{
 		Elapsed: float64(elapsed) - float64(p.cfg.AcceptableHeartbeatPause),
 		Mean:    p.w.Mean(),
@@ -247,14 +247,14 @@ func (p *Phi) Suspect(now time.Duration) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if g := p.cfg.MaxLocalPause; g > 0 {
-		if p.checked && now-p.lastCall > g {
+		if p.checked && subSat(now, p.lastCall) > g {
 			p.paused, p.pausedAt = true, now
 		}
 		if now > p.lastCall || !p.checked {
 			p.lastCall = now
 		}
 		p.checked = true
-		if p.paused && now-p.pausedAt < g {
+		if p.paused && subSat(now, p.pausedAt) < g {
 			return false
 		}
 	}

@@ -37,6 +37,9 @@ func (tr Trace) Validate() error {
 	if tr.End < last {
 		return bad("end %v before the last arrival %v", tr.End, last)
 	}
+	if tr.Arrivals[0] == math.MinInt64 || subSat(tr.End, tr.Arrivals[0]) == math.MaxInt64 {
+		return bad("spans more than a time.Duration holds")
+	}
 	if tr.Crashed && (tr.Crash < tr.Arrivals[0] || tr.Crash > tr.End) {
 		return bad("crash at %v outside [%v, %v]", tr.Crash, tr.Arrivals[0], tr.End)
 	}
