@@ -162,18 +162,6 @@ func cmpID(x, y slot) int {
 	return 1
 }
 
-// slotsOf converts entries, which must be sorted with no zero counts.
-func slotsOf(e []Entry) []slot {
-	if len(e) == 0 {
-		return nil
-	}
-	s := make([]slot, len(e))
-	for i, x := range e {
-		s[i] = newSlot(x.ID, x.Count)
-	}
-	return s
-}
-
 // VectorOf returns a Vector with the given entries, which may come in any
 // order. Zero counts are dropped; if an ID appears more than once, its
 // largest count is kept. The result does not share storage with entries.
