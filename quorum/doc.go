@@ -65,12 +65,12 @@
 // more than String writes for any expression within the other limits.
 // Parse applies the limits while it reads: it stops at the first leaf,
 // operator, name or parenthesis beyond them. It allocates at most 80 bytes
-// per input byte plus 256 bytes, measured on the worst inputs we know
-// (operands of one byte, "a*b+a*b+...") and checked by a test: a 56-byte
+// per input byte plus 256 bytes (73 on the worst input we know,
+// "a*b+a*b+..."; a test checks the bound on adversarial inputs): a 56-byte
 // Expr per leaf or operator, once in its operator's exactly sized slice
-// and once on a stack sized from the input's length, plus the unescaped
-// bytes of quoted names. Whatever the input, that is at most about 2 MiB
-// plus the unescaped names (at most 4 MiB).
+// and once on a stack sized from the input's non-space bytes, plus the
+// unescaped bytes of quoted names. Whatever the input, that is at most
+// about 2 MiB plus the unescaped names (at most 4 MiB).
 //
 // Minimal quorums: enumerating them is exponential in general, so this
 // package counts them first, without building them, and returns
@@ -84,9 +84,10 @@
 // no node appears under two operators and an upper bound otherwise, so
 // such an expression may be refused although it has fewer minimal
 // quorums. Counting costs O(arguments × k) per operator; building the
-// quorums costs time proportional to the quorums built (at most 2^26
-// steps, including the minimality filter that shared nodes need) and 8
-// bytes per set.
+// quorums costs time proportional to the sets built for every operator
+// (at most 2^26 steps, including the minimality filter that shared nodes
+// need) and 8 bytes per set (at most 2^20 sets, 8 MiB), both known and
+// checked before anything is built.
 //
 // Everything else is bounded too. Membership checks, vote tracking,
 // CommittedIndex, Latency, duals, resilience of expressions that share no

@@ -13,13 +13,15 @@ import (
 	"github.com/eventually-perfect/primitives/quorum"
 )
 
-// allocated returns the bytes f allocates, the least of three runs (a
-// runtime allocation in between runs only adds).
+// allocated returns the bytes f allocates, the least of three runs after
+// one to warm up (fmt's and the runtime's caches; an allocation by
+// something else in between only adds).
 func allocated(f func()) uint64 {
+	runtime.GC()
+	f()
 	least := ^uint64(0)
 	for range 3 {
 		var before, after runtime.MemStats
-		runtime.GC()
 		runtime.ReadMemStats(&before)
 		f()
 		runtime.ReadMemStats(&after)
@@ -257,6 +259,7 @@ func TestParseAllocationPerByte(t *testing.T) {
 	} {
 		n := allocated(func() { _, _ = quorum.Parse(in) })
 		assert.LessOrEqual(t, n, 80*uint64(len(in))+256, "%s: Parse allocated %d bytes for %d input bytes, above 80 per byte plus 256", name, n, len(in))
+		t.Logf("%-17s %7d bytes in, %8d allocated: %5.1f per byte", name, len(in), n, float64(n)/float64(len(in)))
 	}
 }
 
@@ -284,4 +287,21 @@ func TestLatencyDoesNotAllocate(t *testing.T) {
 	require.NoError(t, err)
 	allocs := testing.AllocsPerRun(100, func() { _ = s.Latency(quorum.Write, s.All()) })
 	assert.Zero(t, allocs, "System.Latency must not allocate")
+}
+
+// A sub-expression can have many more minimal quorums than the whole:
+// in choose(2, a, a, X) the two votes of a are a quorum on their own and
+// X never matters, yet enumerating bottom-up would build X's C(24, 11) =
+// 2496144 quorums. The bound on the sets built over all operators refuses
+// it before building anything.
+func TestSubExpressionsAreBoundedToo(t *testing.T) {
+	x := quorum.Choose(11, quorum.Leaves(names(24)...)...)
+	e := quorum.Choose(2, quorum.Leaf("a"), quorum.Leaf("a"), x)
+	s, err := quorum.New(quorum.Config{Reads: e})
+	require.NoError(t, err)
+	n := allocated(func() { _, err = s.MinimalQuorums(quorum.Read) })
+	assert.ErrorIs(t, err, quorum.ErrTooLarge)
+	assert.Contains(t, err.Error(), "2496145 sets over all operators")
+	assert.Less(t, n, uint64(1<<20), "refused before building: %d bytes", n)
+	assert.True(t, s.IsRead(1), "a alone is a read quorum")
 }

@@ -86,7 +86,13 @@ func Parse(s string) (Expr, error) {
 		return Expr{}, p.fail(MaxExprLen, ErrTooLarge, "input of %d bytes, more than %d", len(s), MaxExprLen)
 	}
 	// Operands need a byte and a separator each: size the stack once.
-	room := min(len(s)/2+1, MaxExprSize)
+	solid := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' {
+			solid++
+		}
+	}
+	room := min(solid/2+1, MaxExprSize)
 	p.stack, p.starts = make([]Expr, 0, room), make([]int32, 0, room)
 	e, _, err := p.expr(0)
 	if err != nil {
@@ -100,7 +106,7 @@ func Parse(s string) (Expr, error) {
 }
 
 // A parser reads one expression. Operands are collected on one shared
-// stack, sized once from the input's length, and copied into an exactly
+// stack, sized once from the input's length without spaces, and copied into an exactly
 // sized slice when their operator ends, so the expression's slices hold no
 // spare capacity and nothing is allocated twice as slices grow.
 type parser struct {

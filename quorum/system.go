@@ -290,12 +290,13 @@ func (s *System) IsWrite(set Set) bool { return s.trees[Write].eval(0, set&s.all
 // and returns an error wrapping ErrTooLarge, without enumerating, when
 // there are more than 65536 (a majority of 19 nodes already has 92378,
 // majority(a0, ..., a16)*majority(b0, ..., b16) has 590976100), or when
-// building them would take more than 2^26 steps. The count is exact for
-// expressions in which no node appears under two operators; for the
-// others it is an upper bound, so such a system may be refused although
-// it has fewer minimal quorums. Counting costs O(arguments × threshold)
-// per operator; enumerating, time proportional to the quorums built and
-// at most 8 bytes per quorum built (a few MiB).
+// building them would build more than 2^20 sets over all its operators
+// or take more than 2^26 steps. The count is exact for expressions in
+// which no node appears under two operators; for the others it is an
+// upper bound, so such a system may be refused although it has fewer
+// minimal quorums. Counting costs O(arguments × threshold) per operator;
+// enumerating, time proportional to the sets built and 8 bytes per set
+// (at most 8 MiB).
 func (s *System) MinimalQuorums(side Side) ([]Set, error) {
 	return s.trees[side&1].minimal()
 }

@@ -125,6 +125,9 @@ func (t *tree) flatSameAs(o *tree) bool {
 const (
 	// maxQuorums is the most minimal quorums an enumeration returns.
 	maxQuorums = 1 << 16
+	// maxSets bounds the sets one enumeration builds over all tree nodes
+	// (8 MiB), counted before it starts.
+	maxSets = 1 << 20
 	// maxSteps bounds the work of one enumeration, counted before it
 	// starts: every candidate set it will build, weighted by the number of
 	// arguments of its operator, plus the cost of the minimality filter
@@ -251,8 +254,9 @@ func countString(c uint64, exact bool) string {
 // by bits, or an error wrapping ErrTooLarge, decided before enumerating
 // anything, when there are more than maxQuorums of them (or, for an
 // expression that shares nodes between operators, when the upper bound
-// on their number is more than maxQuorums) or the enumeration would take
-// more than maxSteps steps.
+// on their number is more than maxQuorums), or the enumeration would
+// build more than maxSets sets over all tree nodes or take more than
+// maxSteps steps.
 //
 // It builds each tree node's minimal quorums from its arguments' by a
 // depth-first search over the arguments, heaviest first, that stops
@@ -265,9 +269,13 @@ func (t *tree) minimal() ([]Set, error) {
 	if c[0] > maxQuorums {
 		return nil, fmt.Errorf("quorum: %s minimal quorums, more than %d: %w", countString(c[0], !t.shared), maxQuorums, ErrTooLarge)
 	}
-	var steps uint64
+	var sets, steps uint64
 	for i := range t.nodes {
+		sets = satAdd(sets, c[i])
 		steps = satAdd(steps, satMul(c[i], uint64(t.items(int32(i))+1)))
+	}
+	if sets > maxSets {
+		return nil, fmt.Errorf("quorum: enumerating %s minimal quorums builds %s sets over all operators, more than %d: %w", countString(c[0], !t.shared), countString(sets, true), maxSets, ErrTooLarge)
 	}
 	pairs := false
 	if t.shared {
