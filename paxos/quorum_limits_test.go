@@ -45,6 +45,7 @@ func TestThriftyReplicaOnHugeQuorumSystem(t *testing.T) {
 		r, err := paxos.NewReplica(paxos.ReplicaConfig{ID: "a0", Quorums: sys, Thrifty: true, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
 		runtime.ReadMemStats(&after)
 		allocated := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s: NewReplica with Thrifty allocated %d bytes (error: %v)", name, allocated, err)
 		assert.Less(t, allocated, uint64(16<<20), "%s: NewReplica with Thrifty allocated %d bytes: it must not enumerate the quorums", name, allocated)
 		if err != nil {
 			assert.True(t, errors.Is(err, quorum.ErrTooLarge) || errors.Is(err, paxos.ErrInvalidConfig),

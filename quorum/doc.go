@@ -76,8 +76,8 @@
 // package counts them first, without building them, and returns
 // [ErrTooLarge] in bounded time and memory when there are more than 65536
 // (a majority of 19 nodes has 92378; majority(a0, ..., a16) *
-// majority(b0, ..., b16) has 590976100 and is refused in about 50
-// microseconds and 6 KiB). The count of "at least k of" a list of
+// majority(b0, ..., b16) has 590976100 and is refused in about a
+// microsecond and 336 bytes). The count of "at least k of" a list of
 // sub-expressions that share no node is the sum, over the minimal
 // selections of arguments reaching k, of the product of their counts,
 // computed by a dynamic program over the weight reached; it is exact when
