@@ -75,7 +75,10 @@
 //   - partitions: [Sim.Partition] cuts every link between groups, both
 //     ways; [Sim.Block] cuts one direction (an asymmetric partition);
 //     [Sim.Heal] removes both. A cut link loses what is sent on it and
-//     what was in flight on it when it arrives.
+//     what was in flight on it when it arrives;
+//   - hold-backs: [Sim.Hold] (a link) and [Sim.HoldIf] (a class of
+//     messages) delay what is sent while they last until they end, then
+//     deliver it: a message overtaken by many rounds, not a lost one.
 //
 // Nodes can crash ([Sim.Crash]: the node value, its pending timers and its
 // queued inputs are lost, messages that reach it while it is down are
@@ -147,6 +150,11 @@
 // state, and returning the shortest counterexample as a Trace. Time is
 // abstract there: timers fire in any order relative to messages, which
 // covers every timing the simulator could produce and some it could not.
+// Two opt-in reductions make larger systems affordable: delay-bounded
+// scheduling ([ExploreConfig.DelayBounding]: messages delivered in send
+// order, with at most MaxDelays exceptions per path) and symmetry
+// reduction ([ExploreConfig.Symmetric]: interchangeable nodes, whose
+// states are explored up to renaming; see [Renamable]).
 //
 // # Trade-offs
 //

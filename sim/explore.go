@@ -3,7 +3,9 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
+	"slices"
 	"time"
 )
 
@@ -81,6 +83,22 @@ import (
 // with equal hashes would make the search skip one of them; with n distinct
 // states the chance that any pair collides is about n²/2¹²⁹, below 10⁻²¹
 // for a billion states, far below the chance of a hardware fault.
+//
+// Reductions. Two opt-in reductions shrink the search for larger
+// systems, each with a condition stated where it is configured. Delay
+// bounding (ExploreConfig.DelayBounding, MaxDelays; Emmi, Qadeer and Lal,
+// "Delay-Bounded Scheduling", POPL 2011) keeps the messages in flight in a
+// queue in send order and charges one delay for each delivery that is not
+// of the oldest deliverable message: a search bounded by k delays covers
+// every schedule within k deviations from in-order delivery, and its
+// branching factor no longer grows with the number of messages in flight.
+// The queue's order and the delays used are then part of the state.
+// Symmetry reduction (ExploreConfig.Symmetric; Ip and Dill, "Better
+// Verification Through Symmetry", 1996) deduplicates states up to a
+// renaming of interchangeable nodes, by the hash of a canonical
+// representative; it is exact (it reaches one state of every class the
+// full search reaches) when the protocol, the invariants and the
+// encodings treat those nodes alike.
 //
 // Randomness. Context.Rand is a source seeded before every handler call
 // from the node's identifier, its state and the message or timer being
@@ -163,6 +181,82 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 	// Workers is the number of goroutines that search in parallel; 0 means
 	// runtime.GOMAXPROCS(0). The result does not depend on it.
 	Workers int
+
+	// DelayBounding, if true, keeps the messages in flight in the order
+	// they were sent, and lets a path deliver them out of that order only
+	// MaxDelays times (delay-bounded scheduling, Emmi, Qadeer and Lal,
+	// POPL 2011): delivering the oldest message that can be delivered (to
+	// an up node) is free, delivering any other costs one delay. Drops,
+	// duplicates (a copy joins the end of the queue), crashes, restarts and
+	// timers are bounded by their own limits, as without it. The search is
+	// then an under-approximation, complete only for the paths with at
+	// most MaxDelays out-of-order deliveries; what it gains is the
+	// branching factor: from a state, one free delivery and, while delays
+	// are left, the others, instead of every message in flight. The
+	// queue's order is part of the state (two states with the same
+	// messages in different orders are different), so with MaxDelays at
+	// least the depth of the search it reaches every state the default
+	// mode reaches, in more orders. If false (the default), the messages in
+	// flight are a multiset and any of them may be delivered next.
+	DelayBounding bool
+	// MaxDelays bounds the out-of-order deliveries of a path under
+	// DelayBounding; 0 allows none: messages are delivered in the order
+	// they were sent, except those to a crashed node, which wait.
+	MaxDelays int
+
+	// Symmetric, if it names two or more nodes, declares them
+	// interchangeable (symmetry reduction, Ip and Dill, "Better
+	// verification through symmetry", 1996): two states that differ only by
+	// a renaming of these nodes among themselves are explored once. The
+	// explorer deduplicates each state by a canonical representative of
+	// its class: the least hash, over the renamings that order the nodes
+	// by features no renaming changes (up or down, pending timers, the
+	// number and kinds of messages each sent and is sent, storage when it
+	// holds no identifiers), of the state's encoding under that renaming.
+	// Its cost is one renamed encoding of the state per such renaming:
+	// at most g! for a group of g nodes (6 for 3, 120 for 5), usually far
+	// fewer once the nodes' states differ.
+	//
+	// The node type N must implement Renamable, which encodes a node's
+	// state as it would be with every identifier renamed; a message
+	// holding identifiers needs RenameMessage, and a storage holding them
+	// RenameStorage. The reduction is sound only if the protocol does
+	// not tell these nodes apart: renaming a reachable state and its
+	// successors gives a reachable state and its successors, and Invariant
+	// and Quiescent give the same verdict on a state and its renamings.
+	// This fails, for instance, for a ballot or a tie-break ordered by node
+	// identifier (a renaming changes which node wins) unless Renamable and
+	// RenameMessage rename the identifiers inside ballots too, so that the
+	// order moves with them; for a node that treats a particular
+	// identifier specially (a fixed coordinator belongs outside the
+	// group); for timer names that contain identifiers; for Context.Rand,
+	// seeded by the node's identifier; and, under DelayBounding, for a
+	// node that sends to its peers in identifier order (Broadcast does),
+	// since a renaming then changes the queue's order: there the
+	// reduction is a heuristic that may skip paths, not a proof.
+	Symmetric []string
+	// RenameMessage, if not nil, appends the canonical encoding of m with
+	// every node identifier id in it replaced by rename(id), for Symmetric;
+	// it must agree with EncodeMessage when rename is the identity. If nil,
+	// messages hold no node identifiers except their sender and
+	// destination, which the explorer renames itself.
+	RenameMessage func(b []byte, m M, rename func(id string) string) []byte
+	// RenameStorage, if not nil, appends a canonical encoding of s with
+	// every node identifier id in it replaced by rename(id), for
+	// Symmetric. If nil, storage holds no node identifiers and
+	// Storage.AppendState is used as is.
+	RenameStorage func(b []byte, s *Storage, rename func(id string) string) []byte
+}
+
+// Renamable is implemented by node values that support symmetry
+// reduction (ExploreConfig.Symmetric): AppendRenamed appends the
+// canonical encoding the node's volatile state would have if every node
+// identifier id it holds (as a string, an index, a bit in a set, inside a
+// ballot...) were rename(id). rename is a permutation of the symmetric
+// nodes and the identity elsewhere; with the identity it must append what
+// distinguishes states as well as AppendState does.
+type Renamable interface {
+	AppendRenamed(b []byte, rename func(id string) string) []byte
 }
 
 // ExploreResult reports what an exploration covered and what it found.
@@ -275,7 +369,8 @@ func (w *World[M, N]) Timers(id string) []string {
 }
 
 // InFlight returns the messages in flight, one Envelope per copy, sorted
-// by encoding. It allocates a new slice at each call.
+// by encoding (in the order they were sent, under
+// ExploreConfig.DelayBounding). It allocates a new slice at each call.
 func (w *World[M, N]) InFlight() []Envelope[M] {
 	n := 0
 	for _, e := range w.s.flight {
@@ -315,6 +410,12 @@ func (w *World[M, N]) InFlight() []Envelope[M] {
 // MaxTimeouts is used up, no crashed node unless MaxRestarts is used up.
 // Drops, duplicates and crashes may happen but need not, so they do not
 // count.
+//
+// Two opt-in reductions change the model: with DelayBounding the messages
+// in flight are a queue in send order and delivering any but the oldest
+// deliverable one costs one of MaxDelays delays; with Symmetric, states
+// that differ by a renaming of the listed nodes count as one (see the
+// fields' documentation for the conditions each needs).
 //
 // States are deduplicated by a 128-bit hash of a canonical encoding built
 // from N.AppendState, Storage.AppendState, the timer names, the messages'
@@ -375,6 +476,7 @@ func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error 
 		{"MaxCrashes", cfg.MaxCrashes}, {"MaxRestarts", cfg.MaxRestarts},
 		{"MaxTimeouts", cfg.MaxTimeouts}, {"MaxDuplicates", cfg.MaxDuplicates},
 		{"MaxStates", cfg.MaxStates}, {"Workers", cfg.Workers},
+		{"MaxDelays", cfg.MaxDelays},
 	} {
 		if b.v < 0 {
 			return bad("negative %s %d", b.name, b.v)
@@ -382,6 +484,25 @@ func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error 
 		if b.v > maxBound && b.name != "MaxStates" && b.name != "MaxDepth" {
 			return bad("%s %d exceeds %d", b.name, b.v, maxBound)
 		}
+	}
+	if cfg.MaxDelays > 0 && !cfg.DelayBounding {
+		return bad("MaxDelays %d without DelayBounding", cfg.MaxDelays)
+	}
+	inGroup := make(map[string]bool, len(cfg.Symmetric))
+	for _, id := range cfg.Symmetric {
+		if !seen[id] {
+			return fmt.Errorf("sim: explore: symmetric node %q: %w", id, errors.Join(ErrInvalidConfig, ErrUnknownNode))
+		}
+		if inGroup[id] {
+			return bad("symmetric node %q listed twice", id)
+		}
+		inGroup[id] = true
+	}
+	if len(cfg.Symmetric) > maxSymmetric {
+		return bad("%d symmetric nodes, at most %d", len(cfg.Symmetric), maxSymmetric)
+	}
+	if len(cfg.Symmetric) > 1 && !reflect.TypeFor[N]().Implements(reflect.TypeFor[Renamable]()) {
+		return bad("symmetric nodes, but %v does not implement Renamable", reflect.TypeFor[N]())
 	}
 	for _, e := range cfg.Inject {
 		if e.From == "" {
@@ -398,6 +519,11 @@ func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error 
 // maxBound is the largest fault bound and worker count accepted: far more
 // than an exhaustive search can use, and small enough for the counters.
 const maxBound = 1 << 20
+
+// maxSymmetric is the largest symmetric group accepted: canonicalising a
+// state of a group of g nodes may cost g! encodings, and 10! is already
+// far too many.
+const maxSymmetric = 10
 
 // newExplorer validates cfg and precomputes what every worker shares.
 func newExplorer[M any, N Explorable[M, N]](cfg ExploreConfig[M, N]) (*explorer[M, N], error) {
@@ -420,6 +546,27 @@ func newExplorer[M any, N Explorable[M, N]](cfg ExploreConfig[M, N]) (*explorer[
 		budgetCrashes:    int32(cfg.MaxCrashes),
 		budgetRestarts:   int32(cfg.MaxRestarts),
 		budgetTimeouts:   int32(cfg.MaxTimeouts),
+		budgetDelays:     int32(cfg.MaxDelays),
+	}
+	x.ordered = cfg.DelayBounding
+	x.encodedBudgets = budgetDelays // the default mode's encoding, unchanged
+	if x.ordered {
+		x.encodedBudgets = numBudgets
+	}
+	x.symOf = make([]int, len(x.ids))
+	for i := range x.symOf {
+		x.symOf[i] = -1
+	}
+	if len(cfg.Symmetric) > 1 {
+		for _, id := range x.ids { // in node order
+			if slices.Contains(cfg.Symmetric, id) {
+				x.symOf[x.index[id]] = len(x.sym)
+				x.sym = append(x.sym, x.index[id])
+			}
+		}
+		x.appendRenamed = func(n N, b []byte, rename func(string) string) []byte {
+			return any(n).(Renamable).AppendRenamed(b, rename)
+		}
 	}
 	x.encode = cfg.EncodeMessage
 	if x.encode == nil {

@@ -17,6 +17,7 @@ import (
 // aborts (presumed abort).
 type xp2PC struct {
 	coord   bool
+	eager   bool   // a broken coordinator: commits on the first yes
 	no      bool   // a participant that votes no
 	k       int    // number of participants (coordinator)
 	votes   uint32 // coordinator: bit i set when p(i+1) voted yes
@@ -89,7 +90,7 @@ func (n *xp2PC) Receive(ctx *Context[xpMsg], from string, m xpMsg) {
 		case m.Kind == "y":
 			i, _ := strconv.Atoi(from[1:])
 			n.votes |= 1 << (i - 1)
-			if n.votes == 1<<n.k-1 {
+			if n.votes == 1<<n.k-1 || n.eager {
 				n.decide(ctx, 'c')
 				ctx.CancelTimer("votes")
 				ctx.Broadcast(xpMsg{Kind: "c"})
@@ -137,6 +138,25 @@ func (n *xp2PC) Clone() *xp2PC { d := *n; return &d }
 
 func (n *xp2PC) AppendState(b []byte) []byte {
 	return append(b, byte(n.votes), byte(n.votes>>8), n.voted, n.decided)
+}
+
+// AppendRenamed is AppendState with the coordinator's set of yes votes
+// renamed, for symmetry reduction among the participants; it also encodes
+// whether the node votes no, so that a renaming of a no-voter and a
+// yes-voter never looks alike.
+func (n *xp2PC) AppendRenamed(b []byte, rename func(string) string) []byte {
+	var votes uint32
+	for i := range n.k {
+		if n.votes&(1<<i) != 0 {
+			j, _ := strconv.Atoi(rename("p" + strconv.Itoa(i+1))[1:])
+			votes |= 1 << (j - 1)
+		}
+	}
+	no := byte(0)
+	if n.no {
+		no = 1
+	}
+	return append(b, byte(votes), byte(votes>>8), n.voted, n.decided, no)
 }
 
 // xp2PCAgreement is AC1 of Bernstein, Hadzilacos and Goodman ("Concurrency

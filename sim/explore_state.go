@@ -19,6 +19,7 @@ const (
 	budgetCrashes
 	budgetRestarts
 	budgetTimeouts
+	budgetDelays // out-of-order deliveries, under DelayBounding
 	numBudgets
 )
 
@@ -34,6 +35,20 @@ type explorer[M any, N Explorable[M, N]] struct {
 	maxStates int
 	workers   int
 
+	// ordered: DelayBounding, the messages in flight are a queue in send
+	// order. encodedBudgets is how many of the budgets the state encoding
+	// holds: all of them when ordered, and without the delays otherwise,
+	// so that the default mode's states encode as they always have.
+	ordered        bool
+	encodedBudgets int
+
+	// Symmetry reduction (ExploreConfig.Symmetric): sym lists the nodes of
+	// the symmetric group in node order, symOf maps a node to its position
+	// in sym or -1; both empty without symmetry.
+	sym           []int
+	symOf         []int
+	appendRenamed func(n N, b []byte, rename func(string) string) []byte
+
 	visited visitedSet
 }
 
@@ -41,8 +56,11 @@ type explorer[M any, N Explorable[M, N]] struct {
 // once built: a successor copies the slices it changes and shares the
 // node values, storages, timer lists and messages it does not.
 type state[M any, N any] struct {
-	nodes  []nodeSlot[N]
-	flight []flightEntry[M] // sorted by message encoding, no two equal
+	nodes []nodeSlot[N]
+	// flight holds the messages in flight: sorted by message encoding, no
+	// two equal; or, under DelayBounding, in the order they were sent, one
+	// entry per copy.
+	flight []flightEntry[M]
 	used   [numBudgets]int32
 	h      [2]uint64 // hash of the canonical encoding
 }
@@ -66,10 +84,12 @@ type flightEntry[M any] struct {
 // message is a message sent during the search, with its canonical
 // encoding. Messages are immutable and shared between states.
 type message[M any] struct {
-	env Envelope[M]
-	to  int    // index of env.To, or -1 for a client
-	enc []byte // From, To and EncodeMessage(Msg), the sort key
-	h   [2]uint64
+	env  Envelope[M]
+	from int    // index of env.From, or -1 for a client
+	to   int    // index of env.To, or -1 for a client
+	enc  []byte // From, To and EncodeMessage(Msg), the sort key
+	body int    // where EncodeMessage(Msg) starts in enc
+	h    [2]uint64
 }
 
 // copyFrom makes t a copy of s that can be changed without changing s,
@@ -92,8 +112,13 @@ func (s *state[M, N]) keep() *state[M, N] {
 	}
 }
 
-// addMessage adds a copy of m to the messages in flight.
-func (s *state[M, N]) addMessage(m *message[M]) {
+// addMessage adds a copy of m to the messages in flight: at the end of
+// the queue if ordered, else into the sorted multiset.
+func (s *state[M, N]) addMessage(m *message[M], ordered bool) {
+	if ordered {
+		s.flight = append(s.flight, flightEntry[M]{msg: m, count: 1})
+		return
+	}
 	i, found := slices.BinarySearchFunc(s.flight, m, func(e flightEntry[M], m *message[M]) int {
 		return bytes.Compare(e.msg.enc, m.enc)
 	})
@@ -141,10 +166,20 @@ func (a action) idx() int             { return int(a & (1<<actionShift - 1)) }
 // forActions calls f with every action enabled in s, in the canonical
 // order: deliveries, timers, drops, duplicates, crashes, restarts. It stops
 // early if f returns false.
+//
+// Under DelayBounding, the first deliverable message in the queue is
+// always offered, the others only while delays are left; and a message
+// equal to one earlier in the queue is not offered for delivery, drop or
+// duplication, since taking the earlier copy gives the same successor at
+// no greater cost.
 func (x *explorer[M, N]) forActions(s *state[M, N], f func(a action) bool) {
 	deliverable := false
+	delays := s.used[budgetDelays] < x.bounds[budgetDelays]
 	for j, e := range s.flight {
 		if to := e.msg.to; to >= 0 && s.nodes[to].up {
+			if x.ordered && (deliverable && !delays || s.repeats(j)) {
+				continue
+			}
 			deliverable = true
 			if !f(makeAction(actDeliver, j)) {
 				return
@@ -173,7 +208,7 @@ func (x *explorer[M, N]) forActions(s *state[M, N], f func(a action) bool) {
 			continue
 		}
 		for j, e := range s.flight {
-			if e.msg.to >= 0 {
+			if e.msg.to >= 0 && !(x.ordered && s.repeats(j)) {
 				if !f(makeAction(kind, j)) {
 					return
 				}
@@ -196,6 +231,33 @@ func (x *explorer[M, N]) forActions(s *state[M, N], f func(a action) bool) {
 			}
 		}
 	}
+}
+
+// repeats reports whether the j-th message in flight is a copy of an
+// earlier one (same encoding, so same sender and destination) in an
+// ordered queue. Equal messages usually share one *message, since a
+// worker builds each message once, but not always (each worker has its
+// own, and forgets them when it has built too many), so the encodings
+// decide: the actions offered must not depend on the worker.
+func (s *state[M, N]) repeats(j int) bool {
+	m := s.flight[j].msg
+	for _, e := range s.flight[:j] {
+		if e.msg == m || e.msg.h == m.h && bytes.Equal(e.msg.enc, m.enc) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstDeliverable returns the position of the oldest message in flight
+// to an up node, or -1.
+func (s *state[M, N]) firstDeliverable() int {
+	for j, e := range s.flight {
+		if to := e.msg.to; to >= 0 && s.nodes[to].up {
+			return j
+		}
+	}
+	return -1
 }
 
 // hasActions reports whether any action is enabled in s.
@@ -247,6 +309,8 @@ type worker[M any, N Explorable[M, N]] struct {
 	// while encoding the injected messages), to name it when it panics.
 	running int
 
+	sym symScratch // symmetry reduction's scratch, see explore_symmetry.go
+
 	// Search results of the current level, see search.go.
 	local      map[[2]uint64]struct{}
 	cands      []candidate[M, N]
@@ -264,6 +328,7 @@ func newWorker[M any, N Explorable[M, N]](x *explorer[M, N]) *worker[M, N] {
 	}
 	w.rnd = rand.New(&w.pcg)
 	w.world = World[M, N]{ids: x.ids, index: x.index}
+	w.sym.init(x.ids, x.sym, x.symOf)
 	return w
 }
 
@@ -274,7 +339,7 @@ func (w *worker[M, N]) initial() *state[M, N] {
 	s := &state[M, N]{nodes: make([]nodeSlot[N], len(x.ids))}
 	w.running = injecting
 	for _, e := range x.cfg.Inject {
-		s.addMessage(w.send(e.From, e.To, e.Msg))
+		s.addMessage(w.send(e.From, e.To, e.Msg), x.ordered)
 	}
 	for i := range s.nodes {
 		s.nodes[i].storage = new(Storage)
@@ -284,7 +349,7 @@ func (w *worker[M, N]) initial() *state[M, N] {
 		n := x.cfg.New(x.ids[i])
 		w.call(s, i, n, callStart, "", *new(M), "", 0)
 	}
-	s.h = w.stateHash(s)
+	s.h = w.hash(s)
 	return s
 }
 
@@ -298,6 +363,9 @@ func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 	t.copyFrom(s)
 	switch a.kind() {
 	case actDeliver:
+		if x.ordered && a.idx() != t.firstDeliverable() {
+			t.used[budgetDelays]++
+		}
 		m := t.takeMessage(a.idx())
 		i := m.to
 		if w.tr != nil {
@@ -328,7 +396,11 @@ func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 			w.tr.drop(m)
 		}
 	case actDuplicate:
-		t.flight[a.idx()].count++
+		if x.ordered {
+			t.flight = append(t.flight, flightEntry[M]{msg: t.flight[a.idx()].msg, count: 1})
+		} else {
+			t.flight[a.idx()].count++
+		}
 		t.used[budgetDuplicates]++
 		if w.tr != nil {
 			w.tr.duplicate(t.flight[a.idx()].msg)
@@ -352,7 +424,7 @@ func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 		w.call(t, i, n, callStart, "", *new(M), "", 1)
 	}
 	w.running = -1
-	t.h = w.stateHash(t)
+	t.h = w.hash(t)
 	return t
 }
 
@@ -409,7 +481,7 @@ func (w *worker[M, N]) call(t *state[M, N], i int, n N, kind int, from string, m
 	}
 	for j := range w.ctx.sends {
 		o := &w.ctx.sends[j]
-		t.addMessage(w.send(x.ids[i], o.To, o.Msg))
+		t.addMessage(w.send(x.ids[i], o.To, o.Msg), x.ordered)
 		var zero M
 		o.Msg = zero // do not keep messages alive through the context
 	}
@@ -425,11 +497,16 @@ func (w *worker[M, N]) send(from, to string, msg M) *message[M] {
 	}
 	b := appendString(w.buf[:0], from)
 	b = appendString(b, to)
+	body := len(b)
 	b = w.x.encode(b, msg)
 	w.buf = b
 	m, ok := w.msgs[string(b)]
 	if !ok {
-		m = &message[M]{env: Envelope[M]{From: from, To: to, Msg: msg}, to: ti, enc: bytes.Clone(b), h: hash128(b)}
+		fi, ok := w.x.index[from]
+		if !ok {
+			fi = -1
+		}
+		m = &message[M]{env: Envelope[M]{From: from, To: to, Msg: msg}, from: fi, to: ti, enc: bytes.Clone(b), body: body, h: hash128(b)}
 		if len(w.msgs) >= maxInterned {
 			clear(w.msgs)
 		}
@@ -498,15 +575,25 @@ func (w *worker[M, N]) nodeHash(s *nodeSlot[N]) [2]uint64 {
 	return hash128(b)
 }
 
+// hash returns the hash that identifies s in the visited set: its own
+// state hash, or with symmetry reduction, that of its canonical
+// representative.
+func (w *worker[M, N]) hash(s *state[M, N]) [2]uint64 {
+	if len(w.x.sym) > 1 {
+		return w.symHash(s)
+	}
+	return w.stateHash(s)
+}
+
 // stateHash hashes a state from the hashes of its parts: each node's in
 // order, the budgets used, then each message in flight with its number of
-// copies, in encoding order.
+// copies, in encoding order (in queue order under DelayBounding).
 func (w *worker[M, N]) stateHash(s *state[M, N]) [2]uint64 {
 	b := w.buf[:0]
 	for i := range s.nodes {
 		b = appendHash(b, s.nodes[i].h)
 	}
-	for _, u := range s.used {
+	for _, u := range s.used[:w.x.encodedBudgets] {
 		b = binary.AppendUvarint(b, uint64(u))
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.flight)))
