@@ -647,7 +647,6 @@ func TestExploreDeterministicProperty(t *testing.T) {
 			cfg.Quiescent = xp2PCEveryoneDecides
 		}
 		cfg.New = newXP2PC(2, rapid.SampledFrom([]string{"", "p1", "p2"}).Draw(t, "no-voter"))
-
 		cfg.Workers = 1
 		one, err := Explore(cfg)
 		if err != nil {
