@@ -188,7 +188,7 @@ func decodeStamp(data []byte, erlang, build bool) (Stamp, error) {
 	if pad, _ := d.read(uint(len(data)*8 - d.pos)); pad != 0 {
 		return Stamp{}, fmt.Errorf("clocks: stamp encoding has nonzero padding bits: %w", ErrMalformed)
 	}
-	return Stamp{id: id, ev: d.node(ev)}, nil
+	return Stamp{id: id, ev: treeOf(ev, build)}, nil
 }
 
 // bitWriter appends bits, most significant first, to buf.
@@ -332,13 +332,14 @@ var (
 	eventChecked = &event{}
 )
 
-// node returns e, a value built by event, as a tree: a shared leaf when
-// it can, a new node when building, a placeholder when checking.
-func (r *bitReader) node(e event) *event {
+// treeOf returns e, a node the decoders hold as a value, as a tree: a
+// shared leaf when it can, a new node when building, a placeholder when
+// only checking.
+func treeOf(e event, build bool) *event {
 	switch {
-	case e.isLeaf() && (r.build || e.n < uint64(len(smallLeaves))):
+	case e.isLeaf() && (build || e.n < uint64(len(smallLeaves))):
 		return leaf(e.n)
-	case !r.build:
+	case !build:
 		return eventChecked
 	}
 	return &event{n: e.n, l: e.l, r: e.r}
@@ -482,7 +483,7 @@ func (r *bitReader) id(depth int) (*idTree, error) {
 }
 
 // event reads an event tree whose root sits base above zero, and returns
-// its root as a value (its children built by node), so that the checks of
+// its root as a value (its children built by treeOf), so that the checks of
 // the root's parent need no allocation.
 func (r *bitReader) event(depth int, base uint64) (event, error) {
 	start := r.pos
@@ -567,7 +568,7 @@ func (r *bitReader) event(depth int, base uint64) (event, error) {
 	case min(l.n, rt.n) != 0:
 		return event{}, malformed(start, "event node whose children both have a positive minimum is not normalised")
 	}
-	return event{n: n, l: r.node(l), r: r.node(rt)}, nil
+	return event{n: n, l: treeOf(l, r.build), r: treeOf(rt, r.build)}, nil
 }
 
 // ParseStamp parses a stamp written in the notation of String, such as
@@ -612,8 +613,7 @@ func parseStamp[T string | []byte](text T, build bool) (Stamp, error) {
 	if p.pos != len(text) {
 		return Stamp{}, p.errorf("trailing text")
 	}
-	r := bitReader{build: build} // for its node method
-	return Stamp{id: id, ev: r.node(ev)}, nil
+	return Stamp{id: id, ev: treeOf(ev, build)}, nil
 }
 
 // MarshalText returns String() as bytes, so that stamps appear in JSON and
@@ -801,6 +801,5 @@ func (p *parser[T]) event(depth int, base uint64) (event, error) {
 		p.pos = start
 		return event{}, p.errorf("event tree is not normalised")
 	}
-	b := bitReader{build: p.build} // for its node method
-	return event{n: n, l: b.node(l), r: b.node(r)}, nil
+	return event{n: n, l: treeOf(l, p.build), r: treeOf(r, p.build)}, nil
 }
