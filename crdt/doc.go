@@ -43,7 +43,11 @@
 //
 // To replicate over a network, wrap the state in a [Replicator]: call
 // Update for local operations, Sync for each peer on a timer, and Receive
-// for incoming messages, sending back the acknowledgement it returns.
+// for incoming messages, sending back the acknowledgement it returns. A
+// replica that restarts gives its new Replicator a new incarnation (a
+// counter kept in its durable storage: see [ReplicatorConfig]), so that
+// acknowledgements sent to its previous run cannot cover its new
+// updates.
 //
 // # Replica identity
 //

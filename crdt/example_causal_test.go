@@ -69,7 +69,7 @@ func ExampleLattice() {
 		Clone: crdt.ORSet[string].Clone,
 		Equal: crdt.ORSet[string].Equal,
 	}
-	r := crdt.NewReplicator("a", crdt.ORSet[string]{}, []string{"a", "b"}, ops, 0)
+	r, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}}, crdt.ORSet[string]{}, ops)
 	r.Update(func(s *crdt.ORSet[string]) (crdt.ORSet[string], error) { return s.Add("a", "x"), nil })
 	fmt.Println(r.State().Elements(), r.Buffered())
 	// Output: [x] 1
@@ -77,13 +77,13 @@ func ExampleLattice() {
 
 // A replica too far behind gets the full state: here the buffer holds one
 // delta and the peer has acknowledged none of three.
-func ExampleReplicaMessage() {
+func ExampleReplicaMessage_full() {
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
-	a := crdt.NewReplicator("a", crdt.GCounter{}, []string{"a", "b"}, ops, 1)
+	a, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}, MaxBuffer: 1}, crdt.GCounter{}, ops)
 	for range 3 {
 		a.Update(func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc("a", 1) })
 	}
 	m, _, _ := a.Sync("b")
 	fmt.Println(m, m.Full, m.State)
-	// Output: full(3) true 3 {a:3}
+	// Output: full(4@0) true 3 {a:3}
 }

@@ -68,7 +68,14 @@ type cartNode struct {
 var cartOps = crdt.Lattice[cart]{Join: (*cart).Merge, Clone: cart.Clone, Equal: cart.Equal}
 
 func (n *cartNode) Start(ctx *sim.Context[cartMsg]) {
-	n.r = crdt.NewReplicator(ctx.ID(), cart{}, ctx.Peers(), cartOps, 0)
+	// The carts never crash in this story, so one incarnation (0) will do;
+	// a replica that restarts must use a new one (crdt.ReplicatorConfig).
+	r, err := crdt.NewReplicator(crdt.ReplicatorConfig{ID: ctx.ID(), Peers: ctx.Peers()}, cart{}, cartOps)
+	if err != nil {
+		n.err = err
+		return
+	}
+	n.r = r
 	ctx.SetTimer("sync", 10*time.Millisecond)
 }
 
