@@ -44,8 +44,8 @@ func (m Message) MarshalBinary() ([]byte, error) {
 // encoding it. It makes Message a sim.Sizer, so that simulated links with
 // a bandwidth charge each message for what it would weigh on a wire.
 func (m Message) Size() int {
-	return 2 + stringSize(m.From) + stringSize(m.To) + ballotSize(m.Ballot) +
-		ballotSize(m.VBallot) + stringSize(m.Value) + ballotSize(m.Highest)
+	return 2 + stringLen(m.From) + stringLen(m.To) + ballotLen(m.Ballot) +
+		ballotLen(m.VBallot) + stringLen(m.Value) + ballotLen(m.Highest)
 }
 
 // UnmarshalBinary decodes what AppendBinary encoded. It is strict: an
@@ -54,47 +54,41 @@ func (m Message) Size() int {
 // input (or than 1 MiB), or a ballot with a round but no node (or a node
 // but no round) is an error wrapping ErrCorrupt, and m is left unchanged.
 // So every input it accepts re-encodes to itself byte for byte (the
-// encoding is canonical). It allocates only the strings, whose total
-// length is at most len(data).
+// encoding is canonical). It checks the whole input before it allocates
+// anything, then allocates only the strings (a ballot's node once if it
+// repeats): at most 2 bytes per input byte, each string being rounded
+// up to the allocator's size class.
 func (m *Message) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data, what: "message"}
-	if v := d.byte(); v != messageVersion && d.err == nil {
-		d.fail("unknown message version %d", v)
+	d := dryRun(data, "message")
+	d.message()
+	if !d.rewind(data) {
+		return d.err
 	}
-	var t Message
-	t.Type = MsgType(d.byte())
-	if d.err == nil && (t.Type < Prepare || t.Type > Decide) {
-		d.fail("unknown message type %d", uint8(t.Type))
-	}
-	t.From = d.string()
-	t.To = d.string()
-	t.Ballot = d.ballot()
-	t.VBallot = d.ballot()
-	t.Value = d.string()
-	t.Highest = d.ballot()
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("%d trailing bytes", len(d.b))
-	}
-	if d.err != nil {
+	t := d.message()
+	if d.err != nil { // a bug: the dry pass read the same input
 		return d.err
 	}
 	*m = t
 	return nil
 }
 
-// uvarintSize returns the length of x's uvarint encoding.
-func uvarintSize(x uint64) int {
-	n := 1
-	for x >= 0x80 {
-		x >>= 7
-		n++
+func (d *decoder) message() Message {
+	var m Message
+	if v := d.byte(); v != messageVersion && d.err == nil {
+		d.fail("unknown message version %d", v)
 	}
-	return n
+	m.Type = MsgType(d.byte())
+	if d.err == nil && (m.Type < Prepare || m.Type > Decide) {
+		d.fail("unknown message type %d", uint8(m.Type))
+	}
+	m.From = d.string()
+	m.To = d.string()
+	m.Ballot = d.ballot()
+	m.VBallot = d.ballot()
+	m.Value = d.string()
+	m.Highest = d.ballot()
+	return m
 }
-
-func stringSize(s string) int { return uvarintSize(uint64(len(s))) + len(s) }
-
-func ballotSize(x Ballot) int { return uvarintSize(x.Round) + stringSize(x.Node) }
 
 // Message implements the standard library's binary encoding interfaces.
 var (

@@ -167,3 +167,27 @@ func FuzzMessage(f *testing.F) {
 		require.Equal(t, in, out, "decode(encode(m)) must be m")
 	})
 }
+
+// FuzzDecodeAllocation feeds the same bytes to every decoder (Message,
+// State, Entry, LogMessage, LogState) and checks the bounds of "Decoding
+// cost" in the package documentation on each: an input a decoder
+// refuses costs at most slack bytes (its error), and one it accepts at
+// most perByte bytes per input byte plus slack. The seeds are the
+// decoders' worst shapes, small.
+func FuzzDecodeAllocation(f *testing.F) {
+	for _, fam := range decodeFamilies() {
+		f.Add(fam.input(64))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, d := range decoders {
+			var err error
+			cost := allocated(1, func() { err = d.decode(data) })
+			if err != nil {
+				require.ErrorIs(t, err, paxos.ErrCorrupt, "%s: a refused input is corrupt", d.name)
+				require.LessOrEqual(t, cost, float64(slack), "%s refused %d bytes after allocating %.0f; a refused input may cost only its error", d.name, len(data), cost)
+				continue
+			}
+			require.LessOrEqual(t, cost, float64(perByte*len(data)+slack), "%s accepted %d bytes and allocated %.0f; at most %d per byte plus %d", d.name, len(data), cost, perByte, slack)
+		}
+	})
+}

@@ -1,9 +1,6 @@
 package paxos
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "encoding/binary"
 
 // This file is the binary encoding of the Multi-Paxos messages and of
 // their parts (Command, Entry). Every encoding is canonical: one value has
@@ -11,7 +8,8 @@ import (
 // varints, trailing bytes, unknown versions and types, no-ops with
 // commands) with an error wrapping ErrCorrupt. Decoders never allocate
 // more than the input can justify: every count is checked against the
-// bytes left before anything is allocated.
+// bytes left before anything is allocated, and the whole input is
+// checked before anything is (decoder.go).
 
 const logMessageVersion = 1
 
@@ -21,8 +19,6 @@ const (
 	minCommandSize = 3 // empty client, seq 0, empty op
 	minEntrySize   = 5 // slot, zero ballot (2 bytes), flags, no commands
 )
-
-func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 
 func stringLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
 
@@ -37,7 +33,9 @@ func appendCommand(b []byte, c Command) []byte {
 func commandLen(c Command) int { return stringLen(c.Client) + uvarintLen(c.Seq) + stringLen(c.Op) }
 
 func (d *decoder) command() Command {
-	return Command{Client: d.string(), Seq: d.uvarint(), Op: d.string()}
+	client := d.raw()
+	seq := d.uvarint()
+	return Command{Client: d.shared(client, &d.client), Seq: seq, Op: d.string()}
 }
 
 // AppendBinary appends the canonical encoding of e to b: the uvarint
@@ -53,12 +51,18 @@ func (e Entry) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary decodes what AppendBinary encoded. Malformed,
 // truncated, non-canonical or trailing input is an error wrapping
-// ErrCorrupt, and e is left unchanged.
+// ErrCorrupt, and e is left unchanged. It checks the whole input before
+// it allocates anything, then allocates the commands in one slice and
+// their strings: at most 16 bytes per input byte (see "Decoding cost" in
+// the package documentation).
 func (e *Entry) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data, what: "entry"}
+	d := dryRun(data, "entry")
+	d.entry()
+	if !d.rewind(data) {
+		return d.err
+	}
 	t := d.entry()
-	d.end()
-	if d.err != nil {
+	if d.err != nil { // a bug: the dry pass read the same input
 		return d.err
 	}
 	*e = t
@@ -84,6 +88,8 @@ func entryLen(e Entry) int {
 	return n
 }
 
+// entry reads an entry; its commands take one allocation of exactly
+// their number.
 func (d *decoder) entry() Entry {
 	e := Entry{Slot: d.uvarint(), Ballot: d.ballot()}
 	switch d.byte() {
@@ -93,65 +99,44 @@ func (d *decoder) entry() Entry {
 	default:
 		d.fail("bad no-op flag")
 	}
-	n := d.uvarint()
-	switch {
-	case d.err != nil:
-		return Entry{}
-	case e.NoOp && n > 0:
+	n := d.count("commands", minCommandSize)
+	if d.err == nil && e.NoOp && n > 0 {
 		d.fail("no-op with %d commands", n)
-	case n > uint64(len(d.b)/minCommandSize):
-		d.fail("%d commands in %d bytes", n, len(d.b))
 	}
 	if d.err != nil {
 		return Entry{}
 	}
-	if n > 0 {
+	if n > 0 && !d.dry {
 		e.Commands = make([]Command, n)
-		for i := range e.Commands {
-			e.Commands[i] = d.command()
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		c := d.command()
+		if e.Commands != nil {
+			e.Commands[i] = c
 		}
 	}
 	return e
 }
 
-func (d *decoder) entries() []Entry {
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.b)/minEntrySize) {
-		d.fail("%d entries in %d bytes", n, len(d.b))
+// entries reads a counted list of entries into one slice of exactly their
+// number. If ordered, their slots must increase, from from on.
+func (d *decoder) entries(ordered bool, from uint64) []Entry {
+	n := d.count("entries", minEntrySize)
+	var out []Entry
+	if n > 0 && !d.dry {
+		out = make([]Entry, n)
 	}
-	if d.err != nil || n == 0 {
-		return nil
-	}
-	out := make([]Entry, 0, n)
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		out = append(out, d.entry())
+	for i := 0; i < n && d.err == nil; i++ {
+		e := d.entry()
+		if ordered && d.err == nil && (e.Slot < from || i > 0 && e.Slot <= from) {
+			d.fail("entry %d out of order", e.Slot)
+		}
+		from = e.Slot
+		if out != nil {
+			out[i] = e
+		}
 	}
 	return out
-}
-
-func appendBytes(b, p []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(len(p)))
-	return append(b, p...)
-}
-
-// bytes reads a length-prefixed byte string; empty is nil.
-func (d *decoder) bytes() []byte {
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.b)) {
-		d.fail("%d bytes in %d", n, len(d.b))
-	}
-	if d.err != nil || n == 0 {
-		return nil
-	}
-	p := append([]byte(nil), d.b[:n]...)
-	d.b = d.b[n:]
-	return p
-}
-
-func (d *decoder) end() {
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("%d trailing bytes", len(d.b))
-	}
 }
 
 // AppendBinary appends the canonical encoding of m to b: a version byte,
@@ -196,31 +181,42 @@ func (m LogMessage) Size() int {
 // UnmarshalBinary decodes what AppendBinary encoded. An unknown version or
 // type, a malformed ballot, a no-op with commands, a count larger than
 // the input could hold, a non-minimal varint, truncation or trailing
-// bytes is an error wrapping ErrCorrupt, and m is left unchanged.
+// bytes is an error wrapping ErrCorrupt, and m is left unchanged. It
+// checks the whole input before it allocates anything; what it then
+// allocates is at most 16 bytes per input byte (see "Decoding cost" in
+// the package documentation).
 func (m *LogMessage) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data, what: "log message"}
-	if v := d.byte(); v != logMessageVersion && d.err == nil {
-		d.fail("unknown log message version %d", v)
+	d := dryRun(data, "log message")
+	d.logMessage()
+	if !d.rewind(data) {
+		return d.err
 	}
-	var t LogMessage
-	t.Type = LogMsgType(d.byte())
-	if d.err == nil && (t.Type < LogPrepare || t.Type > logMsgTypes) {
-		d.fail("unknown log message type %d", t.Type)
-	}
-	t.From = d.string()
-	t.To = d.string()
-	t.Ballot = d.ballot()
-	t.Entry = d.entry()
-	t.Entries = d.entries()
-	t.Highest = d.ballot()
-	t.Commit = d.uvarint()
-	t.Command = d.command()
-	t.SnapshotSlot = d.uvarint()
-	t.Snapshot = d.bytes()
-	d.end()
-	if d.err != nil {
+	t := d.logMessage()
+	if d.err != nil { // a bug: the dry pass read the same input
 		return d.err
 	}
 	*m = t
 	return nil
+}
+
+func (d *decoder) logMessage() LogMessage {
+	var m LogMessage
+	if v := d.byte(); v != logMessageVersion && d.err == nil {
+		d.fail("unknown log message version %d", v)
+	}
+	m.Type = LogMsgType(d.byte())
+	if d.err == nil && (m.Type < LogPrepare || m.Type > logMsgTypes) {
+		d.fail("unknown log message type %d", m.Type)
+	}
+	m.From = d.string()
+	m.To = d.string()
+	m.Ballot = d.ballot()
+	m.Entry = d.entry()
+	m.Entries = d.entries(false, 0)
+	m.Highest = d.ballot()
+	m.Commit = d.uvarint()
+	m.Command = d.command()
+	m.SnapshotSlot = d.uvarint()
+	m.Snapshot = d.bytes()
+	return m
 }

@@ -1,9 +1,6 @@
 package paxos
 
-import (
-	"encoding/binary"
-	"fmt"
-)
+import "encoding/binary"
 
 // State is what a node persists: its acceptor's promise and acceptance and
 // the highest round its proposer used. Durability contract: a node saves
@@ -46,107 +43,38 @@ func (s State) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
 
 // UnmarshalBinary decodes what MarshalBinary encoded. Malformed,
 // truncated, non-canonical or trailing input is an error wrapping
-// ErrCorrupt, and s is left unchanged.
+// ErrCorrupt, and s is left unchanged. It checks the whole input before
+// it allocates anything, then allocates only the strings (a ballot's
+// node once if both ballots have the same): at most 2 bytes per input
+// byte, each string being rounded up to the allocator's size class.
 func (s *State) UnmarshalBinary(data []byte) error {
-	d := decoder{b: data}
-	if v := d.byte(); v != stateVersion && d.err == nil {
-		d.fail("unknown version %d", v)
-	}
-	var t State
-	t.Promised = d.ballot()
-	t.Accepted = d.ballot()
-	t.Value = d.string()
-	t.Round = d.uvarint()
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("%d trailing bytes", len(d.b))
-	}
-	if d.err != nil {
+	d := dryRun(data, "state")
+	d.state()
+	if !d.rewind(data) {
 		return d.err
 	}
-	if t.Accepted.IsZero() && t.Value != "" {
-		return fmt.Errorf("paxos: decode state: value without acceptance: %w", ErrCorrupt)
+	t := d.state()
+	if d.err != nil { // a bug: the dry pass read the same input
+		return d.err
 	}
 	*s = t
 	return nil
 }
 
-func appendBallot(b []byte, x Ballot) []byte {
-	b = binary.AppendUvarint(b, x.Round)
-	return appendString(b, x.Node)
-}
-
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-type decoder struct {
-	b    []byte
-	err  error
-	what string // what is decoded, for errors; "" means "state"
-}
-
-func (d *decoder) fail(format string, args ...any) {
-	if d.err == nil {
-		what := d.what
-		if what == "" {
-			what = "state"
-		}
-		d.err = fmt.Errorf("paxos: decode "+what+": "+format+": %w", append(args, ErrCorrupt)...)
+func (d *decoder) state() State {
+	var s State
+	if v := d.byte(); v != stateVersion && d.err == nil {
+		d.fail("unknown version %d", v)
 	}
-}
-
-func (d *decoder) byte() byte {
-	if d.err != nil {
-		return 0
+	s.Promised = d.ballot()
+	s.Accepted = d.ballot()
+	value := d.raw()
+	s.Value = d.text(value)
+	s.Round = d.uvarint()
+	if d.err == nil && s.Accepted.Round == 0 && len(value) > 0 {
+		d.fail("value without acceptance")
 	}
-	if len(d.b) == 0 {
-		d.fail("truncated")
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("bad varint")
-		return 0
-	}
-	if n != len(binary.AppendUvarint(nil, v)) {
-		d.fail("non-canonical varint")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) string() string {
-	n := d.uvarint()
-	if d.err != nil {
-		return ""
-	}
-	if n > maxEncoded || n > uint64(len(d.b)) {
-		d.fail("string of %d bytes", n)
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
 	return s
-}
-
-func (d *decoder) ballot() Ballot {
-	r := d.uvarint()
-	n := d.string()
-	if d.err == nil && (r == 0) != (n == "") {
-		d.fail("ballot round %d with node %q", r, n)
-	}
-	return Ballot{Round: r, Node: n}
 }
 
 // Storage is where a node keeps its State across crashes. Save must make
