@@ -5,8 +5,9 @@ package paxos_test
 // default go test must kill every one of them: some check must fail.
 // The killers are tried in order, cheapest first: the scripted scenarios
 // (on the specification-checked cluster of multi_harness_test.go), then
-// the randomised simulation, schedule after schedule, with the
-// specification checker on (replica_sim_test.go).
+// the randomised simulation, schedule after schedule, alternating random
+// and adversarial ones, with the specification checker on
+// (replica_sim_test.go, replica_adversarial_test.go).
 
 import (
 	"fmt"
@@ -88,9 +89,9 @@ func killMutant(t testing.TB, mutant string) (killer, how string) {
 			return "scenario " + sc.name, msg
 		}
 	}
-	gen := rapid.Custom(drawCase)
+	gens := []*rapid.Generator[rsCase]{rapid.Custom(drawCase), rapid.Custom(drawAdversarialCase)}
 	for i := range mutantSchedules {
-		run, err := gen.Example(i).newRun()
+		run, err := gens[i%2].Example(i / 2).newRun()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -472,10 +472,9 @@ func (r *rsRun) clientStep(ci int, cmd int, attempt int) {
 	r.s.At(r.s.Now()+c.Retry+jitter, func(*sim.Sim[rsMsg]) { r.clientStep(ci, cmd, attempt+1) })
 }
 
-// strikeLeader applies leader fault f to the replica that leads now, if
-// any: a crash ends with a restart unless another fault restarted the
-// node meanwhile; an isolation ends by restoring the configured links.
-func (r *rsRun) strikeLeader(f simtest.Fault) {
+// leaderNow returns the replica that leads now: among those that believe
+// they lead, the one most replicas take for the leader; nil if none.
+func (r *rsRun) leaderNow() *rsNode {
 	var lead *rsNode
 	best := -1
 	for _, id := range r.P.Nodes {
@@ -493,6 +492,66 @@ func (r *rsRun) strikeLeader(f simtest.Fault) {
 			lead, best = n, votes
 		}
 	}
+	return lead
+}
+
+// targets resolves the roles and message classes adversarial schedules
+// aim at (drawAdversarialCase): "leader" is the replica that leads when
+// the fault starts and "followers" every other replica; "catch-up" holds
+// catch-up requests and their answers (decisions, snapshots),
+// "notices" heartbeats and commit notices, "phase1" prepares and
+// promises, "phase2" accepts and their acknowledgements.
+func (r *rsRun) targets() simtest.Targets[rsMsg] {
+	leader := func(*sim.Sim[rsMsg]) []string {
+		if l := r.leaderNow(); l != nil {
+			return []string{l.id}
+		}
+		return nil
+	}
+	followers := func(*sim.Sim[rsMsg]) []string {
+		l := r.leaderNow()
+		var out []string
+		for _, id := range r.P.Nodes {
+			if l == nil || id != l.id {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	class := func(types ...paxos.LogMsgType) func(from, to string, m rsMsg) bool {
+		return func(_, _ string, m rsMsg) bool { return m.Req == nil && slices.Contains(types, m.Log.Type) }
+	}
+	// minority is the leader and one follower: cut off together, the
+	// leader goes on leading a minority that accepts its proposals but
+	// cannot decide them, while the majority elects another leader.
+	minority := func(*sim.Sim[rsMsg]) []string {
+		l := r.leaderNow()
+		if l == nil {
+			return nil
+		}
+		for _, id := range r.P.Nodes {
+			if _, up := r.up(id); up && id != l.id {
+				return []string{l.id, id}
+			}
+		}
+		return []string{l.id}
+	}
+	return simtest.Targets[rsMsg]{
+		Roles: map[string]func(*sim.Sim[rsMsg]) []string{"leader": leader, "followers": followers, "minority": minority},
+		Messages: map[string]func(from, to string, m rsMsg) bool{
+			"catch-up": class(paxos.LogCatchUp, paxos.LogDecide, paxos.LogSnapshot),
+			"notices":  class(paxos.LogHeartbeat, paxos.LogCommit),
+			"phase1":   class(paxos.LogPrepare, paxos.LogPromise),
+			"phase2":   class(paxos.LogAccept, paxos.LogAccepted),
+		},
+	}
+}
+
+// strikeLeader applies leader fault f to the replica that leads now, if
+// any: a crash ends with a restart unless another fault restarted the
+// node meanwhile; an isolation ends by restoring the configured links.
+func (r *rsRun) strikeLeader(f simtest.Fault) {
+	lead := r.leaderNow()
 	if lead == nil {
 		return
 	}
@@ -602,6 +661,74 @@ const rsMaxWork = 2_000_000
 
 // rsHorizon is when the faults are over: each ends by then.
 const rsHorizon = time.Second
+
+// drawAdversarialCase draws a run aimed at the rare orders that break
+// consensus (the issue 11 agreement violation needed one): five replicas,
+// and a swarm-drawn schedule (Groce et al. 2012) of up to twelve faults,
+// among them hold-backs of one class of messages (catch-up answers, commit
+// notices, phase 1 or 2) for many rounds, and crashes, pauses and
+// partitions aimed at whichever replica leads when they start or at its
+// followers, which depose leaders in quick succession. The rest (clients,
+// clocks, tunables) is drawn as drawCase draws it, without its faults.
+func drawAdversarialCase(t *rapid.T) rsCase {
+	c := drawCase(t)
+	if len(c.P.Nodes) != 5 || c.P.Q2 != 0 {
+		// Five replicas with majorities, and clients of the three
+		// replicas spread over five.
+		c.P.Nodes, c.P.Q2 = []string{"n1", "n2", "n3", "n4", "n5"}, 0
+		c.Clocks = drawClocks(t, c.P.Nodes)
+		for i := range c.Clients {
+			c.Clients[i].First = rapid.IntRange(0, 4).Draw(t, "client first replica")
+		}
+	}
+	c.LeaderFaults, c.Storm, c.Loss, c.Duplicate = nil, stormSpec{}, 0, 0
+	// Busy clients, so that commands are in flight on both sides of a
+	// partition.
+	for i := range c.Clients {
+		c.Clients[i].Cmds = max(c.Clients[i].Cmds, rapid.IntRange(5, 40).Draw(t, "busy client commands"))
+		c.Clients[i].Retry = min(c.Clients[i].Retry, time.Duration(rapid.IntRange(5, 30).Draw(t, "busy client retry ms"))*time.Millisecond)
+	}
+	o := simtest.Options{Roles: []string{"leader", "followers", "minority"}, Messages: []string{"catch-up", "notices", "phase1", "phase2"}, MaxFaults: 12}
+	if rapid.Bool().Draw(t, "stale leader") {
+		// Elections within a tenth of the horizon, so that the pattern
+		// fits in it.
+		c.P.ElectionTicks = rapid.SampledFrom([]int{2, 3}).Draw(t, "stale leader election ticks")
+		c.Schedule.Faults = drawStaleLeader(t, c.P.Nodes, 2*time.Duration(c.P.ElectionTicks)*c.P.Tick)
+		slices.SortStableFunc(c.Schedule.Faults, func(a, b simtest.Fault) int { return cmp.Compare(a.At, b.At) })
+	} else {
+		c.Schedule = simtest.DrawSwarm(t, o).Draw(t, c.P.Nodes, rsHorizon)
+	}
+	return c
+}
+
+// drawStaleLeader draws the faults of Jepsen's classic nemesis for
+// leader-based consensus, with the hold-back that issue 11 needed. A
+// replica is cut off for a while and falls behind; when it is back, its
+// catch-up request is held back. The leader is deposed (cut off for
+// longer than an election takes), and if the replica that fell behind
+// takes over, it and one follower are then cut off from the majority,
+// which elects a third leader and decides over what the minority
+// accepted. The held catch-up traffic is released just after that
+// partition heals, when the leader of the minority may still believe it
+// leads. Durations are in units of the longest election timeout, et.
+func drawStaleLeader(t *rapid.T, nodes []string, et time.Duration) []simtest.Fault {
+	at := func(lo, hi float64, name string) time.Duration {
+		return time.Duration(float64(et) * float64(rapid.IntRange(int(lo*10), int(hi*10)).Draw(t, name)) / 10)
+	}
+	lag := at(0, 1, "lag at")
+	lagFor := at(0.2, 0.45, "lag for") // shorter than any election timeout (et/2)
+	depose := lag + lagFor + at(0, 0.5, "depose after")
+	deposeFor := at(1, 2, "depose for")
+	cut := depose + deposeFor + at(0, 0.5, "minority cut after")
+	long := at(1.2, 2.5, "minority cut for")
+	release := cut + long + at(0, 0.05, "hold after heal")
+	return []simtest.Fault{
+		{Kind: simtest.Partition, Nodes: []string{rapid.SampledFrom(nodes).Draw(t, "lagging")}, At: lag, For: lagFor},
+		{Kind: simtest.Hold, Messages: "catch-up", At: lag + lagFor, For: release - lag - lagFor},
+		{Kind: simtest.Partition, Role: "leader", At: depose, For: deposeFor},
+		{Kind: simtest.Partition, Role: "minority", At: cut, For: long},
+	}
+}
 
 // drawCase draws one run's parameters.
 func drawCase(t *rapid.T) rsCase {
@@ -802,7 +929,7 @@ func (run *rsRun) execute() error {
 		return fmt.Errorf("harness: %w", err)
 	}
 	run.s = s
-	if err := simtest.Apply(s, run.Schedule); err != nil {
+	if err := simtest.ApplyWith(s, run.Schedule, run.targets()); err != nil {
 		return fmt.Errorf("harness: %w", err)
 	}
 	if st := run.Storm; st.For > 0 {
