@@ -61,17 +61,28 @@ func (z *symScratch) init(ids []string, sym, symOf []int) {
 	z.perm, z.inv, z.order = make([]int, g), make([]int, g), make([]int, g)
 	z.keys = make([][2]uint64, g)
 	z.sums = make([][2]uint64, g)
-	index := make(map[string]int, len(ids))
-	for i, id := range ids {
-		index[id] = i
+	names := make([]string, g) // the group's identifiers
+	for k, i := range sym {
+		names[k] = ids[i]
 	}
+	// A scan of a few short strings is faster than a map lookup.
 	z.rename = func(id string) string {
-		i, ok := index[id]
-		if !ok || symOf[i] < 0 {
-			return id
+		for k, name := range names {
+			if name == id {
+				return names[z.perm[k]]
+			}
 		}
-		return ids[sym[z.perm[symOf[i]]]]
+		return id
 	}
+}
+
+// renameIndex returns the name node i (-1: a client named id) has under
+// the renaming.
+func (z *symScratch) renameIndex(i int, id string) string {
+	if i < 0 || z.symOf[i] < 0 {
+		return id
+	}
+	return z.ids[z.sym[z.perm[z.symOf[i]]]]
 }
 
 // symHash returns the hash of the canonical representative of s's class
@@ -262,8 +273,8 @@ func (w *worker[M, N]) renamedNodeHash(slot *nodeSlot[N]) [2]uint64 {
 // renamedMessageHash hashes a message's encoding under the renaming.
 func (w *worker[M, N]) renamedMessageHash(m *message[M]) [2]uint64 {
 	x, z := w.x, &w.sym
-	b := appendString(z.sbuf[:0], z.rename(m.env.From))
-	b = appendString(b, z.rename(m.env.To))
+	b := appendString(z.sbuf[:0], z.renameIndex(m.from, m.env.From))
+	b = appendString(b, z.renameIndex(m.to, m.env.To))
 	if x.cfg.RenameMessage != nil {
 		b = x.cfg.RenameMessage(b, m.env.Msg, z.rename)
 	} else {

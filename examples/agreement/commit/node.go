@@ -124,15 +124,45 @@ func (b *base) answer(ctx *sim.Context[Msg], from string) {
 	}
 }
 
+// appendRenamed is appendState with the sets of participants (votes,
+// acks) renamed by rename, a permutation of the participants, and the
+// node's own configured vote added: a participant that votes no is not
+// interchangeable with one that votes yes, and must not look like one.
+func (b *base) appendRenamed(buf []byte, rename func(string) string) []byte {
+	buf = b.appendWith(buf, b.cfg.renameSet(b.votes, rename), b.cfg.renameSet(b.acks, rename))
+	no := byte(0)
+	if b.votesNo() {
+		no = 1
+	}
+	return append(buf, no)
+}
+
+// renameSet returns the set of participants set (a bit per participant)
+// with each participant p replaced by rename(p).
+func (c *config) renameSet(set uint64, rename func(string) string) uint64 {
+	var out uint64
+	for i, p := range c.participants {
+		if set&(1<<i) != 0 {
+			out |= 1 << c.index[rename(p)]
+		}
+	}
+	return out
+}
+
 // appendState encodes the volatile state canonically (cfg, id, role and
 // bit are fixed by the node's identifier and left out).
-func (b *base) appendState(buf []byte) []byte {
+func (b *base) appendState(buf []byte) []byte { return b.appendWith(buf, b.votes, b.acks) }
+
+// appendWith is appendState with the given sets of votes and acks. It
+// reads the node only: node values are shared between the explorer's
+// states and workers.
+func (b *base) appendWith(buf []byte, votes, acks uint64) []byte {
 	recovering := byte(0)
 	if b.recovering {
 		recovering = 1
 	}
 	buf = append(buf, byte(b.state), byte(b.decision), recovering)
-	buf = binary.AppendUvarint(buf, b.votes)
-	buf = binary.AppendUvarint(buf, b.acks)
+	buf = binary.AppendUvarint(buf, votes)
+	buf = binary.AppendUvarint(buf, acks)
 	return binary.AppendUvarint(buf, uint64(b.queries))
 }

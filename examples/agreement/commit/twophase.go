@@ -60,6 +60,16 @@ func (n *TwoPhase) Clone() *TwoPhase {
 // AppendState appends a canonical encoding of the node's volatile state.
 func (n *TwoPhase) AppendState(b []byte) []byte { return n.appendState(b) }
 
+// AppendRenamed appends the encoding of the node's volatile state with
+// every participant p it refers to replaced by rename(p), and whether it
+// votes no, so that the explorer can treat participants as
+// interchangeable (sim.ExploreConfig.Symmetric). rename must permute the
+// participants, all voting alike, among themselves; the coordinator is
+// not interchangeable with them.
+func (n *TwoPhase) AppendRenamed(b []byte, rename func(id string) string) []byte {
+	return n.appendRenamed(b, rename)
+}
+
 // Start begins the protocol, or resumes it from storage after a restart.
 func (n *TwoPhase) Start(ctx *sim.Context[Msg]) {
 	n.base = newBase(n.cfg, n.id) // a restart begins from scratch
