@@ -102,6 +102,13 @@
 // accept follows), from which acceptors learn the slots they accepted in
 // its ballot; lagging replicas ask for the rest (LogCatchUp) and receive
 // decisions, or a snapshot if they are behind the compaction point.
+// Such a notice in ballot b is sound only if, in every slot below it in
+// which the leader of b proposed, the decided value is that proposal; a
+// leader that learns from another replica (a catch-up answer, an
+// acceptor that had decided the slot, a snapshot) a decision that differs
+// from its proposal has been overtaken by a higher ballot and steps down
+// before it announces its prefix again (docs/paxos.md, section 9: the
+// agreement violation this rule once allowed).
 //
 // Client sessions: a Command (Client, Seq) is applied at most once on
 // every replica, however often a client retries it and even if two
@@ -120,6 +127,13 @@
 // whose decided prefix is below an acceptor's compaction point, receives
 // the snapshot (in a LogSnapshot, or with the Promise: without it the
 // candidate would fill compacted slots with no-ops) and restores it.
+//
+// Restart: a StateMachine is rebuilt from the last snapshot and the log,
+// every later command applied again to a fresh state, which is exactly
+// once for a state machine in memory. One whose state survives the
+// process implements DurableStateMachine: it records how many slots it
+// reflects atomically with their effects, and a restarted replica does
+// not apply those slots again (it replays them into the sessions only).
 //
 // Persistence is incremental: LogStorage writes the promise and round,
 // one accepted entry, or one snapshot at a time (MemoryLogStorage
@@ -141,7 +155,13 @@
 // log integrity and exactly-once application under crashes, partitions,
 // loss, duplication and reordering with drawn configurations; the sim
 // explorer checks every interleaving of three replicas through two
-// elections (Replica.Clone and Replica.AppendState serve it).
+// elections (Replica.Clone and Replica.AppendState serve it). Every
+// harness also checks the abstract Paxos specification at each step,
+// on ghost state (every promise, acceptance and learn, by ballot);
+// adversarial schedules (hold-backs, faults aimed at the leader and at
+// a minority that holds it) reach the rare orders; and thirteen
+// deliberately broken replicas, each killed by the default go test, show
+// what the verification catches.
 // BenchmarkReplica measures three replicas in one process; the bench
 // module compares them with go.etcd.io/raft/v3.
 //

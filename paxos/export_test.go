@@ -29,3 +29,7 @@ func OnLearn(cfg *ReplicaConfig, f func(Entry)) { cfg.learned = f }
 func EncodeSnapshotForTest(app []byte) []byte {
 	return encodeSnapshot(map[string]*client{}, app)
 }
+
+// SetOnLearn makes r call f with every entry it learns from now on (a
+// clone keeps its original's f until it is set again).
+func SetOnLearn(r *Replica, f func(Entry)) { r.cfg.learned = f }

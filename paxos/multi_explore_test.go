@@ -14,32 +14,54 @@ import (
 )
 
 // explReplica is a Replica as an explorable sim node: it submits its
-// commands when it starts and ticks on one timer.
+// commands when it starts and ticks on one timer. Its storage keeps the
+// specification's ghost facts beside its durable state
+// (replica_explore_spec_test.go).
 type explReplica struct {
-	cfg   paxos.ReplicaConfig
-	cmds  []paxos.Command
-	store *logStore
-	sm    *mpOpLog
-	r     *paxos.Replica
+	cfg    paxos.ReplicaConfig
+	cmds   []paxos.Command
+	mutant string
+	store  *ghostLog
+	sm     *mpOpLog
+	r      *paxos.Replica
 }
 
+func (p *explReplica) bind(ctx *sim.Context[paxos.LogMessage]) { p.store.s = ctx.Storage() }
+
 func (p *explReplica) emit(ctx *sim.Context[paxos.LogMessage], out []paxos.LogMessage, err error) {
+	if err == nil {
+		p.store.sent(out)
+	}
 	emitLog(ctx, out, err)
 }
 
 func (p *explReplica) Start(ctx *sim.Context[paxos.LogMessage]) {
-	p.store, p.sm, p.r = startLogReplica(ctx, p.cfg, p.cmds)
+	p.store = &ghostLog{logStore: &logStore{s: ctx.Storage()}, id: p.cfg.ID}
+	p.sm = &mpOpLog{}
+	cfg := p.cfg
+	cfg.StateMachine = p.sm
+	paxos.Mutate(&cfg, p.mutant)
+	paxos.OnLearn(&cfg, p.store.learn)
+	r, err := paxos.NewReplica(cfg, p.store)
+	if err != nil {
+		panic(err)
+	}
+	p.r = r
+	for _, c := range p.cmds {
+		out, err := r.Submit(c)
+		p.emit(ctx, out, err)
+	}
 	ctx.SetTimer("tick", 10*time.Millisecond)
 }
 
 func (p *explReplica) Receive(ctx *sim.Context[paxos.LogMessage], _ string, m paxos.LogMessage) {
-	p.store.s = ctx.Storage()
+	p.bind(ctx)
 	out, err := p.r.Step(m)
 	p.emit(ctx, out, err)
 }
 
 func (p *explReplica) Timeout(ctx *sim.Context[paxos.LogMessage], _ string) {
-	p.store.s = ctx.Storage()
+	p.bind(ctx)
 	out, err := p.r.Tick()
 	p.emit(ctx, out, err)
 	ctx.SetTimer("tick", 10*time.Millisecond)
@@ -47,9 +69,10 @@ func (p *explReplica) Timeout(ctx *sim.Context[paxos.LogMessage], _ string) {
 
 func (p *explReplica) Clone() *explReplica {
 	c := *p
-	c.store = &logStore{s: p.store.s}
+	c.store = &ghostLog{logStore: &logStore{s: p.store.s}, id: p.store.id}
 	c.sm = &mpOpLog{ops: slices.Clone(p.sm.ops)}
 	c.r = p.r.Clone(c.store, c.sm)
+	paxos.SetOnLearn(c.r, c.store.learn)
 	return &c
 }
 
@@ -83,6 +106,9 @@ func TestReplicaExplored(t *testing.T) {
 			return &explReplica{cfg: paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1, SnapshotEvery: 1}, cmds: cmds[id]}
 		},
 		Invariant: func(w *sim.World[paxos.LogMessage, *explReplica]) error {
+			if err := checkGhost(sys, w.Nodes(), w.Storage); err != nil {
+				return err
+			}
 			var longest []string
 			for _, id := range w.Nodes() {
 				p, ok := w.Node(id)

@@ -166,6 +166,20 @@ func (g *spec) putEntry(acceptor string, e paxos.Entry) {
 	}
 }
 
+// record records an acceptance without checking it (checkGhost rebuilds
+// the ghost state from storage, then checks it whole).
+func (g *spec) record(acceptor string, slot uint64, b paxos.Ballot, v string) {
+	k := slotBallot{slot, b}
+	if g.votes[k] == nil {
+		g.votes[k] = map[string]string{}
+	}
+	g.votes[k][acceptor] = v
+	if g.hist[acceptor] == nil {
+		g.hist[acceptor] = map[uint64][]acc{}
+	}
+	g.hist[acceptor][slot] = append(g.hist[acceptor][slot], acc{b, v})
+}
+
 // checkProposal checks P2c for the proposal of v in slot at b.
 func (g *spec) checkProposal(slot uint64, b paxos.Ballot, v string) {
 	promisers := g.promises[b]
