@@ -14,11 +14,12 @@ import (
 )
 
 // hbNode is the hold-back tests' protocol: every node sends a numbered
-// beat to every peer every millisecond, 100 times, and remembers when
-// (true time) it received each beat.
+// beat to every peer every millisecond, beats times (100 by default), and
+// remembers when (true time) it received each beat.
 type hbNode struct {
-	sent int
-	got  map[string][]hbGot // per sender, in arrival order
+	beats int
+	sent  int
+	got   map[string][]hbGot // per sender, in arrival order
 }
 
 type hbGot struct {
@@ -38,13 +39,17 @@ func (h *hbNode) Receive(ctx *sim.Context[int], from string, n int) {
 func (h *hbNode) Timeout(ctx *sim.Context[int], _ string) {
 	h.sent++
 	ctx.Broadcast(h.sent)
-	if h.sent < 100 {
+	if h.sent < h.beats {
 		ctx.SetTimer("beat", time.Millisecond)
 	}
 }
 
 func newHB(t require.TestingT, seed uint64, link sim.LinkConfig, nodes ...string) *sim.Sim[int] {
-	s, err := sim.New(sim.Config{Seed: seed, Nodes: nodes, Link: link}, func(string) sim.Node[int] { return &hbNode{} })
+	return newHBN(t, seed, 100, link, nodes...)
+}
+
+func newHBN(t require.TestingT, seed uint64, beats int, link sim.LinkConfig, nodes ...string) *sim.Sim[int] {
+	s, err := sim.New(sim.Config{Seed: seed, Nodes: nodes, Link: link}, func(string) sim.Node[int] { return &hbNode{beats: beats} })
 	require.NoError(t, err)
 	return s
 }
@@ -165,12 +170,12 @@ func TestHoldLaw(t *testing.T) {
 			start, end time.Duration
 		}
 		var holds []h
-		s := newHB(t, seed, link, nodes...)
+		s := newHBN(t, seed, 40, link, nodes...)
 		for range rapid.IntRange(0, 3).Draw(t, "holds") {
 			from := rapid.SampledFrom(nodes).Draw(t, "from")
 			to := rapid.SampledFrom(nodes).Filter(func(x string) bool { return x != from }).Draw(t, "to")
-			start := time.Duration(rapid.IntRange(0, 100).Draw(t, "start ms")) * ms
-			d := time.Duration(rapid.IntRange(0, 80).Draw(t, "for ms")) * ms
+			start := time.Duration(rapid.IntRange(0, 40).Draw(t, "start ms")) * ms
+			d := time.Duration(rapid.IntRange(0, 30).Draw(t, "for ms")) * ms
 			holds = append(holds, h{from, to, start, start + d})
 			s.At(start, func(s *sim.Sim[int]) {
 				if err := s.Hold(from, to, d); err != nil {
@@ -186,7 +191,7 @@ func TestHoldLaw(t *testing.T) {
 		}
 		// Without holds, the same seed gives the same latencies: compare
 		// with a run without them.
-		free := newHB(t, seed, link, nodes...)
+		free := newHBN(t, seed, 40, link, nodes...)
 		if err := free.Run(); err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +227,7 @@ func TestHoldLaw(t *testing.T) {
 // ends (plus the 1ms latency), none is lost, and the beats after them are
 // on time again.
 func ExampleSim_Hold() {
-	s, err := sim.New(sim.Config{Nodes: []string{"a", "b"}}, func(string) sim.Node[int] { return &hbNode{} })
+	s, err := sim.New(sim.Config{Nodes: []string{"a", "b"}}, func(string) sim.Node[int] { return &hbNode{beats: 100} })
 	if err != nil {
 		fmt.Println(err)
 		return
