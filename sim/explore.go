@@ -86,7 +86,7 @@ import (
 //
 // Reductions. Two opt-in reductions shrink the search for larger
 // systems, each with a condition stated where it is configured. Delay
-// bounding (ExploreConfig.DelayBounding, MaxDelays; Emmi, Qadeer and Lal,
+// bounding (ExploreConfig.DelayBounding, MaxDelays; Emmi, Qadeer and Rakamarić,
 // "Delay-Bounded Scheduling", POPL 2011) keeps the messages in flight in a
 // queue in send order and charges one delay for each delivery that is not
 // of the oldest deliverable message: a search bounded by k delays covers
@@ -184,7 +184,7 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 
 	// DelayBounding, if true, keeps the messages in flight in the order
 	// they were sent, and lets a path deliver them out of that order only
-	// MaxDelays times (delay-bounded scheduling, Emmi, Qadeer and Lal,
+	// MaxDelays times (delay-bounded scheduling, Emmi, Qadeer and Rakamarić,
 	// POPL 2011): delivering the oldest message that can be delivered (to
 	// an up node) is free, delivering any other costs one delay. Drops,
 	// duplicates (a copy joins the end of the queue), crashes, restarts and

@@ -119,7 +119,7 @@ func xpSmallConfig(k int) ExploreConfig[xpMsg, *xp2PC] {
 // scheduling reaches every state the default search reaches (it orders
 // the messages in flight, and may reach each configuration in several
 // orders); with smaller bounds it reaches a subset, growing with the
-// bound. Emmi, Qadeer and Lal (2011): a delay bound of k explores every
+// bound. Emmi, Qadeer and Rakamarić (2011): a delay bound of k explores every
 // schedule that deviates k times from the deterministic one.
 func TestExploreDelayBoundingReachesEveryStateWhenUnbounded(t *testing.T) {
 	view := func(w *World[xpMsg, *xp2PC]) string { return xpView(w, identity) }

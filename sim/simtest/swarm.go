@@ -18,9 +18,9 @@ import (
 // arriving. Swarm testing omits each feature from a run with probability
 // one half, so that each run explores a different corner, and across runs
 // every combination is common. Groce et al. found that swarm
-// configurations found more distinct bugs than the single configuration
-// with everything enabled, for the same number of tests, in compilers and
-// container libraries.
+// configurations found more distinct bugs than the hand-tuned
+// configuration with everything enabled, for the same testing time (42%
+// more distinct crashes of C compilers in a week).
 //
 // The zero value enables nothing: its schedules are empty.
 type Swarm struct {
