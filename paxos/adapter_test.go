@@ -7,6 +7,7 @@ package paxos_test
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/eventually-perfect/primitives/paxos"
@@ -57,6 +58,17 @@ type peer struct {
 	// retries, if not negative, is how many more times the retry timer may
 	// be set: the explorer's bound on ballots per proposer.
 	retries int
+	// mutant, if not "", breaks the node (paxos.MutateNode): the mutation
+	// test sets it.
+	mutant string
+	// spec checks every message the node sends against the specification
+	// and keeps ghost state in its storage (node_spec_test.go); sent are
+	// the messages of the call being handled, got the promises received
+	// for gotBallot, the proposer's current ballot.
+	spec      bool
+	sent      []paxos.Message
+	got       []paxos.Message
+	gotBallot paxos.Ballot
 }
 
 func newPeer(cfg paxos.Config, value string, forget bool) *peer {
@@ -68,6 +80,9 @@ func (p *peer) bind(ctx *sim.Context[paxos.Message]) { p.store.s = ctx.Storage()
 func (p *peer) emit(ctx *sim.Context[paxos.Message], out []paxos.Message, err error, was bool) {
 	if err != nil {
 		panic(err) // a well-formed run never errors; the simulator reports panics with the trace
+	}
+	if p.spec {
+		p.checkDurable()
 	}
 	for _, m := range out {
 		ctx.Send(m.To, m)
@@ -91,11 +106,18 @@ func (p *peer) arm(ctx *sim.Context[paxos.Message]) {
 
 func (p *peer) Start(ctx *sim.Context[paxos.Message]) {
 	p.bind(ctx)
-	n, err := paxos.New(p.cfg, p.store)
+	cfg := p.cfg
+	if p.mutant != "" {
+		paxos.MutateNode(&cfg, p.mutant)
+	}
+	n, err := paxos.New(cfg, p.store)
 	if err != nil {
 		panic(err)
 	}
 	p.n = n
+	if p.spec {
+		paxos.ObserveNode(n, p.observe)
+	}
 	if p.value != "" {
 		out, err := n.Propose(p.value)
 		p.emit(ctx, out, err, false)
@@ -106,6 +128,9 @@ func (p *peer) Start(ctx *sim.Context[paxos.Message]) {
 func (p *peer) Receive(ctx *sim.Context[paxos.Message], _ string, m paxos.Message) {
 	p.bind(ctx)
 	was := p.decided()
+	if p.spec && m.Type == paxos.Promise {
+		p.promised(m)
+	}
 	out, err := p.n.Step(m)
 	p.emit(ctx, out, err, was)
 }
@@ -122,11 +147,22 @@ func (p *peer) Clone() *peer {
 	c := *p
 	c.store = &simStorage{s: p.store.s, forget: p.store.forget}
 	c.n = p.n.Clone(c.store)
+	if p.spec {
+		paxos.ObserveNode(c.n, c.observe)
+		c.sent, c.got = nil, slices.Clone(p.got)
+	}
 	return &c
 }
 
 func (p *peer) AppendState(b []byte) []byte {
-	return append(p.n.AppendState(b), byte(p.retries+1))
+	b = append(p.n.AppendState(b), byte(p.retries+1))
+	if p.spec { // the promises received are ghost state too
+		b = encodeMsg(append(b, byte(len(p.got))), paxos.Message{Ballot: p.gotBallot})
+		for _, m := range p.got {
+			b = encodeMsg(b, m)
+		}
+	}
+	return b
 }
 
 // encodeMsg is the explorer's canonical message encoding.

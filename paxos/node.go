@@ -39,6 +39,10 @@ type Config struct {
 	// RetryTicks is how many calls of Tick without a decision make the
 	// proposer start a new ballot; 0 means 1.
 	RetryTicks int
+
+	// mutant breaks one rule on purpose, for the mutation score of the
+	// tests (node_mutant.go); outside the package's tests it is zero.
+	mutant nodeMutant
 }
 
 // phase of the proposer.
@@ -92,6 +96,11 @@ type Node struct {
 	votes    []vote // sorted by ballot
 
 	dropped int
+
+	// observe, if not nil, is called with every message the node sends,
+	// to itself included, in order: the tests' specification checker
+	// keeps its ghost state with it (node_export_test.go).
+	observe func(Message)
 }
 
 // New returns the node described by cfg, with the State it finds in st.
@@ -228,6 +237,9 @@ func (n *Node) deliverLocal(out outbox) ([]Message, error) {
 	var rest []Message
 	for i := 0; i < len(out); i++ {
 		m := out[i]
+		if n.observe != nil {
+			n.observe(m)
+		}
 		if m.To != n.cfg.ID {
 			rest = append(rest, m)
 			continue
@@ -262,6 +274,16 @@ func (n *Node) check(m Message) error {
 	return nil
 }
 
+// persist is save, except under mutant mu, which adopts s without saving
+// it.
+func (n *Node) persist(mu nodeMutant, s State) error {
+	if n.cfg.mutant == mu {
+		n.st = s
+		return nil
+	}
+	return n.save(s)
+}
+
 // save persists s, then adopts it.
 func (n *Node) save(s State) error {
 	if s == n.st {
@@ -279,7 +301,7 @@ func (n *Node) save(s State) error {
 func (n *Node) startBallot(out *outbox) error {
 	s := n.st
 	s.Round = max(s.Round, n.highest.Round, n.st.Promised.Round) + 1
-	if err := n.save(s); err != nil { // never reuse a round after a restart
+	if err := n.persist(nmRoundNotPersisted, s); err != nil { // never reuse a round after a restart
 		return err
 	}
 	n.retried = !n.ballot.IsZero()
@@ -339,16 +361,20 @@ func (n *Node) onPrepare(m Message, out *outbox) error {
 		n.dropped++
 		return nil
 	}
-	if m.Ballot.Less(n.st.Promised) {
+	if m.Ballot.Less(n.st.Promised) && n.cfg.mutant != nmPromiseBelowPromise {
 		out.send(Message{Type: Nack, From: n.cfg.ID, To: m.From, Ballot: m.Ballot, Highest: n.st.Promised})
 		return nil
 	}
 	s := n.st
 	s.Promised = m.Ballot
-	if err := n.save(s); err != nil {
+	if err := n.persist(nmPromiseNotPersisted, s); err != nil {
 		return err
 	}
-	out.send(Message{Type: Promise, From: n.cfg.ID, To: m.From, Ballot: m.Ballot, VBallot: n.st.Accepted, Value: n.st.Value})
+	p := Message{Type: Promise, From: n.cfg.ID, To: m.From, Ballot: m.Ballot, VBallot: n.st.Accepted, Value: n.st.Value}
+	if n.cfg.mutant == nmPromiseWithoutAcceptance {
+		p.VBallot, p.Value = Ballot{}, ""
+	}
+	out.send(p)
 	return nil
 }
 
@@ -358,13 +384,16 @@ func (n *Node) onAccept(m Message, out *outbox) error {
 		n.dropped++
 		return nil
 	}
-	if m.Ballot.Less(n.st.Promised) {
+	if m.Ballot.Less(n.st.Promised) && n.cfg.mutant != nmAcceptBelowPromise {
 		out.send(Message{Type: Nack, From: n.cfg.ID, To: m.From, Ballot: m.Ballot, Highest: n.st.Promised})
 		return nil
 	}
 	s := n.st
-	s.Promised, s.Accepted, s.Value = m.Ballot, m.Ballot, m.Value
-	if err := n.save(s); err != nil {
+	s.Accepted, s.Value = m.Ballot, m.Value
+	if !m.Ballot.Less(s.Promised) { // it is below only under nmAcceptBelowPromise
+		s.Promised = m.Ballot
+	}
+	if err := n.persist(nmAcceptanceNotPersisted, s); err != nil {
 		return err
 	}
 	reply := Message{Type: Accepted, From: n.cfg.ID, Ballot: m.Ballot, Value: m.Value}
@@ -385,20 +414,20 @@ func (n *Node) onAccept(m Message, out *outbox) error {
 // asks for the value of the highest acceptance reported, or its own
 // ("Paxos Made Simple", section 2.2, phase 2a).
 func (n *Node) onPromise(m Message, out *outbox) {
-	if n.phase != phase1 || m.Ballot != n.ballot {
+	if n.phase != phase1 || !n.current(m.Ballot, nmPromiseAnyBallot) {
 		n.dropped++
 		return
 	}
 	i, _ := n.sys.Index(m.From)
 	n.promises = n.promises.With(i)
-	if n.best.Less(m.VBallot) {
+	if n.higher(m.VBallot) {
 		n.best, n.bestVal = m.VBallot, m.Value
 	}
 	if !n.sys.IsRead(n.promises) {
 		return
 	}
 	v := n.value
-	if !n.best.IsZero() {
+	if !n.best.IsZero() && n.cfg.mutant != nmOwnValue {
 		v = n.bestVal
 	}
 	n.phase = phase2
@@ -414,27 +443,74 @@ func (n *Node) onPromise(m Message, out *outbox) {
 func (n *Node) onAccepted(m Message) {
 	used := false
 	i, _ := n.sys.Index(m.From)
-	if n.phase == phase2 && m.Ballot == n.ballot {
+	if n.phase == phase2 && n.current(m.Ballot, nmAcceptedAnyBallot) {
 		used = true
 		n.accepts = n.accepts.With(i)
-		if n.sys.IsWrite(n.accepts) {
+		if n.phase2Quorum(n.accepts) {
 			n.learn(n.bestVal)
 		}
 	}
 	if n.learner && !n.decided {
 		used = true
-		k, found := slices.BinarySearchFunc(n.votes, m.Ballot, func(v vote, b Ballot) int { return v.ballot.Compare(b) })
-		if !found {
-			n.votes = slices.Insert(n.votes, k, vote{ballot: m.Ballot, value: m.Value})
-		}
+		k := n.vote(m)
 		n.votes[k].from = n.votes[k].from.With(i)
-		if n.sys.IsWrite(n.votes[k].from) {
+		if n.sys.IsWrite(n.votes[k].from) || n.cfg.mutant == nmLearnAnyAccepted {
 			n.learn(n.votes[k].value)
 		}
 	}
 	if !used {
 		n.dropped++
 	}
+}
+
+// current reports whether b is the proposer's current ballot (under
+// mutant mu, any ballot of this node).
+func (n *Node) current(b Ballot, mu nodeMutant) bool {
+	if n.cfg.mutant == mu {
+		return b.Node == n.cfg.ID
+	}
+	return b == n.ballot
+}
+
+// higher reports whether an acceptance in ballot b, reported by a
+// promise, is higher than the best one reported so far (under
+// nmLowestBallotValue, lower).
+func (n *Node) higher(b Ballot) bool {
+	if n.cfg.mutant == nmLowestBallotValue {
+		return !b.IsZero() && (n.best.IsZero() || b.Less(n.best))
+	}
+	return n.best.Less(b)
+}
+
+// phase2Quorum reports whether the acceptors in set form a phase-2
+// quorum (under nmDecideOneShort, would with one more).
+func (n *Node) phase2Quorum(set quorum.Set) bool {
+	if n.cfg.mutant == nmDecideOneShort {
+		for i := range n.names {
+			if n.sys.IsWrite(set.With(i)) {
+				return true
+			}
+		}
+	}
+	return n.sys.IsWrite(set)
+}
+
+// vote returns the index in n.votes of the ballot of m's acceptance,
+// adding it if it is new (under nmLearnAcrossBallots, of the first
+// acceptance of m's value in any ballot).
+func (n *Node) vote(m Message) int {
+	if n.cfg.mutant == nmLearnAcrossBallots {
+		for k, v := range n.votes {
+			if v.value == m.Value {
+				return k
+			}
+		}
+	}
+	k, found := slices.BinarySearchFunc(n.votes, m.Ballot, func(v vote, b Ballot) int { return v.ballot.Compare(b) })
+	if !found {
+		n.votes = slices.Insert(n.votes, k, vote{ballot: m.Ballot, value: m.Value})
+	}
+	return k
 }
 
 // onNack abandons the current ballot if an acceptor promised a higher
