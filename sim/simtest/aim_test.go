@@ -176,6 +176,33 @@ func TestScheduleRoleAimedCrashHitsTheLeader(t *testing.T) {
 	assert.Positive(t, struck, "no role-aimed crash ever struck: the property is vacuous")
 }
 
+// The token ring's safety under adversarial schedules: whatever faults
+// strike the leader, its successor or the token's links, and however long
+// the token is held back, there is never more than one token (it may be
+// lost, never duplicated).
+func TestScheduleTokenRingNeverDuplicatesTheToken(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := newTokSim(t)
+		o := simtest.Options{Roles: []string{"leader", "next"}, Messages: []string{"token"}, MaxFaults: 8}
+		sched := simtest.Draw(t, tokRing, 300*time.Millisecond, o)
+		if err := simtest.ApplyWith(s, sched, tokTargets); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RunFor(400 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		var holders []string
+		for _, id := range tokRing {
+			if v, _ := s.Storage(id).Get("token"); string(v) == "yes" {
+				holders = append(holders, id)
+			}
+		}
+		if len(holders) > 1 {
+			t.Fatalf("a token ring must never have two tokens: %v hold one", holders)
+		}
+	})
+}
+
 // A Hold of the class "token" on the leader's links delays the token,
 // never loses it: the token a passes at 10ms, held from 5ms for 30ms,
 // reaches b at 36ms (the end plus 1ms); the next pass is on time.
