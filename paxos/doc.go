@@ -63,7 +63,14 @@
 // values chosen with the non-intersecting configuration q1 = q2 = 2 of 4
 // acceptors, and with acceptors that forget to persist; rapid-drawn fault
 // schedules in the simulator check agreement, validity and liveness after
-// healing.
+// healing. A specification checker follows the node in explorations and
+// adversarial simulations, checking each message it sends against the
+// abstract protocol (phases 1b, 2a and 2b, the durability contract) and
+// each state against P2b and P3 ("Paxos Made Simple", section 2); and
+// thirteen deliberately broken nodes (an acceptor that accepts below its
+// promise, a proposer that takes the lowest-ballot value, a learner that
+// adds up acceptances of different ballots...) must each be caught by
+// the default go test (TestNodeMutantsKilled).
 //
 // # Trade-offs
 //
