@@ -94,7 +94,11 @@ func newSpec(sys *quorum.System) *spec {
 }
 
 func (g *spec) fail(format string, args ...any) {
-	if g.err == nil {
+	switch {
+	case g.err != nil:
+	case g.steps == 0: // rebuilt from an explored state (checkGhost)
+		g.err = fmt.Errorf("specification: "+format, args...)
+	default:
 		g.err = fmt.Errorf("specification, after %d events: "+format, append([]any{g.steps}, args...)...)
 	}
 }
