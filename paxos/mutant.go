@@ -8,8 +8,8 @@ package paxos
 // score). The zero value is the correct replica, and the exported API
 // cannot set another: only the package's own tests can (export_test.go).
 //
-// Each check in the code is one comparison against a constant, on a path
-// that already branches; it costs nothing measurable.
+// Each check in the code is one comparison of a field with a constant,
+// on a path that already branches.
 type mutant uint8
 
 const (
