@@ -99,32 +99,22 @@ func (DWFlag) decodeValue(b []byte) (DWFlag, error) {
 	return f, err
 }
 
-func (ORSet[E]) decodeJSONValue(b []byte) (ORSet[E], error) {
-	var x ORSet[E]
-	err := x.UnmarshalJSON(b)
-	return x, err
+func (ORSet[E]) appendFromJSON(j *jsonIn, dst []byte) ([]byte, error) {
+	return kernelFromJSON(j, dst, orsetFormat, plainParts[E]())
 }
 
-func (RWSet[E]) decodeJSONValue(b []byte) (RWSet[E], error) {
-	var x RWSet[E]
-	err := x.UnmarshalJSON(b)
-	return x, err
+func (RWSet[E]) appendFromJSON(j *jsonIn, dst []byte) ([]byte, error) {
+	return kernelFromJSON(j, dst, rwsetFormat, rwParts[E]())
 }
 
-func (MVRegister[V]) decodeJSONValue(b []byte) (MVRegister[V], error) {
-	var x MVRegister[V]
-	err := x.UnmarshalJSON(b)
-	return x, err
+func (MVRegister[V]) appendFromJSON(j *jsonIn, dst []byte) ([]byte, error) {
+	return kernelFromJSON(j, dst, mvFormat, plainParts[V]())
 }
 
-func (EWFlag) decodeJSONValue(b []byte) (EWFlag, error) {
-	var x EWFlag
-	err := x.UnmarshalJSON(b)
-	return x, err
+func (EWFlag) appendFromJSON(j *jsonIn, dst []byte) ([]byte, error) {
+	return kernelFromJSON(j, dst, ewflagFormat, plainParts[bool]())
 }
 
-func (DWFlag) decodeJSONValue(b []byte) (DWFlag, error) {
-	var x DWFlag
-	err := x.UnmarshalJSON(b)
-	return x, err
+func (DWFlag) appendFromJSON(j *jsonIn, dst []byte) ([]byte, error) {
+	return kernelFromJSON(j, dst, dwflagFormat, plainParts[bool]())
 }

@@ -2,7 +2,7 @@ package crdt
 
 import (
 	"cmp"
-	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -46,17 +46,16 @@ func cmpDot(a, b Dot) int {
 // The zero value is the empty context.
 type CausalContext struct {
 	vv    clocks.Vector
-	cloud map[Dot]struct{}
+	cloud []Dot // sorted; never written in place, so copies may share it
 	heads heads
 }
 
 // max returns the largest counter of replica's dots in c (0 if none).
 func (c CausalContext) max(replica string) uint64 {
 	n := c.vv.Get(replica)
-	for d := range c.cloud {
-		if d.Replica == replica && d.Counter > n {
-			n = d.Counter
-		}
+	i, _ := slices.BinarySearchFunc(c.cloud, Dot{replica, math.MaxUint64}, cmpDot)
+	if i > 0 && c.cloud[i-1].Replica == replica {
+		n = max(n, c.cloud[i-1].Counter)
 	}
 	return n
 }
@@ -189,7 +188,7 @@ func (c *CausalContext) covers(o *CausalContext) bool {
 	if !c.vv.Descends(o.vv) {
 		return false
 	}
-	for d := range o.cloud {
+	for _, d := range o.cloud {
 		if !c.Contains(d) {
 			return false
 		}
@@ -197,12 +196,32 @@ func (c *CausalContext) covers(o *CausalContext) bool {
 	return true
 }
 
+// dots returns the number of dots in c, saturated at MaxUint64.
+func (c CausalContext) dots() uint64 {
+	n := uint64(len(c.cloud))
+	for _, k := range c.vv.All() {
+		if n+k < n {
+			return math.MaxUint64
+		}
+		n += k
+	}
+	return n
+}
+
 // Contains reports whether d has been seen.
 func (c CausalContext) Contains(d Dot) bool {
 	if d.Counter <= c.vv.Get(d.Replica) {
 		return true
 	}
-	_, ok := c.cloud[d]
+	return c.inCloud(d)
+}
+
+// inCloud reports whether d is in the cloud.
+func (c CausalContext) inCloud(d Dot) bool {
+	if len(c.cloud) == 0 {
+		return false
+	}
+	_, ok := slices.BinarySearchFunc(c.cloud, d, cmpDot)
 	return ok
 }
 
@@ -221,22 +240,24 @@ func (c *CausalContext) add(d Dot) {
 		c.absorb(d.Replica)
 		return
 	}
-	if c.cloud == nil {
-		c.cloud = map[Dot]struct{}{}
-	}
-	c.cloud[d] = struct{}{}
+	i, _ := slices.BinarySearchFunc(c.cloud, d, cmpDot)
+	c.cloud = slices.Insert(slices.Clip(c.cloud), i, d) // a new slice
 }
 
 // absorb moves replica's dots that now extend the vector out of the cloud.
 func (c *CausalContext) absorb(replica string) {
 	n := c.vv.Get(replica)
-	for {
-		d := Dot{replica, n + 1}
-		if _, ok := c.cloud[d]; !ok {
-			break
-		}
-		delete(c.cloud, d)
+	i, _ := slices.BinarySearchFunc(c.cloud, Dot{replica, n + 1}, cmpDot)
+	j := i
+	for j < len(c.cloud) && c.cloud[j] == (Dot{replica, n + 1}) {
 		n++
+		j++
+	}
+	if j > i {
+		c.cloud = slices.Concat(c.cloud[:i], c.cloud[j:]) // a new slice
+		if len(c.cloud) == 0 {
+			c.cloud = nil
+		}
 	}
 	c.vv.Set(replica, n)
 }
@@ -248,38 +269,58 @@ func (c *CausalContext) absorb(replica string) {
 func (c *CausalContext) Merge(o CausalContext) {
 	c.heads.join(o.heads)
 	c.vv.Merge(o.vv)
-	for d := range o.cloud {
-		if c.cloud == nil {
-			c.cloud = map[Dot]struct{}{}
-		}
-		c.cloud[d] = struct{}{}
-	}
-	if len(c.cloud) == 0 {
+	if len(c.cloud) == 0 && len(o.cloud) == 0 {
 		return
 	}
-	touched := map[string]bool{}
-	for d := range c.cloud {
-		if d.Counter <= c.vv.Get(d.Replica) {
-			delete(c.cloud, d)
+	// The union of the clouds, sorted, in a new slice.
+	out := make([]Dot, 0, len(c.cloud)+len(o.cloud))
+	a, b := c.cloud, o.cloud
+	for len(a) > 0 && len(b) > 0 {
+		switch x := cmpDot(a[0], b[0]); {
+		case x < 0:
+			out, a = append(out, a[0]), a[1:]
+		case x > 0:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
 		}
-		touched[d.Replica] = true
 	}
-	for r := range touched {
-		c.absorb(r)
+	out = append(append(out, a...), b...)
+	// Compact it, replica by replica: drop the dots the vector covers,
+	// and move those that extend it into it.
+	kept := out[:0]
+	for i := 0; i < len(out); {
+		r := out[i].Replica
+		n := c.vv.Get(r)
+		from := n
+		start := len(kept)
+		for ; i < len(out) && out[i].Replica == r; i++ {
+			switch d := out[i]; {
+			case d.Counter <= n:
+			case d.Counter == n+1 && len(kept) == start:
+				n++
+			default:
+				kept = append(kept, d)
+			}
+		}
+		if n != from {
+			c.vv.Set(r, n)
+		}
 	}
-	if len(c.cloud) == 0 {
-		c.cloud = nil
+	c.cloud = nil
+	if len(kept) > 0 {
+		c.cloud = kept
 	}
 }
 
 // Clone returns an independent copy of c.
 func (c CausalContext) Clone() CausalContext {
-	return CausalContext{c.vv.Clone(), maps.Clone(c.cloud), slices.Clone(c.heads)}
+	return CausalContext{c.vv.Clone(), slices.Clone(c.cloud), slices.Clone(c.heads)}
 }
 
 // Equal reports whether c and o hold the same dots and stamps.
 func (c CausalContext) Equal(o CausalContext) bool {
-	return c.vv.Equal(o.vv) && len(c.cloud) == len(o.cloud) && maps.Equal(c.cloud, o.cloud) &&
+	return c.vv.Equal(o.vv) && slices.Equal(c.cloud, o.cloud) &&
 		slices.Equal(c.heads, o.heads)
 }
 
@@ -288,7 +329,7 @@ func (c CausalContext) Vector() clocks.Vector { return c.vv.Clone() }
 
 // Cloud returns the dots beyond the vector, sorted.
 func (c CausalContext) Cloud() []Dot {
-	return slices.SortedFunc(maps.Keys(c.cloud), cmpDot)
+	return slices.Clone(c.cloud)
 }
 
 // Size returns the number of vector entries and of cloud dots: the
@@ -352,21 +393,30 @@ func appendDot(b []byte, d Dot) []byte {
 }
 
 func (d *decoder) dot() (Dot, error) {
-	r, err := d.bytes("replica")
+	r, n, err := d.dotParts()
 	if err != nil {
 		return Dot{}, err
 	}
+	return Dot{string(r), n}, nil
+}
+
+// dotParts reads a dot without allocating its replica ID.
+func (d *decoder) dotParts() ([]byte, uint64, error) {
+	r, err := d.bytes("replica")
+	if err != nil {
+		return nil, 0, err
+	}
 	if len(r) > clocks.MaxIDLen {
-		return Dot{}, d.errf("replica ID of %d bytes", len(r))
+		return nil, 0, d.errf("replica ID of %d bytes", len(r))
 	}
 	n, err := d.uvarint("counter")
 	if err != nil {
-		return Dot{}, err
+		return nil, 0, err
 	}
 	if n == 0 || n > MaxCount {
-		return Dot{}, d.errf("dot counter %d out of range", n)
+		return nil, 0, d.errf("dot counter %d out of range", n)
 	}
-	return Dot{string(r), n}, nil
+	return r, n, nil
 }
 
 // context decodes a causal context, checking that it is compact.
@@ -385,9 +435,14 @@ func (d *decoder) context() (CausalContext, error) {
 	}
 	var prev Dot
 	for i := range n {
-		x, err := d.dot()
+		rb, cn, err := d.dotParts()
 		if err != nil {
 			return CausalContext{}, err
+		}
+		// Dots come sorted by replica: reuse the previous one's ID.
+		x := Dot{prev.Replica, cn}
+		if i == 0 || prev.Replica != string(rb) {
+			x.Replica = string(rb)
 		}
 		if i > 0 && cmpDot(prev, x) >= 0 {
 			return CausalContext{}, d.errf("cloud dots not sorted")
@@ -396,9 +451,12 @@ func (d *decoder) context() (CausalContext, error) {
 			return CausalContext{}, d.errf("cloud dot %v not compact", x)
 		}
 		if c.cloud == nil {
-			c.cloud = make(map[Dot]struct{}, n)
+			// A cloud dot takes 3 bytes or more (a replica ID's length,
+			// the ID, a counter of at least 2): the slice is sized for
+			// no more than the rest of the input can hold.
+			c.cloud = make([]Dot, 0, min(n, 1+len(d.b)/3))
 		}
-		c.cloud[x] = struct{}{}
+		c.cloud = append(c.cloud, x)
 		prev = x
 	}
 	nh, err := d.count("stamps", 10)

@@ -1,7 +1,6 @@
 package crdt
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -358,11 +357,6 @@ func vectorError(what string, err error) error {
 	return fmt.Errorf("crdt: %s: %w: %w", what, ErrMalformed, err)
 }
 
-type countJSON struct {
-	N      *uint64 `json:"n"`
-	Digest *string `json:"digest"`
-}
-
 // MarshalJSON encodes c as an object from replica ID to its count and
 // digest, {"a":{"n":3,"digest":"9f86d081884c7d65"}}, in replica ID order.
 func (c GCounter) MarshalJSON() ([]byte, error) {
@@ -397,60 +391,75 @@ func appendCountsJSON(b []byte, e []centry) ([]byte, error) {
 // on error. Duplicate IDs, zero counts, counts past MaxCount and missing
 // or malformed digests are rejected.
 func (c *GCounter) UnmarshalJSON(data []byte) error {
-	if err := checkJSONKeys(data, counterFields); err != nil {
-		return fmt.Errorf("crdt: gcounter: %w", err)
-	}
-	e, err := decodeCountsJSON(data)
+	j, err := newJSONIn("gcounter", data)
 	if err != nil {
-		return fmt.Errorf("crdt: gcounter: %w", err)
+		return err
+	}
+	e, err := j.counts()
+	if err != nil {
+		return err
+	}
+	if err := j.end(); err != nil {
+		return err
 	}
 	*c = GCounter{e: e}
 	return nil
 }
 
-// decodeCountsJSON decodes a counter's JSON (whose keys checkJSONKeys has
-// checked).
-func decodeCountsJSON(data []byte) ([]centry, error) {
-	if len(data) > 64*MaxEntries {
-		return nil, fmt.Errorf("%d bytes of JSON: %w", len(data), ErrTooLarge)
+var countFields = []string{"n", "digest"}
+
+// counts reads a counter's JSON object, refusing it as soon as it meets
+// the replica after the MaxEntries-th. It allocates one slice of 32-byte
+// entries, sized by a first pass, and each replica ID.
+func (j *jsonIn) counts() ([]centry, error) {
+	save, n := j.i, 0
+	err := j.object(func([]byte) error {
+		if n++; n > entryLimit {
+			return j.tooLarge("more than %d replicas", entryLimit)
+		}
+		_, err := j.value()
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if raw == nil {
-		return nil, fmt.Errorf("null: %w", ErrMalformed)
-	}
-	if len(raw) > MaxEntries {
-		return nil, fmt.Errorf("%d replicas: %w", len(raw), ErrTooLarge)
-	}
+	j.i = save
 	var e []centry
-	for id, v := range raw {
+	if n > 0 {
+		e = make([]centry, 0, n)
+	}
+	err = j.object(func(id []byte) error {
 		if len(id) > clocks.MaxIDLen {
-			return nil, fmt.Errorf("replica ID of %d bytes: %w", len(id), ErrTooLarge)
+			return j.tooLarge("replica ID of %d bytes", len(id))
 		}
-		var x countJSON
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&x); err != nil {
-			return nil, fmt.Errorf("replica %q: %w: %w", id, ErrMalformed, err)
-		}
-		if x.N == nil || x.Digest == nil {
-			return nil, fmt.Errorf("replica %q: count and digest required: %w", id, ErrMalformed)
-		}
-		if *x.N == 0 {
-			return nil, fmt.Errorf("replica %q: zero count: %w", id, ErrMalformed)
-		}
-		if *x.N > MaxCount {
-			return nil, fmt.Errorf("replica %q: count %d: %w", id, *x.N, ErrTooLarge)
-		}
-		s, err := parseSum(*x.Digest)
-		if err != nil {
-			return nil, fmt.Errorf("replica %q: %w", id, err)
-		}
-		e = append(e, centry{id, *x.N, s})
+		var x centry
+		err := j.fields(countFields, 0, func(f int) error {
+			var err error
+			if f == 0 {
+				if x.n, err = j.uint("count", MaxCount); err == nil && x.n == 0 {
+					err = j.errf("replica %q: zero count", id)
+				}
+				return err
+			}
+			var s []byte
+			if s, err = j.str(); err == nil {
+				x.sum, err = parseSumBytes(s)
+			}
+			return err
+		})
+		x.id = string(id)
+		e = append(e, x)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(e, func(a, b centry) int { return strings.Compare(a.id, b.id) })
+	for i := 1; i < len(e); i++ {
+		if e[i].id == e[i-1].id {
+			return nil, j.errf("replica %q twice", e[i].id)
+		}
+	}
 	return e, nil
 }
 
@@ -607,33 +616,32 @@ func (c PNCounter) MarshalJSON() ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+var pnFields = []string{"p", "n"}
+
 // UnmarshalJSON decodes the form MarshalJSON writes, leaving c unchanged
 // on error. Both fields are required; unknown and duplicate fields are
 // rejected.
 func (c *PNCounter) UnmarshalJSON(data []byte) error {
-	if err := checkJSONKeys(data, pnFields); err != nil {
-		return fmt.Errorf("crdt: pncounter: %w", err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("crdt: pncounter: %w: %w", ErrMalformed, err)
-	}
-	if len(raw) != 2 || raw["p"] == nil || raw["n"] == nil {
-		return fmt.Errorf("crdt: pncounter: want exactly the fields p and n: %w", ErrMalformed)
-	}
-	p, err := decodeCountsJSON(raw["p"])
+	j, err := newJSONIn("pncounter", data)
 	if err != nil {
-		return fmt.Errorf("crdt: pncounter: increments: %w", err)
+		return err
 	}
-	n, err := decodeCountsJSON(raw["n"])
+	var p, n []centry
+	err = j.fields(pnFields, 0, func(f int) error {
+		var err error
+		if f == 0 {
+			p, err = j.counts()
+		} else {
+			n, err = j.counts()
+		}
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("crdt: pncounter: decrements: %w", err)
+		return err
+	}
+	if err := j.end(); err != nil {
+		return err
 	}
 	*c = PNCounter{p: GCounter{e: p}, n: GCounter{e: n}}
 	return nil
-}
-
-// isClocksErr reports whether err comes from a clocks decoder.
-func isClocksErr(err error) bool {
-	return errors.Is(err, clocks.ErrMalformed) || errors.Is(err, clocks.ErrTooLarge)
 }

@@ -1,10 +1,9 @@
 package crdt
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
+	"math/bits"
 )
 
 // Limits of the decoders: input beyond them is rejected with ErrTooLarge
@@ -16,6 +15,11 @@ const (
 	// encoded state.
 	MaxEntries = 1 << 20
 )
+
+// entryLimit is the MaxEntries the decoders apply: a variable, so that
+// tests can see the limit applied without building inputs of a million
+// entries.
+var entryLimit = MaxEntries
 
 func appendUvarint(b []byte, x uint64) []byte { return binary.AppendUvarint(b, x) }
 
@@ -43,12 +47,15 @@ func (d *decoder) uvarint(what string) (uint64, error) {
 	if n <= 0 {
 		return 0, d.errf("bad %s", what)
 	}
-	if n != len(binary.AppendUvarint(nil, x)) {
+	if n != uvarintLen(x) {
 		return 0, d.errf("non-minimal %s", what)
 	}
 	d.b = d.b[n:]
 	return x, nil
 }
+
+// uvarintLen is the length of the minimal uvarint encoding of x.
+func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 
 // count reads a count of items each taking at least minBytes bytes,
 // rejecting counts the rest of the input cannot hold.
@@ -57,7 +64,7 @@ func (d *decoder) count(what string, minBytes int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n > MaxEntries {
+	if n > uint64(entryLimit) {
 		return 0, fmt.Errorf("crdt: %s: %d %s: %w", d.what, n, what, ErrTooLarge)
 	}
 	if n*uint64(minBytes) > uint64(len(d.b)) {
@@ -67,43 +74,15 @@ func (d *decoder) count(what string, minBytes int) (int, error) {
 }
 
 func (d *decoder) bytes(what string) ([]byte, error) {
-	n, err := d.uvarint(what + " length")
-	if err != nil {
-		return nil, err
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 || k != uvarintLen(n) {
+		return nil, d.errf("bad or non-minimal %s length", what)
 	}
+	d.b = d.b[k:]
 	if n > uint64(len(d.b)) {
 		return nil, d.errf("truncated %s", what)
 	}
 	x := d.b[:n]
 	d.b = d.b[n:]
 	return x, nil
-}
-
-// strictJSON decodes an object with exactly the given fields into v,
-// rejecting duplicate keys where keyed says (see checkJSONKeys).
-func strictJSON(data []byte, v any, keyed func([]string) bool, fields ...string) error {
-	if err := checkJSONKeys(data, keyed); err != nil {
-		return err
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if raw == nil {
-		return fmt.Errorf("null: %w", ErrMalformed)
-	}
-	for _, f := range fields {
-		if _, ok := raw[f]; !ok {
-			return fmt.Errorf("missing field %q: %w", f, ErrMalformed)
-		}
-	}
-	if len(raw) != len(fields) {
-		return fmt.Errorf("unknown fields: %w", ErrMalformed)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	return nil
 }

@@ -117,13 +117,12 @@ func decodeGSet[E comparable](d *decoder) (GSet[E], error) {
 		prev = enc
 		e, err := kc.decode(enc)
 		if err != nil {
-			return GSet[E]{}, d.errf("element: %v", err)
-		}
-		if again, err := kc.encode(e); err != nil || !bytes.Equal(again, enc) {
-			return GSet[E]{}, d.errf("element %q not canonical", enc)
+			return GSet[E]{}, d.errf("element %q: %v", enc, err)
 		}
 		if s.m == nil {
-			s.m = make(map[E]struct{}, n)
+			// Sized for the elements the input can hold if they take 4
+			// bytes or more, as all but the first hundred do.
+			s.m = make(map[E]struct{}, min(n, len(d.b)/4+1))
 		}
 		if _, dup := s.m[e]; dup {
 			return GSet[E]{}, d.errf("duplicate element %q", enc)
@@ -187,28 +186,52 @@ func (s GSet[E]) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a JSON array of elements (duplicates are
 // rejected), leaving s unchanged on error.
 func (s *GSet[E]) UnmarshalJSON(data []byte) error {
-	var es []E
-	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
-		return fmt.Errorf("crdt: gset: null: %w", ErrMalformed)
+	j, err := newJSONIn("gset", data)
+	if err != nil {
+		return err
 	}
-	if err := checkJSONKeys(data, noFields); err != nil {
-		return fmt.Errorf("crdt: gset: %w", err)
+	x, err := decodeGSetJSON[E](j)
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(data, &es); err != nil {
-		return fmt.Errorf("crdt: gset: %w: %w", ErrMalformed, err)
-	}
-	if len(es) > MaxEntries {
-		return fmt.Errorf("crdt: gset: %d elements: %w", len(es), ErrTooLarge)
-	}
-	var x GSet[E]
-	for _, e := range es {
-		if x.Contains(e) {
-			return fmt.Errorf("crdt: gset: duplicate element %v: %w", e, ErrMalformed)
-		}
-		x.Add(e)
+	if err := j.end(); err != nil {
+		return err
 	}
 	*s = x
 	return nil
+}
+
+// decodeGSetJSON reads an array of elements, refusing it as soon as it
+// meets the element after the MaxEntries-th. It allocates the set's map,
+// sized by a first pass, and the elements.
+func decodeGSetJSON[E comparable](j *jsonIn) (GSet[E], error) {
+	var s GSet[E]
+	n, err := j.count("elements", entryLimit)
+	if err != nil {
+		return s, err
+	}
+	if n > 0 {
+		s.m = make(map[E]struct{}, n)
+	}
+	err = j.array(func() error {
+		raw, err := j.value()
+		if err != nil {
+			return err
+		}
+		e, enc, err := elemFromJSON[E](raw)
+		if err != nil {
+			return j.errf("element %.64s: %v", raw, err)
+		}
+		if len(enc) > MaxElementLen {
+			return j.tooLarge("element of %d bytes", len(enc))
+		}
+		if _, dup := s.m[e]; dup {
+			return j.errf("duplicate element %.64s", raw)
+		}
+		s.m[e] = struct{}{}
+		return nil
+	})
+	return s, err
 }
 
 // TwoPSet is the two-phase set (Shapiro et al. 2011, specification 12): a
@@ -307,12 +330,30 @@ func (s TwoPSet[E]) MarshalJSON() ([]byte, error) {
 	return json.Marshal(twopJSON[E]{&s.added, &s.removed})
 }
 
+var twopFields = []string{"added", "removed"}
+
 // UnmarshalJSON decodes the form MarshalJSON writes, leaving s unchanged
 // on error.
 func (s *TwoPSet[E]) UnmarshalJSON(data []byte) error {
+	j, err := newJSONIn("twopset", data)
+	if err != nil {
+		return err
+	}
 	var a, r GSet[E]
-	if err := strictJSON(data, &twopJSON[E]{&a, &r}, topFields, "added", "removed"); err != nil {
-		return fmt.Errorf("crdt: twopset: %w", err)
+	err = j.fields(twopFields, 0, func(f int) error {
+		var err error
+		if f == 0 {
+			a, err = decodeGSetJSON[E](j)
+		} else {
+			r, err = decodeGSetJSON[E](j)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := j.end(); err != nil {
+		return err
 	}
 	s.added, s.removed = a, r
 	return nil

@@ -73,23 +73,28 @@ func (d *decoder) sum() (uint64, error) {
 	return s, nil
 }
 
-// sumString and parseSum are the JSON form of a digest: 16 lower-case hex
+// sumString and parseSumBytes are the JSON form of a digest: 16 lower-case hex
 // digits.
 func sumString(s uint64) string {
 	return hex.EncodeToString(binary.BigEndian.AppendUint64(nil, s))
 }
 
-func parseSum(x string) (uint64, error) {
+func parseSumBytes(x []byte) (uint64, error) {
 	if len(x) != 16 {
 		return 0, fmt.Errorf("digest %q: %w", x, ErrMalformed)
 	}
-	for _, c := range []byte(x) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+	var s uint64
+	for _, c := range x {
+		switch {
+		case '0' <= c && c <= '9':
+			s = s<<4 | uint64(c-'0')
+		case 'a' <= c && c <= 'f':
+			s = s<<4 | uint64(c-'a'+10)
+		default:
 			return 0, fmt.Errorf("digest %q: %w", x, ErrMalformed)
 		}
 	}
-	b, _ := hex.DecodeString(x)
-	return binary.BigEndian.Uint64(b), nil
+	return s, nil
 }
 
 // recentLen is how many of its own latest stamps a state remembers.

@@ -13,6 +13,10 @@ import (
 // MaxEntries entries a state may have (64 MiB).
 const maxJSONLen = 64 * MaxEntries
 
+// maxJSONDepth bounds the nesting of the values (elements, keys) the
+// decoders read (encoding/json itself stops at 10,000 levels).
+const maxJSONDepth = 1000
+
 // jsonIn reads a JSON document token by token, in place: strings without
 // escapes are returned as slices of the input, numbers are parsed from it,
 // and nothing is allocated for the structure, so a decoder can apply its

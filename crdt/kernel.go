@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -159,7 +160,7 @@ func resolve(reps []string, c *CausalContext) seenBy {
 	var clouded map[string]bool
 	if len(c.cloud) > 0 {
 		clouded = map[string]bool{}
-		for d := range c.cloud {
+		for _, d := range c.cloud {
 			clouded[d.Replica] = true
 		}
 	}
@@ -179,8 +180,7 @@ func (v *seenBy) has(p pdot) bool {
 	if !v.cloud[p.r] {
 		return false
 	}
-	_, ok := v.ctx.cloud[Dot{v.reps[p.r], p.n}]
-	return ok
+	return v.ctx.inCloud(Dot{v.reps[p.r], p.n})
 }
 
 // hasAny reports whether the context has seen a dot of s (not many).
@@ -800,8 +800,8 @@ func (k kernel[K]) dots() int {
 	return n
 }
 
-// keyCodec encodes keys canonically: decode(encode(k)) == k and
-// encode(decode(b)) == b for every b decode accepts.
+// keyCodec encodes keys canonically: decode(encode(k)) == k, and decode
+// accepts only what encode writes: encode(decode(b)) == b.
 type keyCodec[K any] struct {
 	encode func(K) ([]byte, error)
 	decode func([]byte) (K, error)
@@ -880,7 +880,17 @@ func (k kernel[K]) appendBinary(b []byte, kc keyCodec[K]) ([]byte, error) {
 	return b, nil
 }
 
-// kernel decodes what appendBinary writes and checks the invariants.
+// minEntryBytes is the fewest bytes an encoded entry takes: a key length
+// and one byte of key, a dot count, and a dot (an empty replica's length
+// and a counter).
+const minEntryBytes = 5
+
+// decodeKernel decodes what appendBinary writes and checks the
+// invariants. It allocates the entries map (sized for the entries the
+// count claims, of which the input holds at most one per minEntryBytes),
+// each replica ID once, each key's decoded value, the dot lists of keys
+// with more than two dots (exactly), and, at the end, 8 or 16 bytes per
+// dot to check that no dot supports two keys.
 func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 	var k kernel[K]
 	ctx, err := d.context()
@@ -888,13 +898,15 @@ func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 		return k, err
 	}
 	k.ctx = ctx
-	n, err := d.count("entries", 3)
+	n, err := d.count("entries", minEntryBytes)
 	if err != nil {
 		return k, err
 	}
-	seen := map[Dot]bool{}
-	reps := map[string]uint32{}
+	// The dots' replicas are those of the context (where they must be).
+	reps := repTable{hint: min(ctx.vv.Len(), len(d.b)/minEntryBytes) + 1}
+	k.reps = make([]string, 0, min(reps.hint, 64))
 	var prev []byte
+	total := 0
 	for i := range n {
 		enc, err := d.bytes("element")
 		if err != nil {
@@ -909,10 +921,7 @@ func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 		prev = enc
 		key, err := kc.decode(enc)
 		if err != nil {
-			return k, d.errf("element: %v", err)
-		}
-		if again, err := kc.encode(key); err != nil || !bytes.Equal(again, enc) {
-			return k, d.errf("element %q not canonical", enc)
+			return k, d.errf("element %q: %v", enc, err)
 		}
 		nd, err := d.count("dots", 2)
 		if err != nil {
@@ -921,51 +930,177 @@ func decodeKernel[K comparable](d *decoder, kc keyCodec[K]) (kernel[K], error) {
 		if nd == 0 {
 			return k, d.errf("element without dots")
 		}
-		ds := make([]Dot, 0, nd)
+		var ps [2]pdot
+		var list []Dot // grown as dots are read, not as nd claims
+		var last Dot
 		for j := range nd {
-			x, err := d.dot()
+			rb, c, err := d.dotParts()
 			if err != nil {
 				return k, err
 			}
-			if j > 0 && cmpDot(ds[j-1], x) >= 0 {
+			r := reps.index(&k.reps, rb)
+			x := Dot{k.reps[r], c}
+			if j > 0 && cmpDot(last, x) >= 0 {
 				return k, d.errf("dots not sorted")
 			}
 			if !ctx.Contains(x) {
 				return k, d.errf("dot %v outside the causal context", x)
 			}
-			if seen[x] {
-				return k, d.errf("dot %v supports two elements", x)
+			last = x
+			if nd <= 2 {
+				ps[j] = pdot{c, r}
+			} else {
+				list = append(list, x)
 			}
-			seen[x] = true
-			ds = append(ds, x)
 		}
+		total += nd
 		if k.entries == nil {
-			k.entries = make(map[K]slot, n)
+			// Sized for the entries the input can hold if they take 8
+			// bytes or more, as all but the first thousand do.
+			k.entries = make(map[K]slot, min(n, len(d.b)/8+1))
 		}
-		if len(ds) > 2 {
+		if nd > 2 {
 			if k.more == nil {
 				k.more = map[K][]Dot{}
 			}
 			k.entries[key] = slot{}
-			k.more[key] = ds
+			k.more[key] = slices.Clip(list)
 			continue
 		}
-		var ps [2]pdot
-		for j, x := range ds {
-			r, ok := reps[x.Replica]
-			if !ok {
-				r = uint32(len(k.reps))
-				reps[x.Replica] = r
-				k.reps = append(k.reps, x.Replica)
-			}
-			ps[j] = pdot{x.Counter, r}
-		}
-		k.entries[key] = slotOf(ps[:len(ds)])
+		k.entries[key] = slotOf(ps[:nd])
 	}
 	if len(d.b) != 0 {
 		return k, d.errf("%d trailing bytes", len(d.b))
 	}
+	if x, dup := k.sharedDot(total, &reps); dup {
+		return k, d.errf("dot %v supports two elements", x)
+	}
+	k.reps = slices.Clip(k.reps)
 	return k, nil
+}
+
+// repTable finds replica IDs in a kernel's reps while decoding, so that
+// each ID is allocated once: by a linear search while there are few, by
+// a map beyond.
+type repTable struct {
+	m    map[string]uint32
+	hint int // the replicas expected (those of the causal context)
+}
+
+const repTableLinear = 8
+
+// index returns the index of the replica rb in reps, appending it if new.
+func (t *repTable) index(reps *[]string, rb []byte) uint32 {
+	if t.m == nil {
+		for i, r := range *reps {
+			if r == string(rb) {
+				return uint32(i)
+			}
+		}
+		if len(*reps) < repTableLinear {
+			*reps = append(*reps, string(rb))
+			return uint32(len(*reps) - 1)
+		}
+		t.m = make(map[string]uint32, max(2*repTableLinear, t.hint))
+		for i, r := range *reps {
+			t.m[r] = uint32(i)
+		}
+	}
+	if i, ok := t.m[string(rb)]; ok {
+		return i
+	}
+	r := string(rb)
+	*reps = append(*reps, r)
+	t.m[r] = uint32(len(*reps) - 1)
+	return uint32(len(*reps) - 1)
+}
+
+// lookup returns the index of replica r, which index has seen.
+func (t *repTable) lookup(reps []string, r string) uint32 {
+	if t.m != nil {
+		return t.m[r]
+	}
+	return uint32(slices.Index(reps, r))
+}
+
+// sharedDot reports a dot that supports two keys, given the number of
+// dots (total) and the table that indexed the replicas. It sorts the
+// dots, packed into one 8-byte word each when the counters and replica
+// indexes fit (16 bytes otherwise).
+func (k *kernel[K]) sharedDot(total int, reps *repTable) (Dot, bool) {
+	if total < 2 {
+		return Dot{}, false
+	}
+	return sortedShared(total, k.reps, func(f func(pdot)) { k.eachPdot(reps, f) })
+}
+
+// sharedDot reports a dot that each calls twice, given the number of dots
+// (total) and a hint of the number of replicas.
+func sharedDot(total, replicas int, each func(func(Dot))) (Dot, bool) {
+	if total < 2 {
+		return Dot{}, false
+	}
+	index := make(map[string]uint32, replicas+1)
+	var names []string
+	each(func(x Dot) {
+		if _, ok := index[x.Replica]; !ok {
+			index[x.Replica] = uint32(len(names))
+			names = append(names, x.Replica)
+		}
+	})
+	return sortedShared(total, names, func(f func(pdot)) {
+		each(func(x Dot) { f(pdot{x.Counter, index[x.Replica]}) })
+	})
+}
+
+// sortedShared finds a repeated dot among the total dots that each
+// gives, whose replicas index names.
+func sortedShared(total int, names []string, each func(func(pdot))) (Dot, bool) {
+	var top uint64
+	each(func(p pdot) { top = max(top, p.n) })
+	rbits := bits.Len(uint(len(names)))
+	if bits.Len64(top)+rbits <= 64 {
+		xs := make([]uint64, 0, total)
+		each(func(p pdot) { xs = append(xs, uint64(p.r)<<(64-rbits)|p.n) })
+		slices.Sort(xs)
+		for i := 1; i < len(xs); i++ {
+			if xs[i] == xs[i-1] {
+				mask := uint64(1)<<(64-rbits) - 1
+				return Dot{names[xs[i]>>(64-rbits)], xs[i] & mask}, true
+			}
+		}
+		return Dot{}, false
+	}
+	ps := make([]pdot, 0, total)
+	each(func(p pdot) { ps = append(ps, p) })
+	slices.SortFunc(ps, func(a, b pdot) int {
+		if a.r != b.r {
+			return cmp.Compare(a.r, b.r)
+		}
+		return cmp.Compare(a.n, b.n)
+	})
+	for i := 1; i < len(ps); i++ {
+		if ps[i] == ps[i-1] {
+			return Dot{names[ps[i].r], ps[i].n}, true
+		}
+	}
+	return Dot{}, false
+}
+
+// eachPdot calls f for every dot of the entries, as a pdot.
+func (k *kernel[K]) eachPdot(reps *repTable, f func(pdot)) {
+	for key, s := range k.entries {
+		if !s.many() {
+			ps, n := s.pdots()
+			for _, p := range ps[:n] {
+				f(p)
+			}
+			continue
+		}
+		for _, d := range k.more[key] {
+			f(pdot{d.Counter, reps.lookup(k.reps, d.Replica)})
+		}
+	}
 }
 
 // eachDot calls f for every dot of the entries.

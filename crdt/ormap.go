@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -26,7 +25,7 @@ type Causal[V any] interface {
 	eachDot(func(Dot))
 	storeLen() int
 	decodeValue([]byte) (V, error)
-	decodeJSONValue([]byte) (V, error)
+	appendFromJSON(j *jsonIn, dst []byte) ([]byte, error)
 	Clone() V
 	MarshalBinary() ([]byte, error)
 }
@@ -284,6 +283,12 @@ func (m *ORMap[K, V]) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
+// minMapEntryBytes is the fewest bytes an encoded key and value take: a
+// key length and one byte of key, a value length, and the smallest
+// value (a format byte, a context of one dot in 7 bytes, no cloud, no
+// stamps, one entry of minEntryBytes).
+const minMapEntryBytes = 3 + 1 + 7 + 2 + 1 + minEntryBytes
+
 func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
 	d := decoder{what: "ormap", b: data}
 	var m ORMap[K, V]
@@ -297,13 +302,13 @@ func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
 		return m, err
 	}
 	m.ctx = ctx
-	n, err := d.count("keys", 3)
+	n, err := d.count("keys", minMapEntryBytes)
 	if err != nil {
 		return m, err
 	}
 	kc := jsonKeys[K]()
-	seen := map[Dot]bool{}
 	var prev []byte
+	total := 0
 	for i := range n {
 		enc, err := d.bytes("key")
 		if err != nil {
@@ -318,10 +323,7 @@ func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
 		prev = enc
 		key, err := kc.decode(enc)
 		if err != nil {
-			return m, d.errf("key: %v", err)
-		}
-		if again, err := kc.encode(key); err != nil || !bytes.Equal(again, enc) {
-			return m, d.errf("key %q not canonical", enc)
+			return m, d.errf("key %q: %v", enc, err)
 		}
 		vb, err := d.bytes("value")
 		if err != nil {
@@ -335,19 +337,22 @@ func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
 		if v.storeLen() == 0 {
 			return m, d.errf("empty value at %q", enc)
 		}
-		if !v.causalContext().Equal(dotsContext(v)) {
+		// The value's context must hold exactly its dots: it holds them
+		// all (its decoder checked), they are distinct, so it is enough
+		// that it holds as many dots as there are, and no stamps.
+		dots, outside := 0, false
+		v.eachDot(func(x Dot) {
+			dots++
+			outside = outside || !ctx.Contains(x)
+		})
+		vc := v.causalContext()
+		if len(vc.heads) != 0 || vc.dots() != uint64(dots) {
 			return m, d.errf("value at %q has a context beyond its dots", enc)
 		}
-		bad := false
-		v.eachDot(func(x Dot) {
-			if seen[x] || !ctx.Contains(x) {
-				bad = true
-			}
-			seen[x] = true
-		})
-		if bad {
-			return m, d.errf("value at %q has a dot outside the context or shared", enc)
+		if outside {
+			return m, d.errf("value at %q has a dot outside the context", enc)
 		}
+		total += dots
 		if m.vals == nil {
 			m.vals = make(map[K]V, n)
 		}
@@ -355,6 +360,9 @@ func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
 	}
 	if len(d.b) != 0 {
 		return m, d.errf("%d trailing bytes", len(d.b))
+	}
+	if x, dup := sharedDot(total, ctx.vv.Len(), m.eachDot); dup {
+		return m, d.errf("dot %v supports two keys", x)
 	}
 	return m, nil
 }
@@ -393,7 +401,18 @@ func (m ORMap[K, V]) MarshalJSON() ([]byte, error) {
 // order), with the checks of UnmarshalBinary, leaving m unchanged on
 // error.
 func (m *ORMap[K, V]) UnmarshalJSON(data []byte) error {
-	x, err := ORMap[K, V]{}.decodeJSONValue(data)
+	j, err := newJSONIn("ormap", data)
+	if err != nil {
+		return err
+	}
+	b, err := ORMap[K, V]{}.appendFromJSON(j, nil)
+	if err != nil {
+		return err
+	}
+	if err := j.end(); err != nil {
+		return err
+	}
+	x, err := m.decodeValue(b)
 	if err != nil {
 		return err
 	}
@@ -401,60 +420,59 @@ func (m *ORMap[K, V]) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-func (ORMap[K, V]) decodeJSONValue(data []byte) (ORMap[K, V], error) {
-	var m ORMap[K, V]
-	if len(data) > 64*MaxEntries {
-		return m, fmt.Errorf("crdt: ormap: %d bytes of JSON: %w", len(data), ErrTooLarge)
+// appendFromJSON reads the JSON of a map at the reader's position and
+// appends its binary encoding to dst: the context, then the keys in
+// order, each with its value's binary encoding, converted from its JSON
+// by the value type.
+func (ORMap[K, V]) appendFromJSON(j *jsonIn, dst []byte) ([]byte, error) {
+	var at [2]int
+	if err := j.positions(kernelFields, at[:]); err != nil {
+		return nil, err
 	}
-	if err := checkJSONKeys(data, causalFields); err != nil {
-		return m, fmt.Errorf("crdt: ormap: %w", err)
-	}
-	var j ormapJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
-		if err2 := jsonVectorError("ormap", err); err2 != nil {
-			return m, err2
-		}
-		return m, fmt.Errorf("crdt: ormap: %w: %w", ErrMalformed, err)
-	}
-	if dec.More() {
-		return m, fmt.Errorf("crdt: ormap: trailing data: %w", ErrMalformed)
-	}
-	if len(j.Context.Cloud) > MaxEntries || len(j.Context.Heads) > MaxEntries || len(j.Entries) > MaxEntries {
-		return m, fmt.Errorf("crdt: ormap: %w", ErrTooLarge)
-	}
-	b, err := j.Context.appendBinary([]byte{ormapFormat}, "ormap")
+	end := j.i
+	j.i = at[0]
+	dst, err := j.context(append(dst, ormapFormat))
 	if err != nil {
-		return m, err
+		return nil, err
 	}
-	type entry struct{ key, val []byte }
-	entries := make([]entry, len(j.Entries))
-	for i, e := range j.Entries {
-		key, err := canonicalJSON[K](e.Key)
-		if err != nil {
-			return m, fmt.Errorf("crdt: ormap: key %s: %w: %w", e.Key, ErrMalformed, err)
+	j.i = at[1]
+	n, err := j.count("entries", entryLimit)
+	if err != nil {
+		return nil, err
+	}
+	idx := make([]span, 0, n)
+	var arena, value []byte
+	err = j.array(func() error {
+		var at [2]int
+		if err := j.positions(mapFields, at[:]); err != nil {
+			return err
 		}
+		after := j.i
+		j.i = at[0]
+		raw, _ := j.value()
+		enc, err := canonicalElem[K](raw)
+		if err != nil {
+			return j.errf("key %.64s: %v", raw, err)
+		}
+		start := len(arena)
+		arena = append(arena, enc...)
+		key := len(arena)
+		j.i = at[1]
 		var zero V
-		v, err := zero.decodeJSONValue(e.Value)
-		if err != nil {
-			return m, fmt.Errorf("crdt: ormap: value of %s: %w", e.Key, err)
+		if value, err = zero.appendFromJSON(j, value[:0]); err != nil {
+			return err
 		}
-		val, err := v.MarshalBinary()
-		if err != nil {
-			return m, fmt.Errorf("crdt: ormap: value of %s: %w", e.Key, err)
-		}
-		entries[i] = entry{key, val}
+		arena = appendUvarint(arena, uint64(len(value)))
+		arena = append(arena, value...)
+		idx = append(idx, span{start, key, len(arena)})
+		j.i = after
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.key, b.key) })
-	b = appendUvarint(b, uint64(len(entries)))
-	for _, e := range entries {
-		b = appendUvarint(b, uint64(len(e.key)))
-		b = append(b, e.key...)
-		b = appendUvarint(b, uint64(len(e.val)))
-		b = append(b, e.val...)
-	}
-	return m.decodeValue(b)
+	j.i = end
+	return assemble(dst, arena, idx), nil
 }
 
 // conflict reports a dot of o's value at one key that m holds at another.

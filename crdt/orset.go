@@ -133,11 +133,7 @@ func kernelString[K comparable](k kernel[K], kc keyCodec[K]) string {
 func jsonKeys[E any]() keyCodec[E] {
 	return keyCodec[E]{
 		encode: func(e E) ([]byte, error) { return json.Marshal(e) },
-		decode: func(b []byte) (E, error) {
-			var e E
-			err := json.Unmarshal(b, &e)
-			return e, err
-		},
+		decode: parseElem[E],
 	}
 }
 

@@ -1,7 +1,6 @@
 package crdt
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -185,12 +184,8 @@ func (r *LWWRegister[V]) UnmarshalBinary(data []byte) error {
 		if err != nil {
 			return err
 		}
-		kc := jsonKeys[V]()
-		if x.value, err = kc.decode(v); err != nil {
-			return d.errf("value: %v", err)
-		}
-		if again, err := kc.encode(x.value); err != nil || !bytes.Equal(again, v) {
-			return d.errf("value %q not canonical", v)
+		if x.value, err = parseElem[V](v); err != nil {
+			return d.errf("value %q: %v", v, err)
 		}
 	default:
 		return d.errf("bad set flag %d", set)
@@ -221,37 +216,50 @@ func (r LWWRegister[V]) MarshalJSON() ([]byte, error) {
 	return json.Marshal(lwwJSON{&r.ts, &r.replica, v})
 }
 
+var lwwFields = []string{"timestamp", "replica", "value"}
+
 // UnmarshalJSON decodes the form MarshalJSON writes, with the checks of
 // UnmarshalBinary, leaving r unchanged on error.
 func (r *LWWRegister[V]) UnmarshalJSON(data []byte) error {
-	if err := checkJSONKeys(data, topFields); err != nil {
-		return fmt.Errorf("crdt: lwwregister: %w", err)
+	j, err := newJSONIn("lwwregister", data)
+	if err != nil {
+		return err
 	}
-	var j lwwJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
-		return fmt.Errorf("crdt: lwwregister: %w: %w", ErrMalformed, err)
+	var ts uint64
+	var replica, value []byte
+	seen := 0
+	err = j.fields(lwwFields, 1<<3-1, func(f int) error {
+		seen |= 1 << f
+		var err error
+		switch f {
+		case 0:
+			ts, err = j.uint("timestamp", MaxCount)
+		case 1:
+			replica, err = j.str()
+		case 2:
+			value, err = j.value()
+		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	if dec.More() {
-		return fmt.Errorf("crdt: lwwregister: trailing data: %w", ErrMalformed)
+	if err := j.end(); err != nil {
+		return err
 	}
 	b := []byte{lwwFormat}
-	switch {
-	case j.Timestamp == nil && j.Replica == nil && j.Value == nil:
-		if bytes.TrimSpace(data)[0] != '{' {
-			return fmt.Errorf("crdt: lwwregister: not an object: %w", ErrMalformed)
-		}
+	switch seen {
+	case 0:
 		b = append(b, 0)
-	case j.Timestamp != nil && j.Replica != nil && j.Value != nil:
-		v, err := canonicalJSON[V](j.Value)
+	case 1<<3 - 1:
+		v, err := canonicalElem[V](value)
 		if err != nil {
 			return fmt.Errorf("crdt: lwwregister: value: %w: %w", ErrMalformed, err)
 		}
 		b = append(b, 1)
-		b = appendUvarint(b, *j.Timestamp)
-		b = appendUvarint(b, uint64(len(*j.Replica)))
-		b = append(b, *j.Replica...)
+		b = appendUvarint(b, ts)
+		b = appendUvarint(b, uint64(len(replica)))
+		b = append(b, replica...)
 		b = appendUvarint(b, uint64(len(v)))
 		b = append(b, v...)
 	default:

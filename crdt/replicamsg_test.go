@@ -123,7 +123,8 @@ func TestReplicaMessageRejects(t *testing.T) {
 		"seq -1":            `{"kind":"ack","incarnation":1,"seq":-1}`,
 		"seq as a string":   `{"kind":"ack","incarnation":1,"seq":"1"}`,
 		"trailing data":     `{"kind":"ack","incarnation":1,"seq":1} {}`,
-		"bad state":         `{"kind":"full","incarnation":1,"seq":1,"state":[]}`,
+		"bad state":         `{"kind":"full","incarnation":1,"seq":1,"state":{}}`,
+		"state not a set":   `{"kind":"full","incarnation":1,"seq":1,"state":[]}`,
 	}
 	for name, j := range jsons {
 		x := sampleMsgs()[1]
