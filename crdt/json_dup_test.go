@@ -118,3 +118,29 @@ func TestJSONDuplicateKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONDuplicateKeysInElements: an element, key or value that is an
+// object is checked for repeated keys too, at any depth.
+func TestJSONDuplicateKeysInElements(t *testing.T) {
+	type pt struct{ X, Y int }
+	cases := map[string]struct {
+		dec  func([]byte) error
+		data string
+	}{
+		"gset": {func(b []byte) error { var x crdt.GSet[pt]; return x.UnmarshalJSON(b) },
+			`[{"X":1,"Y":2,"X":3}]`},
+		"orset": {func(b []byte) error { var x crdt.ORSet[pt]; return x.UnmarshalJSON(b) },
+			`{"context":{"vector":{"a":1},"cloud":[],"stamps":[]},"entries":[{"element":{"X":1,"X":2},"dots":[{"r":"a","n":1}]}]}`},
+		"lwwregister": {func(b []byte) error { var x crdt.LWWRegister[pt]; return x.UnmarshalJSON(b) },
+			`{"timestamp":1,"replica":"a","value":{"X":1,"Y":2,"Y":3}}`},
+	}
+	for name, c := range cases {
+		if err := c.dec([]byte(c.data)); !errors.Is(err, crdt.ErrMalformed) {
+			t.Errorf("%s: duplicate key inside an element: got %v, want ErrMalformed", name, err)
+		}
+	}
+	var s crdt.GSet[pt]
+	if err := s.UnmarshalJSON([]byte(`[{"Y":2,"X":1}]`)); err != nil || !s.Contains(pt{1, 2}) {
+		t.Errorf("an element with its fields in another order: %v, %v", s, err)
+	}
+}
