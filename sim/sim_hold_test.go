@@ -170,12 +170,12 @@ func TestHoldLaw(t *testing.T) {
 			start, end time.Duration
 		}
 		var holds []h
-		s := newHBN(t, seed, 40, link, nodes...)
+		s := newHBN(t, seed, 25, link, nodes...)
 		for range rapid.IntRange(0, 3).Draw(t, "holds") {
 			from := rapid.SampledFrom(nodes).Draw(t, "from")
 			to := rapid.SampledFrom(nodes).Filter(func(x string) bool { return x != from }).Draw(t, "to")
-			start := time.Duration(rapid.IntRange(0, 40).Draw(t, "start ms")) * ms
-			d := time.Duration(rapid.IntRange(0, 30).Draw(t, "for ms")) * ms
+			start := time.Duration(rapid.IntRange(0, 25).Draw(t, "start ms")) * ms
+			d := time.Duration(rapid.IntRange(0, 20).Draw(t, "for ms")) * ms
 			holds = append(holds, h{from, to, start, start + d})
 			s.At(start, func(s *sim.Sim[int]) {
 				if err := s.Hold(from, to, d); err != nil {
@@ -191,7 +191,7 @@ func TestHoldLaw(t *testing.T) {
 		}
 		// Without holds, the same seed gives the same latencies: compare
 		// with a run without them.
-		free := newHBN(t, seed, 40, link, nodes...)
+		free := newHBN(t, seed, 25, link, nodes...)
 		if err := free.Run(); err != nil {
 			t.Fatal(err)
 		}
