@@ -86,7 +86,8 @@
 //
 // # Guarantees
 //
-// A drawn schedule has at most MaxFaults faults. Each starts and ends
+// A drawn schedule has at most MaxFaults faults (Options.MaxFaults or
+// Swarm.MaxFaults when given). Each starts and ends
 // within [0, horizon] on a grid of horizon/Steps, and lasts at least one
 // step. Every fault ends: crashed nodes restart, partitions and blocks
 // heal, pauses end, lossy links recover and held messages are released
