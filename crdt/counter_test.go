@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -28,6 +29,15 @@ func gcounterSpec() crdttest.Spec[*crdt.GCounter, uint64] {
 		Codecs:   codecs[crdt.GCounter](),
 		Issues:   func(n uint64) bool { return n > 0 },
 		Conflict: isReplicaConflict,
+		// The value counts every increment seen, once.
+		Value: func(c *crdt.GCounter) string { return fmt.Sprint(c.Value()) },
+		Model: func(seen []crdttest.Event[uint64]) string {
+			var n uint64
+			for _, e := range seen {
+				n += e.Op
+			}
+			return fmt.Sprint(n)
+		},
 	}
 }
 
@@ -59,6 +69,18 @@ func pncounterSpec() crdttest.Spec[*crdt.PNCounter, pnOp] {
 		Codecs:   codecs[crdt.PNCounter](),
 		Issues:   func(op pnOp) bool { return op.N > 0 },
 		Conflict: isReplicaConflict,
+		Value:    func(c *crdt.PNCounter) string { return fmt.Sprint(c.Value()) },
+		Model: func(seen []crdttest.Event[pnOp]) string {
+			var n int64
+			for _, e := range seen {
+				if e.Op.Dec {
+					n -= int64(e.Op.N)
+				} else {
+					n += int64(e.Op.N)
+				}
+			}
+			return fmt.Sprint(n)
+		},
 	}
 }
 

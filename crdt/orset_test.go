@@ -49,7 +49,40 @@ func orsetSpec() crdttest.Spec[*crdt.ORSet[int], setOp] {
 		Codecs:   codecs[crdt.ORSet[int]](),
 		Issues:   func(op setOp) bool { return op.Kind == 0 },
 		Conflict: isReplicaConflict,
+		Value:    func(s *crdt.ORSet[int]) string { return fmt.Sprint(s.Elements()) },
+		// Add-wins: an element is in the set if one of the latest
+		// operations on it (a clear is one on every element) is an add.
+		Model: func(seen []crdttest.Event[setOp]) string {
+			return setModel(seen, func(latest []setOp) bool { return slices.ContainsFunc(latest, isAdd) })
+		},
 	}
+}
+
+func isAdd(op setOp) bool { return op.Kind == 0 }
+
+// setModel returns the elements (0 to 3) for which in holds of the latest
+// operations on them among seen: those no other operation on the element
+// follows (Burckhardt et al. 2014, the visibility order).
+func setModel(seen []crdttest.Event[setOp], in func(latest []setOp) bool) string {
+	elems := []int{}
+	for e := range 4 {
+		var latest []setOp
+		for _, x := range seen {
+			if x.Op.Kind != 2 && x.Op.E != e {
+				continue
+			}
+			followed := slices.ContainsFunc(seen, func(y crdttest.Event[setOp]) bool {
+				return (y.Op.Kind == 2 || y.Op.E == e) && x.Before(y)
+			})
+			if !followed {
+				latest = append(latest, x.Op)
+			}
+		}
+		if in(latest) {
+			elems = append(elems, e)
+		}
+	}
+	return fmt.Sprint(elems)
 }
 
 func rwsetSpec() crdttest.Spec[*crdt.RWSet[int], setOp] {
@@ -72,6 +105,14 @@ func rwsetSpec() crdttest.Spec[*crdt.RWSet[int], setOp] {
 		Codecs:   codecs[crdt.RWSet[int]](),
 		Issues:   func(setOp) bool { return true }, // adds and removes both issue a dot
 		Conflict: isReplicaConflict,
+		Value:    func(s *crdt.RWSet[int]) string { return fmt.Sprint(s.Elements()) },
+		// Remove-wins: an element is in the set if the latest operations
+		// on it include an add and no remove.
+		Model: func(seen []crdttest.Event[setOp]) string {
+			return setModel(seen, func(latest []setOp) bool {
+				return slices.ContainsFunc(latest, isAdd) && !slices.ContainsFunc(latest, func(op setOp) bool { return !isAdd(op) })
+			})
+		},
 	}
 }
 

@@ -31,7 +31,8 @@
 // verifies, comparing internal state with Spec.Equal (never only the
 // visible value):
 //
-//   - merge is commutative: a ⊔ b = b ⊔ a;
+//   - merge is deterministic and commutative: a ⊔ b = b ⊔ a, whenever
+//     computed;
 //   - merge is associative: (a ⊔ b) ⊔ c = a ⊔ (b ⊔ c);
 //   - merge is idempotent: a ⊔ a = a;
 //   - the empty value is an identity: a ⊔ ⊥ = ⊥ ⊔ a = a;
@@ -46,7 +47,8 @@
 //     loses messages end in equal states after a final exchange of full
 //     states, and, in runs where nothing was lost, from the deltas alone;
 //   - encodings (Spec.Codecs): decoding an encoding gives an equal state,
-//     and re-encoding gives the same bytes (the encoding is canonical);
+//     and re-encoding it, or encoding a copy of the state, gives the same
+//     bytes (the encoding is canonical);
 //   - replica identity (with Spec.Issues and Spec.Conflict): in a random
 //     history of full-state merges, one replica is cloned into a twin
 //     that keeps its ID, and both go on updating (at least one update
@@ -55,7 +57,15 @@
 //     receiver unchanged, and by the time the two have merged each
 //     other's states (both ways) a merge has failed with the conflict.
 //     Legitimate histories, where every merge above must succeed, are
-//     the check that there are no false reports.
+//     the check that there are no false reports;
+//   - semantics (with Spec.Value and Spec.Model): after a random history
+//     of operations and merges, each replica's visible value is what the
+//     type's specification gives for the operations it has seen, given
+//     their happened-before order (Burckhardt, Gotsman, Yang, Zawirski,
+//     "Replicated data types: specification, verification, optimality",
+//     POPL 2014): the laws hold for a remove-wins set as well as for an
+//     add-wins one, and for a counter that counts nothing; only a
+//     specification tells them apart.
 //
 // Failures are shrunk by rapid to a minimal history, and the failure
 // message names the law that failed and prints the states involved (with
@@ -68,11 +78,16 @@
 //   - Paulo Sérgio Almeida, Ali Shoker, Carlos Baquero. Delta state
 //     replicated data types. Journal of Parallel and Distributed Computing
 //     111, 2018 (delta mutators and delta groups).
+//   - Sebastian Burckhardt, Alexey Gotsman, Hongseok Yang, Marek
+//     Zawirski. Replicated data types: specification, verification,
+//     optimality. POPL 2014 (specifications over the visibility order).
 package crdttest
 
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -113,6 +128,34 @@ type Spec[S, Op any] struct {
 	// is the type's report of such copies.
 	Issues   func(op Op) bool
 	Conflict func(err error) bool
+	// Value and Model, if both set, enable the "semantics" property,
+	// which checks what the laws cannot: that the type does what its
+	// specification says (an add-wins set keeps an add concurrent with a
+	// remove, a counter counts every increment once). Value returns the
+	// visible value of a state; Model returns the value the
+	// specification gives for the operations a replica has seen, each
+	// with the operations that happened before it. They are compared as
+	// strings.
+	Value func(s S) string
+	Model func(seen []Event[Op]) string
+}
+
+// Event is an operation of a history, as Spec.Model sees it: its
+// position in the history (ID), the replica that performed it, the
+// operation, and the IDs of the operations that happened before it
+// (those its replica had performed or received through merges), sorted.
+// An event is concurrent with another when neither is before the other.
+type Event[Op any] struct {
+	ID      int
+	Replica string
+	Op      Op
+	After   []int
+}
+
+// Before reports whether e happened before f.
+func (e Event[Op]) Before(f Event[Op]) bool {
+	_, ok := slices.BinarySearch(f.After, e.ID)
+	return ok
 }
 
 // Codec is one encoding of a CRDT state, such as its binary or JSON form.
@@ -139,8 +182,9 @@ func Check[S, Op any](t *testing.T, spec Spec[S, Op]) {
 
 // Properties returns the laws Check verifies, one property each:
 // "commutative", "associative", "idempotent", "identity", "deltas",
-// "convergence", one "codec/<name>" per codec and, when Spec.Issues and
-// Spec.Conflict are set, "replica-identity".
+// "convergence", one "codec/<name>" per codec, "replica-identity" when
+// Spec.Issues and Spec.Conflict are set, and "semantics" when Spec.Value
+// and Spec.Model are.
 func Properties[S, Op any](spec Spec[S, Op]) []Property {
 	c := checker[S, Op]{spec}
 	ps := []Property{
@@ -156,6 +200,9 @@ func Properties[S, Op any](spec Spec[S, Op]) []Property {
 	}
 	if spec.Issues != nil && spec.Conflict != nil {
 		ps = append(ps, Property{"replica-identity", c.replicaIdentity})
+	}
+	if spec.Value != nil && spec.Model != nil {
+		ps = append(ps, Property{"semantics", c.semantics})
 	}
 	return ps
 }
@@ -223,6 +270,10 @@ func (c checker[S, Op]) commutative(t *rapid.T) {
 	h := c.history(t)
 	a, b := c.pick(t, h, "a"), c.pick(t, h, "b")
 	ab, ba := c.merged(t, a, b), c.merged(t, b, a)
+	if again := c.merged(t, a, b); !c.Equal(ab, again) {
+		t.Fatalf("merge is not deterministic: a ⊔ b computed twice gives two states\n a = %s\n b = %s\n a ⊔ b = %s\n a ⊔ b = %s",
+			c.str(a), c.str(b), c.str(ab), c.str(again))
+	}
 	if !c.Equal(ab, ba) {
 		t.Fatalf("merge is not commutative: a ⊔ b ≠ b ⊔ a\n a = %s\n b = %s\n a ⊔ b = %s\n b ⊔ a = %s",
 			c.str(a), c.str(b), c.str(ab), c.str(ba))
@@ -405,6 +456,27 @@ func (c checker[S, Op]) codec(t *rapid.T, codec Codec[S]) {
 	if !bytes.Equal(enc, again) {
 		t.Fatalf("%s encoding is not canonical: encode(decode(e)) ≠ e\n e = %q\n again = %q", codec.Name, enc, again)
 	}
+	// One state, one encoding: encoding it again, or a copy of it, gives
+	// the same bytes (an encoding that follows map order does not). The
+	// join of the whole history, the largest state, is tried too.
+	all := c.Empty()
+	for _, s := range h {
+		if err := c.Merge(all, c.Clone(s)); err != nil {
+			t.Fatalf("merge of reachable states failed: %v", err)
+		}
+	}
+	for _, s := range []S{a, all} {
+		first, err := codec.Marshal(s)
+		if err != nil {
+			t.Fatalf("%s encoding of a reachable state failed: %v\n state = %s", codec.Name, err, c.str(s))
+		}
+		for range 8 {
+			other, err := codec.Marshal(c.Clone(s))
+			if err != nil || !bytes.Equal(first, other) {
+				t.Fatalf("%s encoding is not canonical: encoding a state and a copy of it gives different bytes (%v)\n e = %q\n again = %q", codec.Name, err, first, other)
+			}
+		}
+	}
 }
 
 // replicaIdentity injects a diverged copy (a twin keeping a replica's ID)
@@ -487,4 +559,65 @@ func (c checker[S, Op]) replicaIdentity(t *rapid.T) {
 		t.Fatalf("two diverged copies of replica %s (both updated after the fork) exchanged states both ways and no merge reported a replica conflict\n original = %s\n twin = %s",
 			ids[k], c.str(reps[k]), c.str(reps[n]))
 	}
+}
+
+// semantics runs a random history of operations and full-state merges on
+// 2 to 5 replicas, recording what each replica has seen, and checks that
+// every replica's visible value is what Spec.Model gives for the
+// operations it has seen.
+func (c checker[S, Op]) semantics(t *rapid.T) {
+	n := rapid.IntRange(2, len(replicaIDs)).Draw(t, "replicas")
+	reps := make([]S, n)
+	seen := make([][]int, n) // sorted event IDs
+	for i := range reps {
+		reps[i] = c.Empty()
+	}
+	var events []Event[Op]
+	steps := rapid.IntRange(1, 16).Draw(t, "steps")
+	for range steps {
+		i := rapid.IntRange(0, n-1).Draw(t, "replica")
+		if rapid.IntRange(0, 2).Draw(t, "kind") > 0 {
+			op := c.Op.Draw(t, "op")
+			c.apply(t, reps[i], replicaIDs[i], op)
+			e := Event[Op]{ID: len(events), Replica: replicaIDs[i], Op: op, After: slices.Clone(seen[i])}
+			events = append(events, e)
+			seen[i] = append(seen[i], e.ID)
+			continue
+		}
+		j := rapid.IntRange(0, n-1).Draw(t, "from")
+		if err := c.Merge(reps[i], c.Clone(reps[j])); err != nil {
+			t.Fatalf("merge of reachable states failed: %v", err)
+		}
+		seen[i] = union(seen[i], seen[j])
+	}
+	for i := range reps {
+		var mine []Event[Op]
+		for _, id := range seen[i] {
+			mine = append(mine, events[id])
+		}
+		if got, want := c.Value(reps[i]), c.Model(mine); got != want {
+			var h strings.Builder
+			for _, e := range mine {
+				fmt.Fprintf(&h, "\n  #%d %v at %s, after %v", e.ID, e.Op, e.Replica, e.After)
+			}
+			t.Fatalf("semantics: replica %s shows %s, but the specification gives %s for the operations it has seen:%s\n state = %s",
+				replicaIDs[i], got, want, h.String(), c.str(reps[i]))
+		}
+	}
+}
+
+// union returns the sorted union of two sorted lists.
+func union(a, b []int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			out, a = append(out, a[0]), a[1:]
+		case a[0] > b[0]:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }

@@ -84,3 +84,28 @@ func ExampleProperty() {
 	}
 	// Output: idempotence violated: true
 }
+
+// Spec.Model receives the operations a replica has seen as Events; here
+// the add-wins rule: an element is in the set if some add of it has not
+// been followed by a remove of it. The add at b is concurrent with the
+// remove at a, which saw only a's add, so it survives.
+func ExampleEvent() {
+	seen := []crdttest.Event[string]{
+		{ID: 0, Replica: "a", Op: "add x"},
+		{ID: 1, Replica: "a", Op: "remove x", After: []int{0}},
+		{ID: 2, Replica: "b", Op: "add x"},
+	}
+	for _, add := range seen {
+		if add.Op != "add x" {
+			continue
+		}
+		removed := false
+		for _, rm := range seen {
+			removed = removed || rm.Op == "remove x" && add.Before(rm)
+		}
+		fmt.Printf("add at %s removed: %v\n", add.Replica, removed)
+	}
+	// Output:
+	// add at a removed: true
+	// add at b removed: false
+}
