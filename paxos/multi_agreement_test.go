@@ -199,3 +199,28 @@ func staleAck(t testing.TB, mutant string) {
 	c.deliver(held[0])
 	require.EqualValues(t, 0, c.rs["a"].Applied(), "a stale acknowledgement decided slot 0")
 }
+
+// TestReplicaDecisionAnswerFreesWindow: an acceptor that already decided
+// a slot answers a new leader's accept for it with the decision; the
+// leader learns it, and the room it frees in the window goes to the
+// commands waiting in the queue at once. (The randomised simulation
+// found the replica stalled here, with a window of one, when the answer
+// was first changed from an acknowledgement to the decision.)
+func TestReplicaDecisionAnswerFreesWindow(t *testing.T) {
+	c := mp3(t, func(cfg *paxos.ReplicaConfig) { cfg.Window = 1 })
+	c.elect("a")
+	c.submit("a", mpCmd("x", 1, "X"))
+	// a and b accept slot 0, a decides it; b and c never hear that it did.
+	c.run(only(func(m paxos.LogMessage) bool {
+		return among("a", "b")(m) && m.Type != paxos.LogCommit && m.Type != paxos.LogHeartbeat
+	}))
+	require.EqualValues(t, 1, c.rs["a"].Applied())
+	require.EqualValues(t, 0, c.rs["b"].Applied())
+	c.submit("c", mpCmd("y", 1, "Y"))
+	// c leads with b, which reports slot 0 as accepted only: c proposes it
+	// again; a answers with its decision.
+	c.tick("c")
+	c.run(only(func(m paxos.LogMessage) bool { return !among("a", "c")(m) || m.Type != paxos.LogPrepare }))
+	require.True(t, c.rs["c"].Leader())
+	require.Equal(t, []string{"x#1:X", "y#1:Y"}, c.sm["c"].ops, "the queued command was proposed once the decision freed the window")
+}

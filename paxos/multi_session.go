@@ -157,14 +157,25 @@ func decodeSnapshot(blob []byte) (map[string]*client, []byte, error) {
 	if d.err == nil && n > uint64(len(d.b)/5) {
 		d.fail("%d sessions in %d bytes", n, len(d.b))
 	}
-	clients := map[string]*client{}
+	// One block of sessions, each above list allocated at its exact size
+	// once its count is checked against the bytes left: the allocation is
+	// bounded by the input, whatever its counts claim.
+	if d.err != nil {
+		n = 0
+	}
+	block := make([]client, n)
+	clients := make(map[string]*client, n)
 	prev := ""
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		id := d.string()
-		c := &client{seq: d.uvarint()}
+		c := &block[i]
+		c.seq = d.uvarint()
 		k := d.uvarint()
-		if d.err == nil && k > maxAbove {
+		if d.err == nil && (k > maxAbove || k > uint64(len(d.b))) {
 			d.fail("%d sequence numbers above %d", k, c.seq)
+		}
+		if d.err == nil && k > 0 {
+			c.above = make([]uint64, 0, k)
 		}
 		above := c.seq + 1
 		for j := uint64(0); j < k && d.err == nil; j++ {

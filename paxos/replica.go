@@ -560,6 +560,10 @@ func (r *Replica) Tick() ([]LogMessage, error) {
 	var out []LogMessage
 	if r.role == leader {
 		r.leaderTick(&out)
+		// Whatever freed the window, the queue moves at least once a tick.
+		if err := r.flush(&out); err != nil {
+			return out, err
+		}
 		return out, nil
 	}
 	r.elapsed++

@@ -160,6 +160,12 @@ func (r *Replica) onDecide(m LogMessage, out *[]LogMessage) error {
 			return err
 		}
 	}
+	if r.role == leader {
+		// A decision of a slot in flight frees room in the window.
+		if err := r.flush(out); err != nil {
+			return err
+		}
+	}
 	if len(m.Entries) == maxCatchUp && r.commit < r.noticeC {
 		// A full answer to a catch-up: ask for the rest at once.
 		r.reply(m, LogMessage{Type: LogCatchUp, Commit: r.commit}, out)
