@@ -13,7 +13,7 @@ import (
 // explore5 explores five replicas a..e with majority quorums, commands
 // submitted at c, a and e (three clients), the specification checked in
 // every state (checkGhost), under delay-bounded scheduling (Emmi, Qadeer
-// and Lal, POPL 2011: messages are delivered in the order they were sent,
+// and Rakamarić, POPL 2011: messages are delivered in the order they were sent,
 // except maxDelays times per path) and synchronous timers (a timer fires
 // only when no message can be delivered), with timeouts election or
 // heartbeat timers in all and drops lost messages.
