@@ -25,13 +25,8 @@ import (
 	"github.com/eventually-perfect/primitives/sim"
 )
 
-func ghostBallot(b paxos.Ballot) string { return fmt.Sprintf("%016x.%s", b.Round, b.Node) }
-
-func parseGhostBallot(s string) paxos.Ballot {
-	r, n, _ := strings.Cut(s, ".")
-	round, _ := strconv.ParseUint(r, 16, 64)
-	return paxos.Ballot{Round: round, Node: n}
-}
+// Ballots are keyed as the single-decree checker keys them
+// (ghostBallotKey, node_spec_test.go), so that keys sort by ballot.
 
 func ghostSlot(s uint64) string { return fmt.Sprintf("%016x", s) }
 
@@ -50,7 +45,7 @@ func (g *ghostLog) violate(format string, args ...any) {
 
 func (g *ghostLog) promised() paxos.Ballot {
 	b, _ := g.s.Get("g/P")
-	return parseGhostBallot(string(b))
+	return parseGhostBallotKey(string(b))
 }
 
 func (g *ghostLog) SetHardState(promised paxos.Ballot, round uint64) error {
@@ -62,9 +57,9 @@ func (g *ghostLog) SetHardState(promised paxos.Ballot, round uint64) error {
 		g.violate("P1: promise went back from %v to %v", old, promised)
 	}
 	if old.Less(promised) {
-		g.s.Put("g/P", []byte(ghostBallot(promised)))
+		g.s.Put("g/P", []byte(ghostBallotKey(promised)))
 		if promised.Node == g.id {
-			g.s.Put("g/p/"+ghostBallot(promised), nil) // a candidate promises itself
+			g.s.Put("g/p/"+ghostBallotKey(promised), nil) // a candidate promises itself
 		}
 	}
 	return nil
@@ -77,7 +72,7 @@ func (g *ghostLog) PutEntry(e paxos.Entry) error {
 	if p := g.promised(); e.Ballot.Less(p) {
 		g.violate("P1: accepted slot %d at %v below its promise %v", e.Slot, e.Ballot, p)
 	}
-	g.s.Put("g/a/"+ghostSlot(e.Slot)+"/"+ghostBallot(e.Ballot), []byte(valueOf(e)))
+	g.s.Put("g/a/"+ghostSlot(e.Slot)+"/"+ghostBallotKey(e.Ballot), []byte(valueOf(e)))
 	return nil
 }
 
@@ -86,9 +81,9 @@ func (g *ghostLog) sent(out []paxos.LogMessage) {
 	for _, m := range out {
 		switch m.Type {
 		case paxos.LogPromise:
-			g.s.Put("g/p/"+ghostBallot(m.Ballot), nil)
+			g.s.Put("g/p/"+ghostBallotKey(m.Ballot), nil)
 		case paxos.LogAccepted:
-			if _, ok := g.s.Get("g/a/" + ghostSlot(m.Entry.Slot) + "/" + ghostBallot(m.Ballot)); !ok {
+			if _, ok := g.s.Get("g/a/" + ghostSlot(m.Entry.Slot) + "/" + ghostBallotKey(m.Ballot)); !ok {
 				g.violate("P2b: acknowledged slot %d in %v without having accepted there in that ballot", m.Entry.Slot, m.Ballot)
 			}
 		}
@@ -127,12 +122,12 @@ func checkGhost(sys *quorum.System, ids []string, storage func(id string) *sim.S
 		for _, k := range st.Keys() {
 			switch {
 			case strings.HasPrefix(k, "g/p/"):
-				g.promise(id, parseGhostBallot(k[4:]))
+				g.promise(id, parseGhostBallotKey(k[4:]))
 			case strings.HasPrefix(k, "g/a/"):
 				slotS, bal, _ := strings.Cut(k[4:], "/")
 				slot, _ := strconv.ParseUint(slotS, 16, 64)
 				v, _ := st.Get(k)
-				g.record(id, slot, parseGhostBallot(bal), string(v))
+				g.record(id, slot, parseGhostBallotKey(bal), string(v))
 			case strings.HasPrefix(k, "g/l/"):
 				slot, _ := strconv.ParseUint(k[4:], 16, 64)
 				v, _ := st.Get(k)
