@@ -562,7 +562,7 @@ func (r *Replica) Tick() ([]LogMessage, error) {
 		r.leaderTick(&out)
 		// Whatever freed the window, the queue moves at least once a tick.
 		if err := r.flush(&out); err != nil {
-			return out, err
+			return nil, err
 		}
 		return out, nil
 	}
