@@ -127,3 +127,63 @@ func ExampleReplica_LeaderHint() {
 	// b c 1
 	// c c 1
 }
+
+// durableCounter is a counter whose total survives a restart, as a
+// database's would: each slot's additions and the count of slots applied
+// are committed together in SetApplied.
+type durableCounter struct {
+	counter
+	slots   uint64 // committed with total
+	pending int    // additions of the slot being applied
+}
+
+func (d *durableCounter) Apply(cmd paxos.Command) string {
+	n, _ := strconv.Atoi(cmd.Op[len("add "):])
+	d.pending += n
+	return strconv.Itoa(d.total + d.pending)
+}
+
+func (d *durableCounter) SetApplied(n uint64) error {
+	d.total, d.pending, d.slots = d.total+d.pending, 0, n
+	return nil
+}
+
+func (d *durableCounter) Applied() uint64 { return d.slots }
+
+// A replica restarts without a snapshot and learns its log again; its
+// durable state machine already holds the first two slots, so they are
+// not applied again: the total stays 12, not 24.
+func ExampleDurableStateMachine() {
+	sys, _ := quorum.Majority("a", "b", "c")
+	rs := map[string]*paxos.Replica{}
+	stores := map[string]*paxos.MemoryLogStorage{}
+	b := &durableCounter{}
+	for _, id := range sys.Names() {
+		stores[id] = &paxos.MemoryLogStorage{}
+		var sm paxos.StateMachine = &counter{}
+		if id == "b" {
+			sm = b
+		}
+		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1, StateMachine: sm}, stores[id])
+	}
+	out, _ := rs["a"].Tick() // a is elected
+	deliverAll(rs, out)
+	for _, c := range []paxos.Command{{Client: "c1", Seq: 1, Op: "add 5"}, {Client: "c1", Seq: 2, Op: "add 7"}} {
+		out, _ = rs["a"].Submit(c)
+		deliverAll(rs, out)
+	}
+	out, _ = rs["a"].Tick() // the heartbeat tells b that both slots are decided
+	deliverAll(rs, out)
+	fmt.Printf("before the restart: b applied %d slots, total %d\n", rs["b"].Applied(), b.total)
+
+	// b's process restarts: its replica is rebuilt from its LogStorage,
+	// its state machine kept its own state.
+	rs["b"], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: "b", Quorums: sys, ElectionTicks: 1, StateMachine: b}, stores["b"])
+	out, _ = rs["a"].Tick()
+	deliverAll(rs, out)
+	seq, _, _ := rs["b"].Session("c1")
+	fmt.Printf("after: b applied %d slots, total %d, c1's last command %d\n", rs["b"].Applied(), b.total, seq)
+	// Output:
+	// before the restart: b applied 2 slots, total 12
+	// after: b applied 2 slots, total 12, c1's last command 2
+}
