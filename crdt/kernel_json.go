@@ -308,23 +308,34 @@ func assemble(dst, arena []byte, idx []span) []byte {
 	return dst
 }
 
+// kernelHead reads the head of a causal type's JSON at the reader's
+// position (its fields "context" and "entries"): it appends the format
+// byte and the binary context to dst, leaves the reader at the entries'
+// array and returns where the object ends and how many entries it holds
+// (checked against entryLimit before anything is allocated for them).
+func (j *jsonIn) kernelHead(dst []byte, format byte) (out []byte, end, n int, err error) {
+	var at [2]int
+	if err := j.positions(kernelFields, at[:]); err != nil {
+		return nil, 0, 0, err
+	}
+	end = j.i
+	j.i = at[0]
+	if dst, err = j.context(append(dst, format)); err != nil {
+		return nil, 0, 0, err
+	}
+	j.i = at[1]
+	if n, err = j.count("entries", entryLimit); err != nil {
+		return nil, 0, 0, err
+	}
+	return dst, end, n, nil
+}
+
 // kernelFromJSON reads the JSON of a causal type at the reader's position
 // and appends its binary encoding (format byte first) to dst. Besides
 // dst, it allocates the cloud's dots (32 bytes each), an index of 24
 // bytes per entry, and an arena holding the entries' binary forms.
 func kernelFromJSON[K any](j *jsonIn, dst []byte, format byte, jp jsonParts[K]) ([]byte, error) {
-	var at [2]int
-	if err := j.positions(kernelFields, at[:]); err != nil {
-		return nil, err
-	}
-	end := j.i
-	j.i = at[0]
-	dst, err := j.context(append(dst, format))
-	if err != nil {
-		return nil, err
-	}
-	j.i = at[1]
-	n, err := j.count("entries", entryLimit)
+	dst, end, n, err := j.kernelHead(dst, format)
 	if err != nil {
 		return nil, err
 	}

@@ -425,18 +425,7 @@ func (m *ORMap[K, V]) UnmarshalJSON(data []byte) error {
 // order, each with its value's binary encoding, converted from its JSON
 // by the value type.
 func (ORMap[K, V]) appendFromJSON(j *jsonIn, dst []byte) ([]byte, error) {
-	var at [2]int
-	if err := j.positions(kernelFields, at[:]); err != nil {
-		return nil, err
-	}
-	end := j.i
-	j.i = at[0]
-	dst, err := j.context(append(dst, ormapFormat))
-	if err != nil {
-		return nil, err
-	}
-	j.i = at[1]
-	n, err := j.count("entries", entryLimit)
+	dst, end, n, err := j.kernelHead(dst, ormapFormat)
 	if err != nil {
 		return nil, err
 	}
