@@ -308,6 +308,9 @@ func (r *Replica) install(slot uint64, blob []byte) error {
 			}
 		}
 	}
+	// A leader that stepped down above kept its proposals' commands as
+	// pending; only a leader that still holds proposals below slot (the
+	// mutant snapshot-keeps-leading) has any left to queue again here.
 	var lost []Command // commands of this leader's proposals the snapshot overtakes
 	for i := range r.slots.len() {
 		if rec := r.slots.at(i); r.base+uint64(i) < slot && rec.proposed {
