@@ -48,7 +48,11 @@ import (
 //   - crash an up node, at most MaxCrashes times: its volatile value and
 //     timers are lost, its storage is kept, messages to it stay in flight;
 //   - restart a crashed node, at most MaxRestarts times: New, then Start
-//     with the storage it persisted.
+//     with the storage it persisted;
+//   - hold a message, at most MaxHolds times: a long delay, beyond any
+//     timeout, after which a later action delivers it;
+//   - change the network's partition into two sides, at most
+//     MaxPartitions times: messages between the sides are lost.
 //
 // The bounds count actions on one path, not in the whole search, and they
 // are part of the state, so a state reached with a budget left is not
@@ -203,6 +207,40 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 	// DelayBounding; 0 allows none: messages are delivered in the order
 	// they were sent, except those to a crashed node, which wait.
 	MaxDelays int
+
+	// MaxPartitions bounds how many times a path changes the network's
+	// partition; 0 (the default) keeps the network whole. A partition
+	// splits the nodes into two sides; a message between the sides is
+	// lost: those in flight when it begins, and those sent or released
+	// while it lasts (messages from or to clients are never cut). The
+	// action chooses the next partition among every split of the nodes in
+	// two and none (the network healed): 2^(n-1) choices for n nodes, so
+	// partitions are for systems of a few nodes (at most 16). Under
+	// Synchronous the network changes, as timers fire, only when no
+	// message can be delivered: a partition begins or heals between the
+	// exchanges that timeouts start, not in the middle of one (a loss in
+	// the middle is a drop). A partition is one action that loses many
+	// messages, those of every link it cuts: the faults behind a leader
+	// change (a leader cut from its quorum, a candidate heard by only some)
+	// cost one or two actions instead of one drop per message.
+	MaxPartitions int
+	// MaxHolds bounds how many messages a path holds back: a held message
+	// leaves the messages in flight and waits, as long as the path likes,
+	// to be delivered by a later action of its own (which costs nothing
+	// and is not a delay). It does not keep timers or partitions from
+	// happening under Synchronous: it is the one message delayed beyond
+	// every timeout, a stale request or answer that arrives rounds later.
+	// Any message a delivery is offered for may be held instead (under
+	// DelayBounding, the oldest, or another while delays are left). A
+	// held message is lost if a partition separates its ends when it is
+	// released.
+	MaxHolds int
+	// Holdable, if not nil, restricts MaxHolds to the messages for which
+	// it returns true: a message class ("catch-up requests", "answers")
+	// rather than any message, as Simulator's HoldIf. Each class left out
+	// divides the choices of where a long delay begins; what is left out
+	// is not explored. It must be a pure function of the envelope.
+	Holdable func(e Envelope[M]) bool
 
 	// Symmetric, if it names two or more nodes, declares them
 	// interchangeable (symmetry reduction, Ip and Dill, "Better
@@ -370,16 +408,22 @@ func (w *World[M, N]) Timers(id string) []string {
 
 // InFlight returns the messages in flight, one Envelope per copy, sorted
 // by encoding (in the order they were sent, under
-// ExploreConfig.DelayBounding). It allocates a new slice at each call.
+// ExploreConfig.DelayBounding), then the held ones (ExploreConfig.MaxHolds)
+// in the order they were held. It allocates a new slice at each call.
 func (w *World[M, N]) InFlight() []Envelope[M] {
 	n := 0
 	for _, e := range w.s.flight {
 		n += int(e.count)
 	}
+	for _, e := range w.s.held {
+		n += int(e.count)
+	}
 	out := make([]Envelope[M], 0, n)
-	for _, e := range w.s.flight {
-		for range e.count {
-			out = append(out, e.msg.env)
+	for _, es := range [][]flightEntry[M]{w.s.flight, w.s.held} {
+		for _, e := range es {
+			for range e.count {
+				out = append(out, e.msg.env)
+			}
 		}
 	}
 	return out
@@ -476,7 +520,8 @@ func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error 
 		{"MaxCrashes", cfg.MaxCrashes}, {"MaxRestarts", cfg.MaxRestarts},
 		{"MaxTimeouts", cfg.MaxTimeouts}, {"MaxDuplicates", cfg.MaxDuplicates},
 		{"MaxStates", cfg.MaxStates}, {"Workers", cfg.Workers},
-		{"MaxDelays", cfg.MaxDelays},
+		{"MaxDelays", cfg.MaxDelays}, {"MaxPartitions", cfg.MaxPartitions},
+		{"MaxHolds", cfg.MaxHolds},
 	} {
 		if b.v < 0 {
 			return bad("negative %s %d", b.name, b.v)
@@ -487,6 +532,12 @@ func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error 
 	}
 	if cfg.MaxDelays > 0 && !cfg.DelayBounding {
 		return bad("MaxDelays %d without DelayBounding", cfg.MaxDelays)
+	}
+	if cfg.MaxPartitions > 0 && len(cfg.Nodes) > maxPartitioned {
+		return bad("MaxPartitions with %d nodes, at most %d", len(cfg.Nodes), maxPartitioned)
+	}
+	if (cfg.MaxPartitions > 0 || cfg.MaxHolds > 0) && len(cfg.Symmetric) > 1 {
+		return bad("Symmetric with MaxPartitions or MaxHolds is not supported")
 	}
 	inGroup := make(map[string]bool, len(cfg.Symmetric))
 	for _, id := range cfg.Symmetric {
@@ -520,6 +571,10 @@ func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error 
 // than an exhaustive search can use, and small enough for the counters.
 const maxBound = 1 << 20
 
+// maxPartitioned is the most nodes MaxPartitions accepts: each change of
+// partition is one of 2^(n-1) actions.
+const maxPartitioned = 16
+
 // maxSymmetric is the largest symmetric group accepted: canonicalising a
 // state of a group of g nodes may cost g! encodings, and 10! is already
 // far too many.
@@ -547,11 +602,14 @@ func newExplorer[M any, N Explorable[M, N]](cfg ExploreConfig[M, N]) (*explorer[
 		budgetRestarts:   int32(cfg.MaxRestarts),
 		budgetTimeouts:   int32(cfg.MaxTimeouts),
 		budgetDelays:     int32(cfg.MaxDelays),
+		budgetPartitions: int32(cfg.MaxPartitions),
+		budgetHolds:      int32(cfg.MaxHolds),
 	}
+	x.network = cfg.MaxPartitions > 0 || cfg.MaxHolds > 0
 	x.ordered = cfg.DelayBounding
 	x.encodedBudgets = budgetDelays // the default mode's encoding, unchanged
 	if x.ordered {
-		x.encodedBudgets = numBudgets
+		x.encodedBudgets = budgetDelays + 1
 	}
 	x.symOf = make([]int, len(x.ids))
 	for i := range x.symOf {

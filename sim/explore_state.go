@@ -20,6 +20,8 @@ const (
 	budgetRestarts
 	budgetTimeouts
 	budgetDelays // out-of-order deliveries, under DelayBounding
+	budgetPartitions
+	budgetHolds
 	numBudgets
 )
 
@@ -34,6 +36,10 @@ type explorer[M any, N Explorable[M, N]] struct {
 	encode    func(b []byte, m M) []byte
 	maxStates int
 	workers   int
+
+	// network: MaxPartitions or MaxHolds is set, so the state encoding
+	// holds the partition, the held messages and their budgets.
+	network bool
 
 	// ordered: DelayBounding, the messages in flight are a queue in send
 	// order. encodedBudgets is how many of the budgets the state encoding
@@ -62,7 +68,14 @@ type state[M any, N any] struct {
 	// entry per copy.
 	flight []flightEntry[M]
 	used   [numBudgets]int32
-	h      [2]uint64 // hash of the canonical encoding
+	// cut is the network's partition: bit i set puts node i on the side
+	// away from the first node; 0 means no partition.
+	cut uint64
+	// held holds the messages delayed long (MaxHolds), in the order they
+	// were held; they wait outside flight and do not keep timers from
+	// firing.
+	held []flightEntry[M]
+	h    [2]uint64 // hash of the canonical encoding
 }
 
 // nodeSlot is one node's part of a state.
@@ -98,6 +111,8 @@ func (t *state[M, N]) copyFrom(s *state[M, N]) {
 	t.nodes = append(t.nodes[:0], s.nodes...)
 	t.flight = append(t.flight[:0], s.flight...)
 	t.used = s.used
+	t.cut = s.cut
+	t.held = append(t.held[:0], s.held...)
 	t.h = s.h
 }
 
@@ -108,8 +123,19 @@ func (s *state[M, N]) keep() *state[M, N] {
 		nodes:  slices.Clone(s.nodes),
 		flight: slices.Clone(s.flight),
 		used:   s.used,
+		cut:    s.cut,
+		held:   slices.Clone(s.held),
 		h:      s.h,
 	}
+}
+
+// crosses reports whether the partition of s separates the sender and the
+// destination of m; a message from or to a client never crosses.
+func (s *state[M, N]) crosses(m *message[M]) bool {
+	if s.cut == 0 || m.from < 0 || m.to < 0 {
+		return false
+	}
+	return (s.cut>>m.from)&1 != (s.cut>>m.to)&1
 }
 
 // addMessage adds a copy of m to the messages in flight: at the end of
@@ -119,26 +145,11 @@ func (s *state[M, N]) addMessage(m *message[M], ordered bool) {
 		s.flight = append(s.flight, flightEntry[M]{msg: m, count: 1})
 		return
 	}
-	i, found := slices.BinarySearchFunc(s.flight, m, func(e flightEntry[M], m *message[M]) int {
-		return bytes.Compare(e.msg.enc, m.enc)
-	})
-	if found {
-		s.flight[i].count++
-		return
-	}
-	s.flight = slices.Insert(s.flight, i, flightEntry[M]{msg: m, count: 1})
+	s.flight = insertSorted(s.flight, m)
 }
 
 // takeMessage removes a copy of the i-th message in flight and returns it.
-func (s *state[M, N]) takeMessage(i int) *message[M] {
-	m := s.flight[i].msg
-	if s.flight[i].count > 1 {
-		s.flight[i].count--
-	} else {
-		s.flight = slices.Delete(s.flight, i, i+1)
-	}
-	return m
-}
+func (s *state[M, N]) takeMessage(i int) *message[M] { return takeEntry(&s.flight, i) }
 
 // The kinds of actions, in the order they are tried from each state.
 const (
@@ -148,16 +159,19 @@ const (
 	actDuplicate
 	actCrash
 	actRestart
+	actHold      // hold a deliverable message: a long delay
+	actRelease   // deliver a held message
+	actPartition // change the partition: idx is the new cut
 )
 
-// action is one step from a state: a kind in the top 3 bits and an index
+// action is one step from a state: a kind in the top 4 bits and an index
 // in the rest. The index refers to the state the action applies to: the
-// position of a message in flight, of a pending timer among those of all
-// up nodes in node order, or of a node. Since states are canonical, an
-// action replays to the same successor.
+// position of a message in flight or held, of a pending timer among those
+// of all up nodes in node order, of a node, or the new partition's cut.
+// Since states are canonical, an action replays to the same successor.
 type action uint32
 
-const actionShift = 29
+const actionShift = 28
 
 func makeAction(kind, idx int) action { return action(kind)<<actionShift | action(idx) }
 func (a action) kind() int            { return int(a >> actionShift) }
@@ -231,6 +245,59 @@ func (x *explorer[M, N]) forActions(s *state[M, N], f func(a action) bool) {
 			}
 		}
 	}
+	if x.network {
+		x.forNetworkActions(s, deliverable, delays, f)
+	}
+}
+
+// forNetworkActions continues forActions with the actions of MaxHolds and
+// MaxPartitions: hold any message a delivery is offered for, deliver any
+// held message to an up node, and change the partition (under
+// Synchronous, only when no message can be delivered, as for timers).
+func (x *explorer[M, N]) forNetworkActions(s *state[M, N], deliverable, delays bool, f func(a action) bool) {
+	if s.used[budgetHolds] < x.bounds[budgetHolds] {
+		first := true
+		for j, e := range s.flight {
+			if to := e.msg.to; to >= 0 && s.nodes[to].up {
+				if x.ordered && (!first && !delays || s.repeats(j)) {
+					continue
+				}
+				first = false
+				if x.cfg.Holdable != nil && !x.cfg.Holdable(e.msg.env) {
+					continue
+				}
+				if !f(makeAction(actHold, j)) {
+					return
+				}
+			}
+		}
+	}
+	for j, e := range s.held {
+		if s.nodes[e.msg.to].up && !(x.ordered && heldRepeats(s.held, j)) {
+			if !f(makeAction(actRelease, j)) {
+				return
+			}
+		}
+	}
+	if s.used[budgetPartitions] < x.bounds[budgetPartitions] && !(x.cfg.Synchronous && deliverable) {
+		// The cuts with the first node on side 0, and no cut at all.
+		for c := uint64(0); c < 1<<len(x.ids); c += 2 {
+			if c != s.cut && !f(makeAction(actPartition, int(c))) {
+				return
+			}
+		}
+	}
+}
+
+// heldRepeats reports whether held[j] is a copy of an earlier held message.
+func heldRepeats[M any](held []flightEntry[M], j int) bool {
+	m := held[j].msg
+	for _, e := range held[:j] {
+		if e.msg == m || e.msg.h == m.h && bytes.Equal(e.msg.enc, m.enc) {
+			return true
+		}
+	}
+	return false
 }
 
 // repeats reports whether the j-th message in flight is a copy of an
@@ -272,9 +339,11 @@ func (x *explorer[M, N]) hasActions(s *state[M, N]) bool {
 // may still fire, no crashed node that may still restart. Faults (drops,
 // duplicates, crashes) are optional and do not count.
 func (x *explorer[M, N]) quiescent(s *state[M, N]) bool {
-	for _, e := range s.flight {
-		if to := e.msg.to; to >= 0 && s.nodes[to].up {
-			return false
+	for _, es := range [][]flightEntry[M]{s.flight, s.held} {
+		for _, e := range es {
+			if to := e.msg.to; to >= 0 && s.nodes[to].up {
+				return false
+			}
 		}
 	}
 	timers := s.used[budgetTimeouts] < x.bounds[budgetTimeouts]
@@ -422,10 +491,95 @@ func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 		w.running = i
 		n := x.cfg.New(x.ids[i])
 		w.call(t, i, n, callStart, "", *new(M), "", 1)
+	case actHold:
+		m := t.takeMessage(a.idx())
+		t.used[budgetHolds]++
+		if x.ordered {
+			t.held = append(t.held, flightEntry[M]{msg: m, count: 1})
+		} else {
+			t.held = insertSorted(t.held, m)
+		}
+		if w.tr != nil {
+			w.tr.fault(fmt.Sprintf("hold %s→%s: %v", m.env.From, m.env.To, m.env.Msg))
+		}
+	case actRelease:
+		m := takeEntry(&t.held, a.idx())
+		if t.crosses(m) {
+			if w.tr != nil {
+				w.tr.drop(m)
+			}
+			break
+		}
+		if w.tr != nil {
+			w.tr.deliver(m)
+		}
+		w.running = m.to
+		n := t.nodes[m.to].n.Clone()
+		w.call(t, m.to, n, callReceive, m.env.From, m.env.Msg, "", m.h[1])
+	case actPartition:
+		t.cut = uint64(a.idx())
+		t.used[budgetPartitions]++
+		if w.tr != nil {
+			w.tr.fault(x.describeCut(t.cut))
+		}
+		kept := t.flight[:0:0]
+		for _, e := range t.flight {
+			if t.crosses(e.msg) {
+				if w.tr != nil {
+					for range e.count {
+						w.tr.drop(e.msg)
+					}
+				}
+				continue
+			}
+			kept = append(kept, e)
+		}
+		t.flight = kept
 	}
 	w.running = -1
 	t.h = w.hash(t)
 	return t
+}
+
+// insertSorted adds a copy of m to the sorted multiset es.
+func insertSorted[M any](es []flightEntry[M], m *message[M]) []flightEntry[M] {
+	i, found := slices.BinarySearchFunc(es, m, func(e flightEntry[M], m *message[M]) int {
+		return bytes.Compare(e.msg.enc, m.enc)
+	})
+	if found {
+		es[i].count++
+		return es
+	}
+	return slices.Insert(es, i, flightEntry[M]{msg: m, count: 1})
+}
+
+// takeEntry removes a copy of the i-th entry of *es and returns its
+// message.
+func takeEntry[M any](es *[]flightEntry[M], i int) *message[M] {
+	m := (*es)[i].msg
+	if (*es)[i].count > 1 {
+		(*es)[i].count--
+	} else {
+		*es = slices.Delete(*es, i, i+1)
+	}
+	return m
+}
+
+// describeCut names the partition cut in a trace: the two sides, or that
+// the network is whole again.
+func (x *explorer[M, N]) describeCut(cut uint64) string {
+	if cut == 0 {
+		return "partition healed"
+	}
+	var a, b []string
+	for i, id := range x.ids {
+		if cut>>i&1 == 0 {
+			a = append(a, id)
+		} else {
+			b = append(b, id)
+		}
+	}
+	return fmt.Sprintf("partition %v | %v", a, b)
 }
 
 // timer maps the k-th pending timer of s (counting those of every node in
@@ -481,7 +635,11 @@ func (w *worker[M, N]) call(t *state[M, N], i int, n N, kind int, from string, m
 	}
 	for j := range w.ctx.sends {
 		o := &w.ctx.sends[j]
-		t.addMessage(w.send(x.ids[i], o.To, o.Msg), x.ordered)
+		if m := w.send(x.ids[i], o.To, o.Msg); !t.crosses(m) {
+			t.addMessage(m, x.ordered)
+		} else if w.tr != nil {
+			w.tr.drop(m) // lost to the partition as it is sent
+		}
 		var zero M
 		o.Msg = zero // do not keep messages alive through the context
 	}
@@ -600,6 +758,16 @@ func (w *worker[M, N]) stateHash(s *state[M, N]) [2]uint64 {
 	for _, e := range s.flight {
 		b = appendHash(b, e.msg.h)
 		b = binary.AppendUvarint(b, uint64(e.count))
+	}
+	if w.x.network {
+		b = binary.AppendUvarint(b, uint64(s.used[budgetPartitions]))
+		b = binary.AppendUvarint(b, uint64(s.used[budgetHolds]))
+		b = binary.AppendUvarint(b, s.cut)
+		b = binary.AppendUvarint(b, uint64(len(s.held)))
+		for _, e := range s.held {
+			b = appendHash(b, e.msg.h)
+			b = binary.AppendUvarint(b, uint64(e.count))
+		}
 	}
 	w.buf = b
 	h := hash128(b)

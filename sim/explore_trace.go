@@ -128,3 +128,8 @@ func (tr *tracer[M]) duplicate(m *message[M]) {
 	tr.stamps[c] = tr.stamps[id]
 	tr.record(Event{Kind: Duplicate, Node: m.env.From, Peer: m.env.To, MsgID: id, Copy: c, Text: fmt.Sprint(m.env.Msg)})
 }
+
+// fault records a change of the network: a partition, a long delay.
+func (tr *tracer[M]) fault(text string) {
+	tr.record(Event{Kind: Fault, Text: text})
+}
