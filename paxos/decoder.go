@@ -166,6 +166,22 @@ func (d *decoder) raw() []byte {
 // string reads a length-prefixed string ("" when dry).
 func (d *decoder) string() string { return d.text(d.raw()) }
 
+// longString reads a length-prefixed string bounded only by the bytes
+// left, not by maxEncoded ("" when dry): a session's result, which the
+// StateMachine chose and the replica cannot refuse.
+func (d *decoder) longString() string {
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("string of %d bytes in %d", n, len(d.b))
+	}
+	if d.err != nil {
+		return ""
+	}
+	p := d.b[:n]
+	d.b = d.b[n:]
+	return d.text(p)
+}
+
 // text returns p, read by raw, as a new string ("" when dry).
 func (d *decoder) text(p []byte) string {
 	if d.dry || len(p) == 0 {

@@ -15,7 +15,8 @@ var (
 	// handle in its roles.
 	ErrBadMessage = errors.New("malformed message")
 	// ErrBadCommand: a client command that no session can apply, such as
-	// one with a Client and Seq 0 (sessions number commands from 1).
+	// one with a Client and Seq 0 (sessions number commands from 1), or
+	// that no decoder would read back (an Op or Client over MaxOpSize).
 	ErrBadCommand = errors.New("malformed command")
 	// ErrCorrupt: persisted state does not decode.
 	ErrCorrupt = errors.New("corrupt state")

@@ -1,6 +1,9 @@
 package paxos
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // This file is the binary encoding of the Multi-Paxos messages and of
 // their parts (Command, Entry). Every encoding is canonical: one value has
@@ -41,12 +44,47 @@ func (d *decoder) command() Command {
 // AppendBinary appends the canonical encoding of e to b: the uvarint
 // slot, the ballot, a flag byte (1 for a no-op), the uvarint number of
 // commands and each command (client, uvarint seq, op; strings length
-// prefixed).
-func (e Entry) AppendBinary(b []byte) ([]byte, error) { return appendEntry(b, e), nil }
+// prefixed, any bytes). A string longer than MaxOpSize, which no decoder
+// would accept, is an error wrapping ErrBadMessage, and b is returned
+// unchanged.
+func (e Entry) AppendBinary(b []byte) ([]byte, error) {
+	if err := encodableEntry(e); err != nil {
+		return b, fmt.Errorf("paxos: encode entry: %w", err)
+	}
+	return appendEntry(b, e), nil
+}
 
 // MarshalBinary returns the encoding of AppendBinary.
 func (e Entry) MarshalBinary() ([]byte, error) {
-	return appendEntry(make([]byte, 0, entryLen(e)), e), nil
+	return e.AppendBinary(make([]byte, 0, entryLen(e)))
+}
+
+// encodable refuses, with an error wrapping ErrBadMessage, a string that
+// the decoders would refuse for its length.
+func encodable(s string) error {
+	if len(s) > maxEncoded {
+		return fmt.Errorf("a string of %d bytes, over %d: %w", len(s), maxEncoded, ErrBadMessage)
+	}
+	return nil
+}
+
+func encodableCommand(c Command) error {
+	if err := encodable(c.Client); err != nil {
+		return err
+	}
+	return encodable(c.Op)
+}
+
+func encodableEntry(e Entry) error {
+	if err := encodable(e.Ballot.Node); err != nil {
+		return err
+	}
+	for _, c := range e.Commands {
+		if err := encodableCommand(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UnmarshalBinary decodes what AppendBinary encoded. Malformed,
@@ -143,8 +181,13 @@ func (d *decoder) entries(ordered bool, from uint64) []Entry {
 // the type byte, then every field in declaration order (strings and byte
 // strings length prefixed, numbers as uvarints, Entries counted). Every
 // field is present whatever the type, so the encoding is canonical; an
-// empty Snapshot decodes as nil.
+// empty Snapshot decodes as nil. A string longer than MaxOpSize, which
+// no decoder would accept, is an error wrapping ErrBadMessage, and b is
+// returned unchanged.
 func (m LogMessage) AppendBinary(b []byte) ([]byte, error) {
+	if err := m.encodable(); err != nil {
+		return b, fmt.Errorf("paxos: encode log message: %w", err)
+	}
 	b = append(b, logMessageVersion, byte(m.Type))
 	b = appendString(b, m.From)
 	b = appendString(b, m.To)
@@ -159,6 +202,23 @@ func (m LogMessage) AppendBinary(b []byte) ([]byte, error) {
 	b = appendCommand(b, m.Command)
 	b = binary.AppendUvarint(b, m.SnapshotSlot)
 	return appendBytes(b, m.Snapshot), nil
+}
+
+func (m LogMessage) encodable() error {
+	for _, s := range [...]string{m.From, m.To, m.Ballot.Node, m.Highest.Node} {
+		if err := encodable(s); err != nil {
+			return err
+		}
+	}
+	if err := encodableEntry(m.Entry); err != nil {
+		return err
+	}
+	for _, e := range m.Entries {
+		if err := encodableEntry(e); err != nil {
+			return err
+		}
+	}
+	return encodableCommand(m.Command)
 }
 
 // MarshalBinary returns the encoding of AppendBinary, Size bytes long.

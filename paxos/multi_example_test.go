@@ -1,6 +1,7 @@
 package paxos_test
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 
@@ -73,6 +74,22 @@ func ExampleCommand() {
 	// Output:
 	// c1#3:add 5
 	// add 5
+}
+
+// A binary payload is carried as it is: build the Command from the bytes
+// (one copy, so the caller may reuse its buffer), and read the op as
+// bytes in Apply without another copy.
+func ExampleCommand_OpBytes() {
+	payload := []byte{0x00, 0xff, 0x10, 0x00} // not text: zero bytes, invalid UTF-8
+	cmd := paxos.Command{Client: "c1", Seq: 1, Op: string(payload)}
+	payload[0] = 0x42 // the command has its own copy
+
+	op := cmd.OpBytes() // read-only: shares the op's memory
+	fmt.Println(len(op), binary.BigEndian.Uint16(op[2:]))
+	fmt.Println(cmd) // traces quote a binary op
+	// Output:
+	// 4 4096
+	// c1#1:"\x00\xff\x10\x00"
 }
 
 // A follower counts a stale accept (from a ballot below its promise) as a

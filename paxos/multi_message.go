@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Command is what clients submit to the replicated log. Client and Seq
@@ -14,6 +16,20 @@ import (
 // order it submits them. Client "" means no session: such a command is
 // applied every time it is decided.
 //
+// Op is a string, but it is a byte string: any bytes, including zero
+// bytes and invalid UTF-8, travel through the log, the encodings and the
+// snapshots unchanged (a binary payload needs no base64 or other
+// detour). A string rather than a []byte because a Command is shared,
+// without copies, by the leader's queue, the log, the messages and, in
+// one process, every replica: a string cannot change under them, and it
+// keeps Command comparable (the replica compares commands with ==). A
+// caller holding a []byte pays one copy to build the Command
+// (Op: string(payload)), which a []byte field would need as well for the
+// log to be safe from the caller reusing its buffer; a StateMachine reads
+// the op as bytes without a copy through OpBytes. Client and Op are at
+// most 1 MiB each (MaxOpSize): Submit refuses longer ones with
+// ErrBadCommand, because no decoder would accept them.
+//
 // The zero value is a session-less command with an empty Op.
 type Command struct {
 	// Client identifies the session; "" for none.
@@ -21,17 +37,50 @@ type Command struct {
 	// Seq is the client's sequence number, from 1; a retry reuses it.
 	Seq uint64
 	// Op is the operation, opaque to the log and given to the
-	// StateMachine.
+	// StateMachine: any bytes, at most MaxOpSize of them.
 	Op string
 }
 
+// MaxOpSize is the longest Command.Op (and Command.Client) a replica
+// accepts, in bytes: the longest string the package's decoders read.
+const MaxOpSize = maxEncoded
+
+// OpBytes returns the op as a byte slice that shares the string's memory:
+// no copy and no allocation, whatever its length (converting with
+// []byte(c.Op) copies it). The slice is read-only. Writing to it is
+// undefined behaviour: the bytes may be in read-only memory (a string
+// literal), and they are shared with the replica's log, its messages and
+// the other replicas in the process. It suits a StateMachine that hands
+// the op to a decoder taking a []byte it only reads (proto.Unmarshal,
+// binary.Read over a bytes.Reader...); a decoder that keeps the slice
+// keeps the op's memory alive, which is safe since nothing writes to it.
+// Take append([]byte(nil), c.Op...) for a copy that may be modified.
+func (c Command) OpBytes() []byte {
+	return unsafe.Slice(unsafe.StringData(c.Op), len(c.Op))
+}
+
 // String formats the command for traces: "client#seq:op", or the op
-// alone without a session.
+// alone without a session. A client or op that is not printable UTF-8
+// (a binary payload) is shown quoted, with Go escapes ("\x00\xff").
 func (c Command) String() string {
 	if c.Client == "" {
-		return c.Op
+		return printable(c.Op)
 	}
-	return c.Client + "#" + strconv.FormatUint(c.Seq, 10) + ":" + c.Op
+	return printable(c.Client) + "#" + strconv.FormatUint(c.Seq, 10) + ":" + printable(c.Op)
+}
+
+// printable returns s if it is valid UTF-8 made of printable characters,
+// and s quoted otherwise.
+func printable(s string) string {
+	if !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
+	for _, r := range s {
+		if !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Entry is one slot of the log: the batch of commands proposed (accepted,

@@ -124,6 +124,8 @@ const snapshotVersion = 1
 // counted sessions sorted by client (client, uvarint seq, the counted
 // Seqs applied above it as increasing uvarints, the last Seq and its
 // result), and the StateMachine's snapshot, all strings length prefixed.
+// A result may hold any bytes, and be of any length: the decoder bounds
+// it by the input only.
 func encodeSnapshot(clients map[string]*client, app []byte) []byte {
 	ids := make([]string, 0, len(clients))
 	for id := range clients {
@@ -185,7 +187,7 @@ func decodeSnapshot(blob []byte) (map[string]*client, []byte, error) {
 			}
 			c.above, above = append(c.above, x), x
 		}
-		c.last, c.result = d.uvarint(), d.string()
+		c.last, c.result = d.uvarint(), d.longString()
 		if d.err == nil && (id == "" || i > 0 && id <= prev) {
 			d.fail("sessions out of order")
 		}

@@ -51,3 +51,21 @@ func FuzzSessionSnapshot(f *testing.F) {
 		}
 	})
 }
+
+// TestSessionSnapshotBinaryResult: a session's result is any bytes, of any
+// length (even over the 1 MiB that bounds a command's op): the snapshot
+// keeps it byte for byte.
+func TestSessionSnapshotBinaryResult(t *testing.T) {
+	big := bytes.Repeat([]byte{0, 0xff, 0xc3, 0x28}, maxEncoded/2)
+	for _, result := range []string{"\x00", "\xff\xfe\x00\xc3\x28", string(big)} {
+		in := map[string]*client{"\x00c\xff": {seq: 2, last: 2, result: result}}
+		clients, app, err := decodeSnapshot(encodeSnapshot(in, []byte{0, 1, 0xff}))
+		if err != nil {
+			t.Fatalf("a snapshot with a result of %d bytes does not decode: %v", len(result), err)
+		}
+		c := clients["\x00c\xff"]
+		if c == nil || c.result != result || c.last != 2 || !bytes.Equal(app, []byte{0, 1, 0xff}) {
+			t.Fatalf("a session's binary result of %d bytes changed through the snapshot", len(result))
+		}
+	}
+}

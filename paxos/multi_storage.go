@@ -38,8 +38,18 @@ const logStateVersion = 2
 
 // AppendBinary appends the canonical encoding of s to b: a version byte,
 // the promise, the round, the compaction point, the snapshot (length
-// prefixed) and the counted entries (see Entry.AppendBinary).
+// prefixed) and the counted entries (see Entry.AppendBinary). A string
+// longer than MaxOpSize, which no decoder would accept, is an error
+// wrapping ErrBadMessage, and b is returned unchanged.
 func (s LogState) AppendBinary(b []byte) ([]byte, error) {
+	if err := encodable(s.Promised.Node); err != nil {
+		return b, fmt.Errorf("paxos: encode log state: %w", err)
+	}
+	for _, e := range s.Entries {
+		if err := encodableEntry(e); err != nil {
+			return b, fmt.Errorf("paxos: encode log state: %w", err)
+		}
+	}
 	b = append(b, logStateVersion)
 	b = appendBallot(b, s.Promised)
 	b = binary.AppendUvarint(b, s.Round)

@@ -32,8 +32,16 @@ var ErrOverloaded = errors.New("too many pending commands")
 // log compaction: Snapshot returns the state after every command applied
 // so far; Restore replaces the state with one Snapshot returned, and must
 // leave the state unchanged if it returns an error.
+//
+// Ops and results are byte strings: any bytes, invalid UTF-8 and zero
+// bytes included. An Apply that decodes a binary op reads it with
+// cmd.OpBytes, without a copy; one whose result is a []byte returns
+// string(result), one copy, which the replica keeps as the client's
+// session result (Replica.Session) and puts in its snapshots, so it must
+// not change afterwards anyway.
 type StateMachine interface {
-	// Apply applies cmd and returns the result a client would be told.
+	// Apply applies cmd and returns the result a client would be told
+	// (any bytes, of any length).
 	Apply(cmd Command) string
 	// Snapshot encodes the current state.
 	Snapshot() ([]byte, error)

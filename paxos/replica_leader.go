@@ -23,8 +23,9 @@ import (
 // again on every Tick until it sees it applied. A command whose session
 // says it was applied, or that the leader already queued or proposed, is
 // ignored (Stats().Duplicates). A command with a Client and Seq 0 is an
-// error wrapping ErrBadCommand (sessions number commands from 1); a full
-// queue is an error wrapping ErrOverloaded.
+// error wrapping ErrBadCommand (sessions number commands from 1), and so
+// is one whose Op or Client is longer than MaxOpSize; a full queue is an
+// error wrapping ErrOverloaded.
 func (r *Replica) Submit(cmd Command) ([]LogMessage, error) {
 	if err := checkCommand(cmd); err != nil {
 		return nil, err
@@ -55,8 +56,15 @@ func (r *Replica) Submit(cmd Command) ([]LogMessage, error) {
 	return out, nil
 }
 
-// checkCommand refuses a command no session can apply.
+// checkCommand refuses a command no session can apply, and one no
+// decoder would read back (a client or op over MaxOpSize).
 func checkCommand(c Command) error {
+	if len(c.Client) > MaxOpSize {
+		return fmt.Errorf("paxos: command: a client of %d bytes, over %d: %w", len(c.Client), MaxOpSize, ErrBadCommand)
+	}
+	if len(c.Op) > MaxOpSize {
+		return fmt.Errorf("paxos: command of client %q, seq %d: an op of %d bytes, over %d: %w", c.Client, c.Seq, len(c.Op), MaxOpSize, ErrBadCommand)
+	}
 	if c.Client != "" && c.Seq == 0 {
 		return fmt.Errorf("paxos: command %v of client %q has Seq 0 (a session numbers its commands from 1): %w", c, c.Client, ErrBadCommand)
 	}
