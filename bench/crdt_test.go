@@ -114,9 +114,9 @@ func BenchmarkORSetMerge(b *testing.B) {
 			}
 			for i := range n / 2 {
 				x.Add("x", -1-i)
-				x.Remove(-1 - i)
+				x.Remove("x", -1-i)
 				y.Add("y", -1-i)
-				y.Remove(-1 - i)
+				y.Remove("y", -1-i)
 			}
 			b.ReportAllocs()
 			for b.Loop() {

@@ -171,10 +171,18 @@ func (r *Replicator[S]) Incarnation() uint64 { return r.inc }
 // Buffered returns the number of deltas in the buffer.
 func (r *Replicator[S]) Buffered() int { return len(r.buffer) }
 
-// Update applies a mutator to the state and buffers the delta it returns.
+// Update applies a mutator to the state at the replica's ID
+// (ReplicatorConfig.ID, passed to mutate, which gives it to the state's
+// mutator: the ID is configured once) and buffers the delta it returns,
+// as in
+//
+//	err := r.Update(func(s *crdt.ORSet[string], replica string) (crdt.ORSet[string], error) {
+//		return s.Add(replica, "milk"), nil
+//	})
+//
 // An error from the mutator is returned and nothing is buffered.
-func (r *Replicator[S]) Update(mutate func(s *S) (S, error)) error {
-	d, err := mutate(&r.state)
+func (r *Replicator[S]) Update(mutate func(s *S, replica string) (S, error)) error {
+	d, err := mutate(&r.state, r.id)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 func TestReplicatorStaleAckAfterRestart(t *testing.T) {
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
 	peers := []string{"a", "b"}
-	inc := func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc("a", 1) }
+	inc := func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 1) }
 	a, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: peers}, crdt.GCounter{}, ops)
 	b, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "b", Peers: peers}, crdt.GCounter{}, ops)
 	if err := a.Update(inc); err != nil {
@@ -77,7 +77,7 @@ func TestReplicatorRestartSendsDurableState(t *testing.T) {
 	peers := []string{"a", "b"}
 	a, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: peers}, crdt.GCounter{}, ops)
 	b, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "b", Peers: peers}, crdt.GCounter{}, ops)
-	if err := a.Update(func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc("a", 5) }); err != nil {
+	if err := a.Update(func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 5) }); err != nil {
 		t.Fatal(err)
 	}
 	a, _ = crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Incarnation: 1, Peers: peers}, a.State().Clone(), ops) // restarted before any Sync

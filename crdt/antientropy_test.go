@@ -90,12 +90,12 @@ func (n *aeNode) Timeout(ctx *sim.Context[setMsg], name string) {
 	case "op":
 		e := ctx.Rand().IntN(8)
 		add := ctx.Rand().IntN(3) > 0
-		n.fail(n.r.Update(func(s *crdt.ORSet[int]) (crdt.ORSet[int], error) {
+		n.fail(n.r.Update(func(s *crdt.ORSet[int], r string) (crdt.ORSet[int], error) {
 			var d crdt.ORSet[int]
 			if add {
-				d = s.Add(ctx.ID(), e)
+				d = s.Add(r, e)
 			} else {
-				d = s.Remove(e)
+				d = s.Remove(r, e)
 			}
 			if n.deltas != nil {
 				n.fail(n.deltas.Merge(d.Clone()))
@@ -234,18 +234,18 @@ func ExampleReplicator() {
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
 	a, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: peers}, crdt.GCounter{}, ops)
 	b, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "b", Peers: peers}, crdt.GCounter{}, ops)
-	inc := func(r string, n uint64) func(c *crdt.GCounter) (crdt.GCounter, error) {
-		return func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc(r, n) }
+	inc := func(n uint64) func(c *crdt.GCounter, r string) (crdt.GCounter, error) {
+		return func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, n) }
 	}
-	a.Update(inc("a", 1))
+	a.Update(inc(1))
 	m, _, _ := a.Sync("b") // the first message to a peer is the full state
 	ack, _, _ := b.Receive("a", m)
 	a.Receive("b", ack)
 	fmt.Println(m, ack, b.State())
-	a.Update(inc("a", 2))
+	a.Update(inc(2))
 	m, _, _ = a.Sync("b") // the interval of the new delta; say it is lost
 	fmt.Println(m)
-	a.Update(inc("a", 3))
+	a.Update(inc(3))
 	m, _, _ = a.Sync("b") // resent, joined with the next delta
 	ack, _, _ = b.Receive("a", m)
 	a.Receive("b", ack)
@@ -263,13 +263,13 @@ func ExampleReplicatorConfig() {
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
 	cfg := crdt.ReplicatorConfig{ID: "a", Incarnation: 0, Peers: []string{"a", "b"}}
 	a, _ := crdt.NewReplicator(cfg, crdt.GCounter{}, ops)
-	a.Update(func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc("a", 1) })
+	a.Update(func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 1) })
 	m, _, _ := a.Sync("b")
 	staleAck := crdt.ReplicaMessage[crdt.GCounter]{Ack: true, Incarnation: m.Incarnation, Seq: m.Seq}
 
 	cfg.Incarnation++ // persisted before the restart
 	a, _ = crdt.NewReplicator(cfg, a.State().Clone(), ops)
-	a.Update(func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc("a", 1) })
+	a.Update(func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 1) })
 	a.Receive("b", staleAck) // ignored: it acknowledges incarnation 0
 	m, ok, _ := a.Sync("b")
 	fmt.Println(staleAck, m, ok, m.State)
@@ -402,11 +402,14 @@ func checkDeliversEveryUpdate(t *rapid.T) {
 			e := rapid.IntRange(0, 3).Draw(t, "element")
 			add := rapid.IntRange(0, 2).Draw(t, "add") > 0
 			var d crdt.ORSet[int]
-			err := reps[i].Update(func(s *crdt.ORSet[int]) (crdt.ORSet[int], error) {
+			err := reps[i].Update(func(s *crdt.ORSet[int], r string) (crdt.ORSet[int], error) {
+				if r != ids[i] {
+					t.Fatalf("Update passed replica %q to the mutator of replica %q", r, ids[i])
+				}
 				if add {
-					d = s.Add(ids[i], e)
+					d = s.Add(r, e)
 				} else {
-					d = s.Remove(e)
+					d = s.Remove(r, e)
 				}
 				return d, nil
 			})

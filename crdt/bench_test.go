@@ -45,14 +45,14 @@ func BenchmarkORSetMergeSynced(b *testing.B) {
 		x, y := base.Clone(), base.Clone()
 		for i := range n / 100 {
 			x.Add("x", n+i)
-			x.Remove(i)
+			x.Remove("x", i)
 			y.Add("y", 2*n+i)
-			y.Remove(n/2 + i)
+			y.Remove("y", n/2+i)
 		}
 		ahead := base.Clone()
 		for i := range n / 100 {
 			ahead.Add("b", n+i)
-			ahead.Remove(i)
+			ahead.Remove("b", i)
 		}
 		b.Run(fmt.Sprintf("%d/diverged", n), func(b *testing.B) { benchMerge(b, x, y, 2*n) })
 		b.Run(fmt.Sprintf("%d/stale", n), func(b *testing.B) { benchMerge(b, base, ahead, 2*n) })
@@ -97,7 +97,7 @@ func BenchmarkORSetDeltaSize(b *testing.B) {
 	// The same set with every element removed: no tombstones, just the
 	// causal context.
 	for i := range 10000 {
-		s.Remove(i)
+		s.Remove("a", i)
 	}
 	empty, _ := s.MarshalBinary()
 	b.ReportMetric(float64(len(empty)), "emptied-bytes")
@@ -150,8 +150,8 @@ func BenchmarkORMapMerge(b *testing.B) {
 	for i := range 1000 {
 		for j := range 3 {
 			rx, ry := fmt.Sprintf("x%02d", (i+j)%20), fmt.Sprintf("y%02d", (i+j)%20)
-			x.Update(rx, i, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add(rx, j) })
-			y.Update(ry, i+500, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add(ry, j) })
+			mustUpdate(&x, rx, i, func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, j) })
+			mustUpdate(&y, ry, i+500, func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, j) })
 		}
 	}
 	b.ReportAllocs()

@@ -4,7 +4,9 @@ package crdt
 // values. Each works on the type's dot store with contexts given by the
 // caller.
 
-func (s ORSet[E]) owned() (string, *recent) { return s.k.owner, s.k.mine }
+func (s ORSet[E]) withGuard(g *guard) ORSet[E]             { s.k.guard = g; return s }
+func (s ORSet[E]) dotsWithin(c *CausalContext) (int, bool) { return s.k.dotsWithin(c) }
+func (s ORSet[E]) owned() (string, *recent)                { return s.k.owner, s.k.mine }
 func (s ORSet[E]) withOwner(o string, m *recent) ORSet[E] {
 	s.k.owner, s.k.mine = o, m
 	return s
@@ -23,7 +25,9 @@ func (ORSet[E]) decodeValue(b []byte) (ORSet[E], error) {
 	return s, err
 }
 
-func (s RWSet[E]) owned() (string, *recent) { return s.k.owner, s.k.mine }
+func (s RWSet[E]) withGuard(g *guard) RWSet[E]             { s.k.guard = g; return s }
+func (s RWSet[E]) dotsWithin(c *CausalContext) (int, bool) { return s.k.dotsWithin(c) }
+func (s RWSet[E]) owned() (string, *recent)                { return s.k.owner, s.k.mine }
 func (s RWSet[E]) withOwner(o string, m *recent) RWSet[E] {
 	s.k.owner, s.k.mine = o, m
 	return s
@@ -42,7 +46,9 @@ func (RWSet[E]) decodeValue(b []byte) (RWSet[E], error) {
 	return s, err
 }
 
-func (r MVRegister[V]) owned() (string, *recent) { return r.k.owner, r.k.mine }
+func (r MVRegister[V]) withGuard(g *guard) MVRegister[V]        { r.k.guard = g; return r }
+func (r MVRegister[V]) dotsWithin(c *CausalContext) (int, bool) { return r.k.dotsWithin(c) }
+func (r MVRegister[V]) owned() (string, *recent)                { return r.k.owner, r.k.mine }
 func (r MVRegister[V]) withOwner(o string, m *recent) MVRegister[V] {
 	r.k.owner, r.k.mine = o, m
 	return r
@@ -61,7 +67,9 @@ func (MVRegister[V]) decodeValue(b []byte) (MVRegister[V], error) {
 	return r, err
 }
 
-func (f EWFlag) owned() (string, *recent) { return f.k.owner, f.k.mine }
+func (f EWFlag) withGuard(g *guard) EWFlag               { f.k.guard = g; return f }
+func (f EWFlag) dotsWithin(c *CausalContext) (int, bool) { return f.k.dotsWithin(c) }
+func (f EWFlag) owned() (string, *recent)                { return f.k.owner, f.k.mine }
 func (f EWFlag) withOwner(o string, m *recent) EWFlag {
 	f.k.owner, f.k.mine = o, m
 	return f
@@ -80,7 +88,9 @@ func (EWFlag) decodeValue(b []byte) (EWFlag, error) {
 	return f, err
 }
 
-func (f DWFlag) owned() (string, *recent) { return f.k.owner, f.k.mine }
+func (f DWFlag) withGuard(g *guard) DWFlag               { f.k.guard = g; return f }
+func (f DWFlag) dotsWithin(c *CausalContext) (int, bool) { return f.k.dotsWithin(c) }
+func (f DWFlag) owned() (string, *recent)                { return f.k.owner, f.k.mine }
 func (f DWFlag) withOwner(o string, m *recent) DWFlag {
 	f.k.owner, f.k.mine = o, m
 	return f

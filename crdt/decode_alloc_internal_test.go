@@ -132,7 +132,7 @@ func allocCases(n int) []allocCase {
 	// Maps: many keys, one small value each.
 	var m ORMap[int, ORSet[int]]
 	for i := range n / 4 {
-		m.Update("a", i, func(s *ORSet[int]) ORSet[int] { return s.Add("a", 0) })
+		must(m.Update("a", i, func(s *ORSet[int], r string) ORSet[int] { return s.Add(r, 0) }))
 	}
 	both("ormap", m, func(b []byte) error { var x ORMap[int, ORSet[int]]; return x.UnmarshalBinary(b) },
 		func(b []byte) error { var x ORMap[int, ORSet[int]]; return x.UnmarshalJSON(b) })
@@ -170,7 +170,7 @@ func allocCases(n int) []allocCase {
 	attack("orset cloud/count", append(append([]byte{orsetFormat}, byte(len(vb))), vb...), 2,
 		appendDot(nil, Dot{"a", 2}), decodeSet)
 	var m1 ORMap[string, ORSet[int]]
-	m1.Update("a", "k", func(s *ORSet[int]) ORSet[int] { return s.Add("a", 0) })
+	must(m1.Update("a", "k", func(s *ORSet[int], r string) ORSet[int] { return s.Add(r, 0) }))
 	full := must(m1.MarshalBinary())
 	mctx := must(m1.ctx.appendBinary([]byte{ormapFormat}))
 	attack("ormap keys/count", mctx, minMapEntryBytes, full[len(mctx)+1:],
@@ -196,7 +196,7 @@ func overLimit() []allocCase {
 		gs.Add(i)
 		os.Add("a", i)
 		cl.k.ctx.add(Dot{"a", uint64(2*i + 2)})
-		m.Update("a", i, func(f *EWFlag) EWFlag { return f.Enable("a") })
+		must(m.Update("a", i, func(f *EWFlag, r string) EWFlag { return f.Enable(r) }))
 	}
 	add("gset/binary", must(gs.MarshalBinary()), func(b []byte) error { var x GSet[int]; return x.UnmarshalBinary(b) })
 	add("gset/json", must(gs.MarshalJSON()), func(b []byte) error { var x GSet[int]; return x.UnmarshalJSON(b) })

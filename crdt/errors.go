@@ -17,4 +17,8 @@ var (
 	// ID for different updates: two diverged copies of one replica, whose
 	// merge would silently lose one of the updates.
 	ErrReplicaConflict = errors.New("replica identity conflict")
+	// ErrWrongReplica reports a mutator called, inside ORMap.Update, with
+	// a replica ID other than the one given to Update: the update would
+	// have been made under another replica's name. Nothing was changed.
+	ErrWrongReplica = errors.New("mutator called with another replica ID")
 )

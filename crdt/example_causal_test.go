@@ -39,7 +39,7 @@ func ExampleSize() {
 	}
 	fmt.Printf("%+v\n", s.Size())
 	for i := range 90 {
-		s.Remove(i)
+		s.Remove("a", i)
 	}
 	fmt.Printf("%+v\n", s.Size())
 	// Output:
@@ -52,11 +52,17 @@ func ExampleSize() {
 func ExampleCausal() {
 	type profile = crdt.ORMap[string, crdt.MVRegister[string]]
 	var users crdt.ORMap[string, profile]
-	users.Update("a", "ada", func(p *profile) profile {
-		return p.Update("a", "email", func(r *crdt.MVRegister[string]) crdt.MVRegister[string] {
-			return r.Write("a", "ada@example.org")
+	_, err := users.Update("a", "ada", func(p *profile, replica string) profile {
+		// The inner map is bound to replica "a" too: an error of the inner
+		// Update is also the outer one's.
+		d, _ := p.Update(replica, "email", func(r *crdt.MVRegister[string], replica string) crdt.MVRegister[string] {
+			return r.Write(replica, "ada@example.org")
 		})
+		return d
 	})
+	if err != nil {
+		fmt.Println(err)
+	}
 	p, _ := users.Get("ada")
 	email, _ := p.Get("email")
 	fmt.Println(users.Keys(), p.Keys(), email.Values())
@@ -70,7 +76,9 @@ func ExampleLattice() {
 		Equal: crdt.ORSet[string].Equal,
 	}
 	r, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}}, crdt.ORSet[string]{}, ops)
-	r.Update(func(s *crdt.ORSet[string]) (crdt.ORSet[string], error) { return s.Add("a", "x"), nil })
+	r.Update(func(s *crdt.ORSet[string], replica string) (crdt.ORSet[string], error) {
+		return s.Add(replica, "x"), nil // replica is the configured ID, "a"
+	})
 	fmt.Println(r.State().Elements(), r.Buffered())
 	// Output: [x] 1
 }
@@ -81,7 +89,7 @@ func ExampleReplicaMessage_full() {
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
 	a, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}, MaxBuffer: 1}, crdt.GCounter{}, ops)
 	for range 3 {
-		a.Update(func(c *crdt.GCounter) (crdt.GCounter, error) { return c.Inc("a", 1) })
+		a.Update(func(c *crdt.GCounter, replica string) (crdt.GCounter, error) { return c.Inc(replica, 1) })
 	}
 	m, _, _ := a.Sync("b")
 	fmt.Println(m, m.Full, m.State)

@@ -95,7 +95,7 @@ func FuzzTwoPSetUnmarshalJSON(f *testing.F) {
 
 func FuzzORMapUnmarshalJSON(f *testing.F) {
 	var m cart
-	m.Update("a", "x", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
+	mustUpdate(&m, "a", "x", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 1) })
 	fuzzJSON(f, &m)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 
+	"github.com/eventually-perfect/primitives/crdt"
 	"github.com/eventually-perfect/primitives/crdt/crdttest"
 )
 
@@ -25,4 +26,14 @@ func codecs[T any, P interface {
 			Unmarshal: func(b []byte) (P, error) { s := P(new(T)); return s, json.Unmarshal(b, s) },
 		},
 	}
+}
+
+// mustUpdate is ORMap.Update for tests whose mutators use the replica
+// they are given, where an error is a bug of the test.
+func mustUpdate[K comparable, V crdt.Causal[V]](m *crdt.ORMap[K, V], replica string, key K, f func(v *V, replica string) V) crdt.ORMap[K, V] {
+	d, err := m.Update(replica, key, f)
+	if err != nil {
+		panic(err)
+	}
+	return d
 }

@@ -138,3 +138,26 @@ func (r *recent) mismatch(replica string, n, sum uint64) bool {
 	}
 	return false
 }
+
+// guard binds a value to one replica for the time of an ORMap.Update: a
+// mutator of the value called with another replica ID changes nothing and
+// is recorded, so that Update reports it (ErrWrongReplica) instead of
+// making an update under an ID that is not the map's. Nested maps share
+// their outermost Update's guard. A nil guard allows every replica.
+type guard struct {
+	replica string // the replica given to Update
+	wrong   string // the first other replica a mutator was called with
+	misused bool   // a mutator was called with another replica
+}
+
+// allows reports whether a mutator may run at replica, recording it if
+// not.
+func (g *guard) allows(replica string) bool {
+	if g == nil || replica == g.replica {
+		return true
+	}
+	if !g.misused {
+		g.wrong, g.misused = replica, true
+	}
+	return false
+}

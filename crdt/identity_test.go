@@ -127,7 +127,7 @@ func TestORSetDivergedRemoveDetected(t *testing.T) {
 	a.Add("a", "e")
 	backup := a.Clone()
 	a.Add("a", "f")
-	a.Remove("f")
+	a.Remove("a", "f")
 	backup.Add("a", "g") // the same dot a:2, for g
 	before := a.Clone()
 	if err := a.Merge(backup); !errors.Is(err, crdt.ErrReplicaConflict) {
@@ -174,7 +174,7 @@ func TestAheadCopyDetects(t *testing.T) {
 	}
 	var m cart
 	up := func(m *cart, e int) {
-		m.Update("a", "k", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", e) })
+		mustUpdate(m, "a", "k", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, e) })
 	}
 	up(&m, 1)
 	mt := m.Clone()
@@ -199,12 +199,12 @@ func TestAheadCopyDetects(t *testing.T) {
 func TestORMapDivergedDetected(t *testing.T) {
 	var a cart
 	add := func(m *cart, k string, e int) cart {
-		return m.Update("a", k, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", e) })
+		return mustUpdate(m, "a", k, func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, e) })
 	}
 	add(&a, "x", 1)
 	backup := a.Clone()
 	add(&a, "x", 2)
-	a.Remove("x")
+	a.Remove("a", "x")
 	add(&backup, "y", 3)
 	if err := a.Merge(backup); !errors.Is(err, crdt.ErrReplicaConflict) {
 		t.Fatalf("got %v, want ErrReplicaConflict", err)
@@ -226,7 +226,7 @@ func TestFirstMergeDetectsProperty(t *testing.T) {
 			for i := range rapid.IntRange(1, 8).Draw(t, name) {
 				e := rapid.IntRange(0, 3).Draw(t, "e")
 				if i > 0 && rapid.Bool().Draw(t, "remove") {
-					s.Remove(e)
+					s.Remove("a", e)
 				}
 				s.Add("a", e)
 			}

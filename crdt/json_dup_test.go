@@ -61,7 +61,7 @@ func jsonCases() []jsonCase {
 	var tp crdt.TwoPSet[string]
 	tp.Add("x")
 	var m cart
-	m.Update("a", "k", func(v *crdt.ORSet[int]) crdt.ORSet[int] { return v.Add("a", 1) })
+	mustUpdate(&m, "a", "k", func(v *crdt.ORSet[int], r string) crdt.ORSet[int] { return v.Add(r, 1) })
 	return []jsonCase{
 		{"gcounter", g, func(b []byte) error { var x crdt.GCounter; return x.UnmarshalJSON(b) }},
 		{"pncounter", p, func(b []byte) error { var x crdt.PNCounter; return x.UnmarshalJSON(b) }},

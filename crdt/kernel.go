@@ -39,6 +39,7 @@ type kernel[K comparable] struct {
 	ctx     CausalContext
 	owner   string  // the replica of this copy's latest update; see identity.go
 	mine    *recent // the stamps of this copy's latest updates
+	guard   *guard  // set inside ORMap.Update: the one replica mutators may use
 }
 
 // slot holds a key's dots: reps[r]:n, then reps[r2]:n2 if n2 > 0; or, if
@@ -187,6 +188,11 @@ func (v *seenBy) has(p pdot) bool {
 func (v *seenBy) hasAny(s slot) bool {
 	return v.has(pdot{s.n, s.r}) || s.n2 > 0 && v.has(pdot{s.n2, s.r2})
 }
+
+// allows reports whether a mutator may run at replica: always, except
+// inside ORMap.Update, where the map's replica is the only one (see
+// guard).
+func (k *kernel[K]) allows(replica string) bool { return k.guard.allows(replica) }
 
 // put replaces key's dots with a new dot of replica and returns the delta:
 // the key with its new dot, and a context of the old dots and the new one.
@@ -1101,6 +1107,26 @@ func (k *kernel[K]) eachPdot(reps *repTable, f func(pdot)) {
 			f(pdot{d.Counter, reps.lookup(k.reps, d.Replica)})
 		}
 	}
+}
+
+// dotsWithin returns the number of k's dots and whether one of them lies
+// outside c (without a closure, which an interface call would allocate).
+func (k kernel[K]) dotsWithin(c *CausalContext) (n int, outside bool) {
+	for key, s := range k.entries {
+		if s.many() {
+			for _, d := range k.more[key] {
+				n++
+				outside = outside || !c.Contains(d)
+			}
+			continue
+		}
+		ps, m := s.pdots()
+		for _, p := range ps[:m] {
+			n++
+			outside = outside || !c.Contains(k.dot(p))
+		}
+	}
+	return n, outside
 }
 
 // eachDot calls f for every dot of the entries.

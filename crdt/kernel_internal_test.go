@@ -70,10 +70,10 @@ func TestKernelJoinAgainstReference(t *testing.T) {
 				r := fmt.Sprintf("s%d-r%d", i, rapid.IntRange(0, nReps-1).Draw(t, "replica"))
 				deltas = append(deltas, sets[i].Add(r, e))
 			case 2:
-				deltas = append(deltas, sets[i].Remove(e))
+				deltas = append(deltas, sets[i].Remove(fmt.Sprintf("s%d-r0", i), e))
 			case 3:
 				if rapid.IntRange(0, 3).Draw(t, "clear?") == 0 {
-					deltas = append(deltas, sets[i].Clear())
+					deltas = append(deltas, sets[i].Clear(fmt.Sprintf("s%d-r0", i)))
 				}
 			case 4, 5:
 				j := rapid.IntRange(0, nStates-1).Draw(t, "from")
@@ -133,7 +133,7 @@ func TestKernelDotConflict(t *testing.T) {
 		t.Fatalf("a failed merge changed the receiver: %v", c)
 	}
 	d := a.Clone()
-	d.Remove(-1) // r:1 removed: seen, not held
+	d.Remove("r", -1) // r:1 removed: seen, not held
 	if err := d.Merge(a); err != nil {
 		t.Fatalf("merging a state holding a dot the receiver removed: %v, want no error", err)
 	}
@@ -156,7 +156,7 @@ func TestKernelJoinSecondDot(t *testing.T) {
 		}
 		ac := a.Clone()
 		second := b.Clone()
-		if err := second.Merge(ac.Remove("x")); err != nil { // a:1 seen and removed
+		if err := second.Merge(ac.Remove("a", "x")); err != nil { // a:1 seen and removed
 			t.Fatal(err)
 		}
 		for _, c := range []struct{ into, from ORSet[string] }{{second.Clone(), both}, {both.Clone(), second}} {

@@ -21,6 +21,8 @@ type Causal[V any] interface {
 	withContext(CausalContext) V
 	owned() (string, *recent)
 	withOwner(string, *recent) V
+	withGuard(*guard) V
+	dotsWithin(c *CausalContext) (dots int, outside bool)
 	joinStore(o V, mine, theirs CausalContext) V
 	eachDot(func(Dot))
 	storeLen() int
@@ -44,28 +46,47 @@ type ORMap[K comparable, V Causal[V]] struct {
 	ctx   CausalContext
 	owner string  // the replica of this copy's latest update; see identity.go
 	mine  *recent // the stamps of this copy's latest updates
+	guard *guard  // set while m is the value of an enclosing Update
 }
 
-// Update applies f, a mutator of the value at key (a zero value if the key
-// is absent), at replica, and returns the map's delta. f must call exactly
-// one mutator of the value with the given replica ID and return its delta,
-// as in
+// Update applies f, a mutator of the value at key (a zero value if the
+// key is absent), at replica, and returns the map's delta. The replica is
+// given once, to Update, which passes it to f: f must call one mutator of
+// the value with it and return that mutator's delta, as in
 //
-//	m.Update("a", "cart", func(s *crdt.ORSet[string]) crdt.ORSet[string] {
-//		return s.Add("a", "milk")
+//	d, err := m.Update("a", "cart", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
+//		return s.Add(replica, "milk")
 //	})
-func (m *ORMap[K, V]) Update(replica string, key K, f func(v *V) V) ORMap[K, V] {
+//
+// For the time of the call the value is bound to replica: a mutator of it
+// called with another replica ID (at any depth of nested maps) changes
+// nothing, and Update then returns an error wrapping ErrWrongReplica and
+// an empty delta, leaving m unchanged. Like the value's mutator, Update
+// issues a dot of replica, or none for a remove. Besides the value's
+// mutator, it allocates the delta's map and a small guard.
+func (m *ORMap[K, V]) Update(replica string, key K, f func(v *V, replica string) V) (ORMap[K, V], error) {
+	g := m.guard // set when m is itself the value of an enclosing Update
+	if !g.allows(replica) {
+		return ORMap[K, V]{}, wrongReplica(g)
+	}
+	if g == nil {
+		g = &guard{replica: replica}
+	}
 	var v V
 	if x, ok := m.vals[key]; ok {
 		v = x
 	}
 	// The value works with the map's context and identity (owner and
 	// recent stamps) for the time of the update, as if it were the map.
-	v = v.withContext(m.ctx).withOwner(m.owner, m.mine)
-	d := f(&v)
+	v = v.withContext(m.ctx).withOwner(m.owner, m.mine).withGuard(g)
+	d := f(&v, replica)
+	if g.misused {
+		// The refused mutator changed nothing: neither v nor m.ctx.
+		return ORMap[K, V]{}, wrongReplica(g)
+	}
 	m.ctx = v.causalContext()
 	m.owner, m.mine = v.owned()
-	v = v.withContext(CausalContext{}).withOwner("", nil)
+	v = v.withContext(CausalContext{}).withOwner("", nil).withGuard(nil)
 	if v.storeLen() == 0 {
 		delete(m.vals, key)
 	} else {
@@ -76,15 +97,26 @@ func (m *ORMap[K, V]) Update(replica string, key K, f func(v *V) V) ORMap[K, V] 
 	}
 	delta := ORMap[K, V]{ctx: d.causalContext()}
 	if d.storeLen() > 0 {
-		delta.vals = map[K]V{key: d.withContext(CausalContext{})}
+		delta.vals = map[K]V{key: d.withContext(CausalContext{}).withGuard(nil)}
 	}
-	return delta
+	return delta, nil
 }
 
-// Remove removes key, resetting the value this replica observed, and
-// returns the delta.
-func (m *ORMap[K, V]) Remove(key K) ORMap[K, V] {
+func wrongReplica(g *guard) error {
+	return fmt.Errorf("crdt: ormap: update at replica %q called a mutator at replica %q: %w", g.replica, g.wrong, ErrWrongReplica)
+}
+
+// Remove removes key at replica, resetting the value this state observed,
+// and returns the delta. It issues no dot: replica is taken so that every
+// mutator of the causal types has one shape (see the package
+// documentation, "Replica arguments"). Inside an enclosing Update (m a
+// nested map), a replica other than the enclosing one changes nothing
+// and makes that Update fail with ErrWrongReplica.
+func (m *ORMap[K, V]) Remove(replica string, key K) ORMap[K, V] {
 	var delta ORMap[K, V]
+	if !m.guard.allows(replica) {
+		return delta
+	}
 	if v, ok := m.vals[key]; ok {
 		v.eachDot(delta.ctx.add)
 		delete(m.vals, key)
@@ -192,6 +224,19 @@ func (m ORMap[K, V]) owned() (string, *recent) { return m.owner, m.mine }
 func (m ORMap[K, V]) withOwner(o string, r *recent) ORMap[K, V] {
 	m.owner, m.mine = o, r
 	return m
+}
+
+func (m ORMap[K, V]) withGuard(g *guard) ORMap[K, V] {
+	m.guard = g
+	return m
+}
+
+func (m ORMap[K, V]) dotsWithin(c *CausalContext) (n int, outside bool) {
+	for _, v := range m.vals {
+		vn, vo := v.dotsWithin(c)
+		n, outside = n+vn, outside || vo
+	}
+	return n, outside
 }
 
 func (m ORMap[K, V]) withContext(c CausalContext) ORMap[K, V] {
@@ -340,11 +385,7 @@ func (ORMap[K, V]) decodeValue(data []byte) (ORMap[K, V], error) {
 		// The value's context must hold exactly its dots: it holds them
 		// all (its decoder checked), they are distinct, so it is enough
 		// that it holds as many dots as there are, and no stamps.
-		dots, outside := 0, false
-		v.eachDot(func(x Dot) {
-			dots++
-			outside = outside || !ctx.Contains(x)
-		})
+		dots, outside := v.dotsWithin(&ctx)
 		vc := v.causalContext()
 		if len(vc.heads) != 0 || vc.dots() != uint64(dots) {
 			return m, d.errf("value at %q has a context beyond its dots", enc)

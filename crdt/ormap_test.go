@@ -32,11 +32,11 @@ func TestORMapLaws(t *testing.T) {
 	s := spec(genMapOp, func(m *cart, r string, o mapOp) (cart, error) {
 		switch o.Kind {
 		case 0:
-			return m.Update(r, o.Key, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add(r, o.E) }), nil
+			return m.Update(r, o.Key, func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, o.E) })
 		case 1:
-			return m.Update(r, o.Key, func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Remove(o.E) }), nil
+			return m.Update(r, o.Key, func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Remove(r, o.E) })
 		}
-		return m.Remove(o.Key), nil
+		return m.Remove(r, o.Key), nil
 	})
 	s.Issues, s.Conflict = func(o mapOp) bool { return o.Kind == 0 }, isReplicaConflict
 	crdttest.Check(t, s)
@@ -50,15 +50,17 @@ func TestNestedORMapLaws(t *testing.T) {
 		inner := fmt.Sprint(o.E % 2)
 		switch o.Kind {
 		case 0:
-			return m.Update(r, o.Key, func(v *crdt.ORMap[string, crdt.MVRegister[int]]) crdt.ORMap[string, crdt.MVRegister[int]] {
-				return v.Update(r, inner, func(x *crdt.MVRegister[int]) crdt.MVRegister[int] { return x.Write(r, o.E) })
-			}), nil
+			return m.Update(r, o.Key, func(v *crdt.ORMap[string, crdt.MVRegister[int]], r string) crdt.ORMap[string, crdt.MVRegister[int]] {
+				// An error of the inner Update is the outer one's too.
+				d, _ := v.Update(r, inner, func(x *crdt.MVRegister[int], r string) crdt.MVRegister[int] { return x.Write(r, o.E) })
+				return d
+			})
 		case 1:
-			return m.Update(r, o.Key, func(v *crdt.ORMap[string, crdt.MVRegister[int]]) crdt.ORMap[string, crdt.MVRegister[int]] {
-				return v.Remove(inner)
-			}), nil
+			return m.Update(r, o.Key, func(v *crdt.ORMap[string, crdt.MVRegister[int]], r string) crdt.ORMap[string, crdt.MVRegister[int]] {
+				return v.Remove(r, inner)
+			})
 		}
-		return m.Remove(o.Key), nil
+		return m.Remove(r, o.Key), nil
 	})
 	s.Issues, s.Conflict = func(o mapOp) bool { return o.Kind == 0 }, isReplicaConflict
 	crdttest.Check(t, s)
@@ -70,17 +72,17 @@ func TestNestedORMapLaws(t *testing.T) {
 // section 7.4).
 func TestORMapObservedReset(t *testing.T) {
 	var a, b cart
-	d := a.Update("a", "cart", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
+	d := mustUpdate(&a, "a", "cart", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 1) })
 	b.Merge(d)
-	a.Remove("cart")                                                                         // a empties the cart
-	b.Update("b", "cart", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("b", 2) }) // b adds concurrently
+	a.Remove("a", "cart") // a empties the cart
+	mustUpdate(&b, "b", "cart", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 2) }) // b adds concurrently
 	a.Merge(b)
 	b.Merge(a)
 	v, ok := a.Get("cart")
 	if !ok || !slices.Equal(v.Elements(), []int{2}) || !a.Equal(b) {
 		t.Fatalf("observed-reset: got %v and %v, want the cart with only 2 on both", a, b)
 	}
-	a.Remove("cart")
+	a.Remove("a", "cart")
 	b.Merge(a)
 	if b.Len() != 0 || b.Size().Dots != 0 {
 		t.Fatalf("a remove that saw everything leaves nothing: %v", b)
@@ -89,20 +91,20 @@ func TestORMapObservedReset(t *testing.T) {
 
 func FuzzORMapUnmarshalBinary(f *testing.F) {
 	var m cart
-	m.Update("a", "x", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
-	m.Update("b", "y", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("b", 2) })
+	mustUpdate(&m, "a", "x", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 1) })
+	mustUpdate(&m, "b", "y", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 2) })
 	fuzzKernel(f, &m)
 }
 
 func ExampleORMap() {
 	var alice, bob crdt.ORMap[string, crdt.ORSet[string]]
-	d := alice.Update("alice", "fruit", func(s *crdt.ORSet[string]) crdt.ORSet[string] {
-		return s.Add("alice", "apple")
+	d, _ := alice.Update("alice", "fruit", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
+		return s.Add(replica, "apple") // replica is "alice", given once
 	})
 	bob.Merge(d)
-	alice.Remove("fruit") // alice drops the fruit list
-	bob.Update("bob", "fruit", func(s *crdt.ORSet[string]) crdt.ORSet[string] {
-		return s.Add("bob", "pear") // while bob adds a pear
+	alice.Remove("alice", "fruit") // alice drops the fruit list
+	bob.Update("bob", "fruit", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
+		return s.Add(replica, "pear") // while bob adds a pear
 	})
 	alice.Merge(bob)
 	fruit, _ := alice.Get("fruit")
@@ -115,8 +117,8 @@ func ExampleORMap() {
 func TestORMapReplicaConflict(t *testing.T) {
 	var a1 cart
 	a2 := a1.Clone()
-	a1.Update("a", "x", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
-	a2.Update("a", "y", func(s *crdt.ORSet[int]) crdt.ORSet[int] { return s.Add("a", 1) })
+	mustUpdate(&a1, "a", "x", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 1) })
+	mustUpdate(&a2, "a", "y", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 1) })
 	before := a1.Clone()
 	if err := a1.Merge(a2); !errors.Is(err, crdt.ErrReplicaConflict) {
 		t.Fatalf("merge of diverged copies: got %v, want ErrReplicaConflict", err)

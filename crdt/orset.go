@@ -38,17 +38,35 @@ type ORSet[E comparable] struct {
 	k kernel[E]
 }
 
-// Add inserts e at replica and returns the delta.
+// Add inserts e at replica and returns the delta. It issues a dot of
+// replica.
 func (s *ORSet[E]) Add(replica string, e E) ORSet[E] {
+	if !s.k.allows(replica) {
+		return ORSet[E]{}
+	}
 	return ORSet[E]{s.k.put(replica, e)}
 }
 
-// Remove removes e (the adds of it that this replica has observed) and
-// returns the delta. Removing an absent element returns an empty delta.
-func (s *ORSet[E]) Remove(e E) ORSet[E] { return ORSet[E]{s.k.remove(e)} }
+// Remove removes e at replica (the adds of it that this state has
+// observed) and returns the delta. Removing an absent element returns an
+// empty delta. It issues no dot: replica is taken so that every mutator
+// of the causal types has one shape (see the package documentation,
+// "Replica arguments"), and is checked inside ORMap.Update.
+func (s *ORSet[E]) Remove(replica string, e E) ORSet[E] {
+	if !s.k.allows(replica) {
+		return ORSet[E]{}
+	}
+	return ORSet[E]{s.k.remove(e)}
+}
 
-// Clear removes every element observed and returns the delta.
-func (s *ORSet[E]) Clear() ORSet[E] { return ORSet[E]{s.k.clear()} }
+// Clear removes, at replica, every element observed and returns the
+// delta. Like Remove, it issues no dot.
+func (s *ORSet[E]) Clear(replica string) ORSet[E] {
+	if !s.k.allows(replica) {
+		return ORSet[E]{}
+	}
+	return ORSet[E]{s.k.clear()}
+}
 
 // Contains reports whether e is in the set.
 func (s ORSet[E]) Contains(e E) bool {
@@ -216,18 +234,23 @@ type RWSet[E comparable] struct {
 	k kernel[rwKey[E]]
 }
 
-// Add inserts e at replica and returns the delta.
+// Add inserts e at replica and returns the delta. It issues a dot of
+// replica.
 func (s *RWSet[E]) Add(replica string, e E) RWSet[E] {
 	return s.update(replica, e, true)
 }
 
-// Remove removes e at replica and returns the delta. It leaves a remove
-// dot even if e is absent, so that it wins over concurrent adds.
+// Remove removes e at replica and returns the delta. It issues a remove
+// dot of replica even if e is absent, so that it wins over concurrent
+// adds.
 func (s *RWSet[E]) Remove(replica string, e E) RWSet[E] {
 	return s.update(replica, e, false)
 }
 
 func (s *RWSet[E]) update(replica string, e E, add bool) RWSet[E] {
+	if !s.k.allows(replica) {
+		return RWSet[E]{}
+	}
 	other := s.k.remove(rwKey[E]{e, !add})
 	delta := s.k.put(replica, rwKey[E]{e, add})
 	delta.ctx.Merge(other.ctx)

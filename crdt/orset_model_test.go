@@ -88,10 +88,10 @@ func TestORSetAgainstTombstoneModel(t *testing.T) {
 				sets[i].Add(ids[i], e)
 				models[i].add(ids[i], e, uniq)
 			case 2:
-				sets[i].Remove(e)
+				sets[i].Remove(ids[i], e)
 				models[i].remove(e)
 			case 3:
-				sets[i].Clear()
+				sets[i].Clear(ids[i])
 				models[i].clear()
 			case 4:
 				j := rapid.IntRange(0, 2).Draw(t, "from")

@@ -36,9 +36,9 @@ func orsetSpec() crdttest.Spec[*crdt.ORSet[int], setOp] {
 			case 0:
 				d = s.Add(r, op.E)
 			case 1:
-				d = s.Remove(op.E)
+				d = s.Remove(r, op.E)
 			default:
-				d = s.Clear()
+				d = s.Clear(r)
 			}
 			return &d, nil
 		},
@@ -128,7 +128,7 @@ func TestAddWinsRemoveWins(t *testing.T) {
 	var xa, ya crdt.ORSet[float64]
 	xa.Add("x", 3.14)
 	xa.Add("x", 2.718)
-	xa.Remove(3.14)
+	xa.Remove("x", 3.14)
 	ya.Add("y", 3.14)
 	xa.Merge(ya)
 	if got := xa.Elements(); !slices.Equal(got, []float64{2.718, 3.14}) {
@@ -145,7 +145,7 @@ func TestAddWinsRemoveWins(t *testing.T) {
 		t.Fatalf("remove-wins: got %v, want [2.718]", got)
 	}
 
-	xa.Clear()
+	xa.Clear("x")
 	xa.Merge(ya)
 	if xa.Len() != 0 {
 		t.Fatalf("after clear and re-merge of y: got %v, want empty (x had seen y's add)", xa)
@@ -161,8 +161,8 @@ func TestORSetConcurrentAddRemove(t *testing.T) {
 	var a, b crdt.ORSet[string]
 	d := a.Add("a", "milk")
 	b.Merge(d)
-	b.Remove("milk")   // b removes the add it saw
-	a.Add("a", "milk") // meanwhile a adds milk again
+	b.Remove("b", "milk") // b removes the add it saw
+	a.Add("a", "milk")    // meanwhile a adds milk again
 	a.Merge(b)
 	b.Merge(a)
 	if !a.Contains("milk") || !b.Contains("milk") || !a.Equal(b) {
@@ -186,7 +186,7 @@ func TestORSetLostDelta(t *testing.T) {
 	if _, cloud := b.Context().Size(); cloud != 1 {
 		t.Fatalf("the dot after the gap should sit in the cloud: %v", b.Context())
 	}
-	d3 := a.Remove("x") // covers the lost dot: the gap closes
+	d3 := a.Remove("a", "x") // covers the lost dot: the gap closes
 	b.Merge(d3)
 	if _, cloud := b.Context().Size(); cloud != 0 || b.Contains("x") {
 		t.Fatalf("the remove's context should close the gap: %v", b)
@@ -205,7 +205,7 @@ func TestORSetNoTombstones(t *testing.T) {
 		s.Add("a", i)
 	}
 	for i := range 1000 {
-		s.Remove(i)
+		s.Remove("a", i)
 	}
 	if got := s.Size(); got != (crdt.Size{Vector: 1, Stamps: 1}) {
 		t.Fatalf("size after removing everything = %+v, want one vector entry and one stamp", got)
@@ -283,7 +283,7 @@ func FuzzORSetUnmarshalBinary(f *testing.F) {
 	a.Add("a", "x")
 	a.Add("a", "y")
 	b.Add("b", "x")
-	b.Merge(a.Remove("y"))
+	b.Merge(a.Remove("a", "y"))
 	fuzzKernel(f, &a, &b)
 }
 
@@ -323,8 +323,8 @@ func ExampleORSet() {
 	x.Add("x", "milk")
 	x.Add("x", "eggs")
 	y.Merge(x)
-	y.Remove("milk")   // y removes the milk it saw
-	x.Add("x", "milk") // while x adds milk again
+	y.Remove("y", "milk") // y removes the milk it saw
+	x.Add("x", "milk")    // while x adds milk again
 	x.Merge(y)
 	fmt.Println(x.Elements())
 	fmt.Println(x)
@@ -363,7 +363,7 @@ func TestORSetReplicaConflict(t *testing.T) {
 	// A legitimate removal of a seen dot is not a conflict.
 	var b crdt.ORSet[string]
 	b.Merge(a1)
-	b.Remove("y")
+	b.Remove("b", "y")
 	if err := b.Merge(a1); err != nil || b.Contains("y") {
 		t.Fatalf("a removal was taken for a conflict: %v, %v", err, b)
 	}

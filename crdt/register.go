@@ -281,8 +281,11 @@ type MVRegister[V comparable] struct {
 }
 
 // Write replaces every value observed by v, at replica, and returns the
-// delta.
+// delta. It issues a dot of replica.
 func (r *MVRegister[V]) Write(replica string, v V) MVRegister[V] {
+	if !r.k.allows(replica) {
+		return MVRegister[V]{}
+	}
 	cleared := r.k.clear()
 	d := r.k.put(replica, v)
 	d.ctx.Merge(cleared.ctx)
@@ -362,11 +365,26 @@ type EWFlag struct {
 	k kernel[bool]
 }
 
-// Enable enables the flag at replica and returns the delta.
-func (f *EWFlag) Enable(replica string) EWFlag { return EWFlag{f.k.put(replica, true)} }
+// Enable enables the flag at replica and returns the delta. It issues a
+// dot of replica.
+func (f *EWFlag) Enable(replica string) EWFlag {
+	if !f.k.allows(replica) {
+		return EWFlag{}
+	}
+	return EWFlag{f.k.put(replica, true)}
+}
 
-// Disable disables the flag and returns the delta.
-func (f *EWFlag) Disable() EWFlag { return EWFlag{f.k.clear()} }
+// Disable disables the flag at replica and returns the delta. It issues
+// no dot (it removes the enables it observed): replica is taken so that
+// EWFlag and DWFlag have the same mutators (see the package
+// documentation, "Replica arguments"), and is checked inside
+// ORMap.Update.
+func (f *EWFlag) Disable(replica string) EWFlag {
+	if !f.k.allows(replica) {
+		return EWFlag{}
+	}
+	return EWFlag{f.k.clear()}
+}
 
 // Value reports whether the flag is enabled.
 func (f EWFlag) Value() bool { return len(f.k.entries) > 0 }
@@ -427,13 +445,18 @@ type DWFlag struct {
 	k kernel[bool]
 }
 
-// Enable enables the flag at replica and returns the delta.
+// Enable enables the flag at replica and returns the delta. It issues a
+// dot of replica.
 func (f *DWFlag) Enable(replica string) DWFlag { return f.update(replica, true) }
 
-// Disable disables the flag at replica and returns the delta.
+// Disable disables the flag at replica and returns the delta. It issues a
+// disable dot of replica, which wins over concurrent enables.
 func (f *DWFlag) Disable(replica string) DWFlag { return f.update(replica, false) }
 
 func (f *DWFlag) update(replica string, on bool) DWFlag {
+	if !f.k.allows(replica) {
+		return DWFlag{}
+	}
 	other := f.k.remove(!on)
 	d := f.k.put(replica, on)
 	d.ctx.Merge(other.ctx)

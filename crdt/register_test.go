@@ -72,7 +72,7 @@ func TestEWFlagLaws(t *testing.T) {
 		if on {
 			return f.Enable(rep), nil
 		}
-		return f.Disable(), nil
+		return f.Disable(rep), nil
 	})
 	s.Issues, s.Conflict = func(on bool) bool { return on }, isReplicaConflict
 	crdttest.Check(t, s)
@@ -159,7 +159,7 @@ func TestMVRegisterConcurrent(t *testing.T) {
 func TestFlags(t *testing.T) {
 	var ea, eb crdt.EWFlag
 	eb.Merge(ea.Enable("a"))
-	ea.Disable()
+	ea.Disable("a")
 	eb.Enable("b")
 	ea.Merge(eb)
 	if !ea.Value() {
@@ -265,8 +265,8 @@ func ExampleMVRegister() {
 func ExampleEWFlag() {
 	var a, b crdt.EWFlag
 	b.Merge(a.Enable("a"))
-	a.Disable()   // a disables
-	b.Enable("b") // while b enables again: enable wins
+	a.Disable("a") // a disables
+	b.Enable("b")  // while b enables again: enable wins
 	a.Merge(b)
 	fmt.Println(a.Value())
 	// Output: true

@@ -23,8 +23,8 @@ func init() {
 type cart = crdt.ORMap[string, crdt.MVRegister[int]]
 
 // setQty sets item's quantity at replica.
-func setQty(c *cart, replica, item string, n int) cart {
-	return c.Update(replica, item, func(r *crdt.MVRegister[int]) crdt.MVRegister[int] {
+func setQty(c *cart, replica, item string, n int) (cart, error) {
+	return c.Update(replica, item, func(r *crdt.MVRegister[int], replica string) crdt.MVRegister[int] {
 		return r.Write(replica, n)
 	})
 }
@@ -136,11 +136,11 @@ func cartRun() ([]cartStep, [3]cart, error) {
 	}
 	edit := func(id, item string, qty int) func(*sim.Sim[cartMsg]) {
 		return func(*sim.Sim[cartMsg]) {
-			err := nodes[id].r.Update(func(c *cart) (cart, error) {
+			err := nodes[id].r.Update(func(c *cart, replica string) (cart, error) {
 				if qty == 0 {
-					return c.Remove(item), nil
+					return c.Remove(replica, item), nil
 				}
-				return setQty(c, id, item, qty), nil
+				return setQty(c, replica, item, qty)
 			})
 			if err != nil && failed == nil {
 				failed = err
@@ -187,7 +187,7 @@ func winsRun() (addWins, removeWins, afterClear []float64) {
 	var xr, yr crdt.RWSet[float64]
 	xa.Add("x", 3.14)
 	xa.Add("x", 2.718)
-	xa.Remove(3.14)
+	xa.Remove("x", 3.14)
 	ya.Add("y", 3.14)
 	xr.Add("x", 3.14)
 	xr.Add("x", 2.718)
@@ -196,7 +196,7 @@ func winsRun() (addWins, removeWins, afterClear []float64) {
 	xa.Merge(ya)
 	xr.Merge(yr)
 	addWins, removeWins = xa.Elements(), xr.Elements()
-	xa.Clear()
+	xa.Clear("x")
 	xa.Merge(ya)
 	return addWins, removeWins, xa.Elements()
 }
@@ -217,7 +217,7 @@ func deltaCost(n int) (full, delta, emptied int, err error) {
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	s.Clear()
+	s.Clear("a")
 	eb, err := s.MarshalBinary()
 	return len(fb), len(db), len(eb), err
 }
@@ -234,7 +234,7 @@ func twinRun() (fromOriginal, fromCopy error, err error) {
 		return nil, nil, err
 	}
 	a.Add("a", "eggs")
-	a.Remove("eggs")
+	a.Remove("a", "eggs")
 	var restored crdt.ORSet[string]
 	if err := restored.UnmarshalBinary(backup); err != nil {
 		return nil, nil, err
