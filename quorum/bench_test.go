@@ -88,10 +88,10 @@ func BenchmarkAnalysisGrid2x3(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st.Load(w)
-		st.Capacity(w)
+		st.Load()
+		st.Capacity()
 		for i := range s.Len() {
-			st.NodeLoad(i, w)
+			st.NodeLoad(i)
 		}
 	}
 }

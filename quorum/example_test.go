@@ -1,8 +1,10 @@
 package quorum_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/eventually-perfect/primitives/quorum"
@@ -101,7 +103,7 @@ func ExampleNode() {
 	}})
 	w, _ := quorum.ReadFraction(0.5)
 	st, _ := s.Optimal(quorum.Goal{Workload: w})
-	fmt.Printf("load %.3f capacity %.3f\n", st.Load(w), st.Capacity(w))
+	fmt.Printf("load %.3f capacity %.3f\n", st.Load(), st.Capacity())
 	// Output:
 	// load 0.500 capacity 2.000
 }
@@ -121,7 +123,7 @@ func ExampleSystem_Latency() {
 	w, _ := quorum.ReadFraction(0.5)
 	st, _ := s.Optimal(quorum.Goal{Workload: w, Resilience: 1}) // survive one failure
 	reads, _ := st.Quorums(quorum.Read)
-	fmt.Println(s.FormatSet(reads[0]), st.Latency(w))
+	fmt.Println(s.FormatSet(reads[0]), st.Latency())
 	// Output:
 	// 100ms 2ms
 	// {a, b, c} 2ms
@@ -167,9 +169,9 @@ func ExampleStrategy() {
 	s, _ := quorum.New(quorum.Config{Reads: e})
 	w, _ := quorum.ReadFraction(0.25)
 	st, _ := s.Optimal(quorum.Goal{Workload: w})
-	fmt.Printf("load %.3f capacity %.3f network load %.2f\n", st.Load(w), st.Capacity(w), st.NetworkLoad(w))
+	fmt.Printf("load %.3f capacity %.3f network load %.2f\n", st.Load(), st.Capacity(), st.NetworkLoad())
 	for i, n := range s.Names() {
-		fmt.Printf("%s %.3f ", n, st.NodeLoad(i, w))
+		fmt.Printf("%s %.3f ", n, st.NodeLoad(i))
 	}
 	fmt.Println()
 	// Output:
@@ -180,8 +182,8 @@ func ExampleStrategy() {
 func ExampleWorkload() {
 	s, _ := quorum.Majority("a", "b", "c")
 	mixed, _ := quorum.Distribution([]float64{0.1, 0.9}, []float64{3, 1})
-	u, _ := s.Uniform()
-	fmt.Println(mixed, u.Load(mixed))
+	u, _ := s.Uniform(mixed, 0)
+	fmt.Println(mixed, u.Load())
 	// Output:
 	// {0.1: 0.75, 0.9: 0.25} 0.6666666666666666
 }
@@ -190,7 +192,7 @@ func ExampleObjective() {
 	s, _ := quorum.Majority("a", "b", "c", "d", "e")
 	w, _ := quorum.ReadFraction(0.5)
 	st, _ := s.Optimal(quorum.Goal{Workload: w, Objective: quorum.MinNetworkLoad})
-	fmt.Println(st.NetworkLoad(w))
+	fmt.Println(st.NetworkLoad())
 	// Output:
 	// 3
 }
@@ -201,7 +203,7 @@ func ExampleGoal() {
 	_, err := s.Optimal(quorum.Goal{Workload: w, MaxLoad: 0.5})
 	fmt.Println(err)
 	st, _ := s.Optimal(quorum.Goal{Workload: w, Resilience: 1})
-	fmt.Printf("%.1f\n", st.Load(w))
+	fmt.Printf("%.1f\n", st.Load())
 	// Output:
 	// quorum: no strategy meets the limits: infeasible
 	// 0.8
@@ -216,4 +218,149 @@ func ExampleAurora() {
 	// Output:
 	// reads survive a zone and one more: true
 	// writes survive a zone: true
+}
+
+func ExampleStrategy_At() {
+	// The workload is given once, to Optimal; At measures the same strategy
+	// under another workload, where it may not be the best.
+	e, _ := quorum.Parse("a*b*c + d*e*f")
+	s, _ := quorum.New(quorum.Config{Reads: e})
+	quarter, _ := quorum.ReadFraction(0.25)
+	st, _ := s.Optimal(quorum.Goal{Workload: quarter})
+	fmt.Printf("%v: load %.4f capacity %.4f\n", st.Workload(), st.Load(), st.Capacity())
+	for _, f := range []float64{0, 0.5, 1} {
+		w, _ := quorum.ReadFraction(f)
+		fmt.Printf("%v: load %.4f\n", w, st.At(w).Load())
+	}
+	// Output:
+	// read fraction 0.25: load 0.3750 capacity 2.6667
+	// read fraction 0: load 0.3333
+	// read fraction 0.5: load 0.4167
+	// read fraction 1: load 0.5000
+}
+
+func ExampleStrategy_Sample() {
+	e, _ := quorum.Parse("a*b*c + d*e*f")
+	s, _ := quorum.New(quorum.Config{Reads: e})
+	rows, _ := s.MinimalQuorums(quorum.Read)
+	cols, _ := s.MinimalQuorums(quorum.Write)
+	w, _ := quorum.ReadFraction(1)
+	// Read the top row twice as often as the bottom one (quoracle's README).
+	even := make([]float64, len(cols))
+	for i := range even {
+		even[i] = 1
+	}
+	st, _ := s.Strategy(w, rows, []float64{2, 1}, cols, even)
+	r := rand.New(rand.NewPCG(1, 2)) // seeded: the same quorums every run
+	top := 0
+	for range 3000 {
+		q, err := st.Sample(quorum.Read, r)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if q == rows[0] {
+			top++
+		}
+	}
+	fmt.Println(s.FormatSet(rows[0]), "drawn about 2000 times:", top > 1900 && top < 2100)
+	// Output:
+	// {a, b, c} drawn about 2000 times: true
+}
+
+func ExampleSystem_Uniform() {
+	// Contacting sets that survive one failure: any two rows to read, all
+	// six nodes to write (quoracle's uniform_strategy(f=1)).
+	e, _ := quorum.Parse("a*b + c*d + e*f")
+	s, _ := quorum.New(quorum.Config{Reads: e})
+	w, _ := quorum.ReadFraction(0.5)
+	for f := range 2 {
+		u, err := s.Uniform(w, f)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		reads, _ := u.Quorums(quorum.Read)
+		writes, _ := u.Quorums(quorum.Write)
+		fmt.Printf("f=%d: %d read sets like %s, %d write sets like %s, load %.3f\n",
+			f, len(reads), s.FormatSet(reads[0]), len(writes), s.FormatSet(writes[0]), u.Load())
+	}
+	// Output:
+	// f=0: 3 read sets like {a, b}, 8 write sets like {a, c, e}, load 0.417
+	// f=1: 3 read sets like {a, b, c, d}, 1 write sets like {a, b, c, d, e, f}, load 0.833
+}
+
+func ExampleSearch() {
+	// The best system over five identical nodes for a read-heavy workload,
+	// among those that survive one failure.
+	nodes := []quorum.Node{}
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		nodes = append(nodes, quorum.Node{Name: n, ReadCapacity: 1, WriteCapacity: 1})
+	}
+	w, _ := quorum.ReadFraction(0.9)
+	res, err := quorum.Search(context.Background(), quorum.SearchConfig{
+		Nodes:         nodes,
+		Goal:          quorum.Goal{Workload: w},
+		MinResilience: 1,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.System)
+	fmt.Printf("load %.3f, %d systems examined, complete %v\n", res.Strategy.Load(), res.Examined, res.Complete)
+	// Output:
+	// reads: majority(a, b, c) + d*e; writes: majority(a, b, c)*(d + e)
+	// load 0.420, 885 systems examined, complete true
+}
+
+func ExampleSearchConfig() {
+	// Bounded: at most 20 candidates, the simplest first.
+	nodes := []quorum.Node{}
+	for _, n := range []string{"a", "b", "c", "d", "e", "f"} {
+		nodes = append(nodes, quorum.Node{Name: n, ReadCapacity: 1, WriteCapacity: 1})
+	}
+	w, _ := quorum.ReadFraction(0.5)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := quorum.Search(ctx, quorum.SearchConfig{Nodes: nodes, Goal: quorum.Goal{Workload: w}, MaxSystems: 20})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s: load %.3f after %d systems, complete %v\n", res.System.Expr(quorum.Read), res.Strategy.Load(), res.Examined, res.Complete)
+	// Output:
+	// (a + b + c + d + e)*f: load 0.550 after 20 systems, complete false
+}
+
+func ExampleSearchResult() {
+	// quoracle's README search: six nodes with different capacities and
+	// latencies, 75% reads, 1-resilient strategies, latency at most 4 s and
+	// network load at most 4, over systems of height at most 2.
+	s := time.Second
+	var nodes []quorum.Node
+	for i, n := range []string{"a", "b", "c", "d", "e", "f"} {
+		c := 10000.0
+		if i%2 == 1 {
+			c = 5000
+		}
+		nodes = append(nodes, quorum.Node{Name: n, ReadCapacity: c, WriteCapacity: c / 10, Latency: time.Duration(i+1) * s})
+	}
+	w, _ := quorum.ReadFraction(0.75)
+	res, err := quorum.Search(context.Background(), quorum.SearchConfig{
+		Nodes:         nodes,
+		Goal:          quorum.Goal{Workload: w, Resilience: 1, MaxLatency: 4 * s, MaxNetworkLoad: 4},
+		MinResilience: 1,
+		MaxHeight:     2,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st := res.Strategy
+	fmt.Println(res.System.Expr(quorum.Read))
+	fmt.Printf("capacity %.0f latency %v network load %.4f\n", st.Capacity(), st.Latency().Round(time.Millisecond), st.NetworkLoad())
+	// Output:
+	// majority(a, b + d + f, c, e)
+	// capacity 3500 latency 3.907s network load 3.9857
 }

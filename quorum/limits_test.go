@@ -94,13 +94,13 @@ func TestIssue11ExpressionIsRefusedBeforeEnumerating(t *testing.T) {
 	w, err := quorum.ReadFraction(0.5)
 	require.NoError(t, err)
 	for name, f := range map[string]func() error{
-		"Uniform":                  func() error { _, err := s.Uniform(); return err },
+		"Uniform":                  func() error { _, err := s.Uniform(quorum.Workload{}, 0); return err },
 		"Optimal":                  func() error { _, err := s.Optimal(quorum.Goal{Workload: w}); return err },
 		"Optimal on both":          func() error { _, err := both.Optimal(quorum.Goal{Workload: w}); return err },
 		"Optimal, 1-resilient":     func() error { _, err := s.Optimal(quorum.Goal{Workload: w, Resilience: 1}); return err },
 		"Optimal, latency":         func() error { _, err := s.Optimal(quorum.Goal{Workload: w, Objective: quorum.MinLatency}); return err },
 		"MinimalQuorums on both":   func() error { _, err := both.MinimalQuorums(quorum.Write); return err },
-		"Uniform on the unchecked": func() error { _, err := unchecked.Uniform(); return err },
+		"Uniform on the unchecked": func() error { _, err := unchecked.Uniform(quorum.Workload{}, 0); return err },
 	} {
 		var err error
 		n := allocated(func() { err = f() })

@@ -167,7 +167,7 @@ func TestPropOptimalNotAboveUniform(t *testing.T) {
 		s := genSystem(t)
 		f := rapid.Float64Range(0, 1).Draw(t, "read fraction")
 		w, _ := ReadFraction(f)
-		u, err := s.Uniform()
+		u, err := s.Uniform(w, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,8 +175,8 @@ func TestPropOptimalNotAboveUniform(t *testing.T) {
 		if err != nil {
 			t.Fatalf("optimal strategy of %s: %v", s, err)
 		}
-		if o.Load(w) > u.Load(w)+1e-9 {
-			t.Fatalf("optimal load %v above the uniform strategy's %v for %s at %v: the optimum is never worse than any strategy", o.Load(w), u.Load(w), s, f)
+		if o.Load() > u.Load()+1e-9 {
+			t.Fatalf("optimal load %v above the uniform strategy's %v for %s at %v: the optimum is never worse than any strategy", o.Load(), u.Load(), s, f)
 		}
 	})
 }
@@ -421,16 +421,16 @@ func TestPropOptimalLoadAboveAveragingBound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Load(w) < o.NetworkLoad(w)/float64(s.Len())-1e-9 {
-			t.Fatalf("%s at %v: load %v below network load / n = %v: the busiest node carries at least the average", s, f, o.Load(w), o.NetworkLoad(w)/float64(s.Len()))
+		if o.Load() < o.NetworkLoad()/float64(s.Len())-1e-9 {
+			t.Fatalf("%s at %v: load %v below network load / n = %v: the busiest node carries at least the average", s, f, o.Load(), o.NetworkLoad()/float64(s.Len()))
 		}
 		smallest := func(side Side) float64 {
 			qs, _ := s.MinimalQuorums(side)
 			return float64(qs[0].Len())
 		}
 		bound := (f*smallest(Read) + (1-f)*smallest(Write)) / float64(s.Len())
-		if o.Load(w) < bound-1e-9 {
-			t.Fatalf("%s at %v: optimal load %v below the averaging bound %v", s, f, o.Load(w), bound)
+		if o.Load() < bound-1e-9 {
+			t.Fatalf("%s at %v: optimal load %v below the averaging bound %v", s, f, o.Load(), bound)
 		}
 	})
 }
@@ -465,20 +465,20 @@ func TestPropOptimalGoalsNoWorseThanUniform(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := s.Uniform()
+		u, err := s.Uniform(w, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		obj := Objective(rapid.IntRange(0, 2).Draw(t, "objective"))
 		g := Goal{Workload: w, Objective: obj}
 		if rapid.Bool().Draw(t, "limit load") && obj != MinLoad {
-			g.MaxLoad = u.Load(w) + 1e-9
+			g.MaxLoad = u.Load() + 1e-9
 		}
 		if rapid.Bool().Draw(t, "limit network") && obj != MinNetworkLoad {
-			g.MaxNetworkLoad = u.NetworkLoad(w) + 1e-9
+			g.MaxNetworkLoad = u.NetworkLoad() + 1e-9
 		}
-		if rapid.Bool().Draw(t, "limit latency") && obj != MinLatency && u.Latency(w) > 0 {
-			g.MaxLatency = u.Latency(w) + time.Microsecond
+		if rapid.Bool().Draw(t, "limit latency") && obj != MinLatency && u.Latency() > 0 {
+			g.MaxLatency = u.Latency() + time.Microsecond
 		}
 		o, err := s.Optimal(g)
 		if err != nil {
@@ -487,11 +487,11 @@ func TestPropOptimalGoalsNoWorseThanUniform(t *testing.T) {
 		value := func(st *Strategy) float64 {
 			switch obj {
 			case MinNetworkLoad:
-				return st.NetworkLoad(w)
+				return st.NetworkLoad()
 			case MinLatency:
-				return float64(st.Latency(w))
+				return float64(st.Latency())
 			}
-			return st.Load(w)
+			return st.Load()
 		}
 		tol := 1e-6
 		if obj == MinLatency {
@@ -500,10 +500,10 @@ func TestPropOptimalGoalsNoWorseThanUniform(t *testing.T) {
 		if value(o) > value(u)+tol {
 			t.Fatalf("%s: optimal %v worse than uniform %v on objective %d: an optimum is never worse than a feasible strategy", s, value(o), value(u), obj)
 		}
-		if g.MaxLoad > 0 && o.Load(w) > g.MaxLoad+1e-6 ||
-			g.MaxNetworkLoad > 0 && o.NetworkLoad(w) > g.MaxNetworkLoad+1e-6 ||
-			g.MaxLatency > 0 && o.Latency(w) > g.MaxLatency+time.Microsecond {
-			t.Fatalf("%s: optimum breaks a limit of %+v: load %v network %v latency %v", s, g, o.Load(w), o.NetworkLoad(w), o.Latency(w))
+		if g.MaxLoad > 0 && o.Load() > g.MaxLoad+1e-6 ||
+			g.MaxNetworkLoad > 0 && o.NetworkLoad() > g.MaxNetworkLoad+1e-6 ||
+			g.MaxLatency > 0 && o.Latency() > g.MaxLatency+time.Microsecond {
+			t.Fatalf("%s: optimum breaks a limit of %+v: load %v network %v latency %v", s, g, o.Load(), o.NetworkLoad(), o.Latency())
 		}
 	})
 }
@@ -757,9 +757,9 @@ func TestPropResilientOptimumOverAllSets(t *testing.T) {
 		}
 		value := func(st *Strategy) float64 {
 			if g.Objective == MinLatency {
-				return float64(st.Latency(w))
+				return float64(st.Latency())
 			}
-			return st.Load(w)
+			return st.Load()
 		}
 		got, err := s.Optimal(g)
 		if len(all[Read]) == 0 || len(all[Write]) == 0 {

@@ -28,7 +28,7 @@ func optimalCapacity(t *testing.T, s *quorum.System, w quorum.Workload, f int) f
 	t.Helper()
 	st, err := s.Optimal(quorum.Goal{Workload: w, Resilience: f})
 	require.NoError(t, err)
-	return st.Capacity(w)
+	return st.Capacity()
 }
 
 func TestQuoraclePaperBasics(t *testing.T) {
@@ -89,9 +89,9 @@ func TestQuoraclePaperNetworkLoadAndLatency(t *testing.T) {
 	one := fraction(t, 1)
 	sigma, err := g.Optimal(quorum.Goal{Workload: one})
 	require.NoError(t, err)
-	assert.InDelta(t, 300, sigma.Capacity(one), 1e-6, "quoracle: capacity 300")
-	assert.InDelta(t, 2, sigma.NetworkLoad(one), 1e-9, "quoracle: network load 2")
-	assert.Equal(t, 3*s, sigma.Latency(one), "quoracle: latency 3 seconds")
+	assert.InDelta(t, 300, sigma.Capacity(), 1e-6, "quoracle: capacity 300")
+	assert.InDelta(t, 2, sigma.NetworkLoad(), 1e-9, "quoracle: network load 2")
+	assert.Equal(t, 3*s, sigma.Latency(), "quoracle: latency 3 seconds")
 
 	fast, err := g.Optimal(quorum.Goal{Workload: one, Objective: quorum.MinLatency, MaxLoad: 1.0 / 150, MaxNetworkLoad: 2})
 	require.NoError(t, err)
@@ -102,5 +102,5 @@ func TestQuoraclePaperNetworkLoadAndLatency(t *testing.T) {
 	}
 	assert.InDelta(t, 1.0/3, got["{a, b}"], 1e-9, "quoracle: ab 1/3")
 	assert.InDelta(t, 2.0/3, got["{c, d}"], 1e-9, "quoracle: cd 2/3")
-	assert.Equal(t, 2*s, fast.Latency(one))
+	assert.Equal(t, 2*s, fast.Latency())
 }

@@ -309,34 +309,35 @@ func TestStrategyMeasures(t *testing.T) {
 		{Name: "d", ReadCapacity: 1, WriteCapacity: 1, Latency: 30 * time.Millisecond},
 	}})
 	require.NoError(t, err)
-	u, err := s.Uniform()
+	half, err := quorum.ReadFraction(0.5)
 	require.NoError(t, err)
-	half, _ := quorum.ReadFraction(0.5)
+	u, err := s.Uniform(half, 0)
+	require.NoError(t, err)
 	// Uniform: each row read with probability 1/2, each node written with
 	// probability 1/3: node load 0.5*0.5 + 0.5/3 = 5/12.
-	assert.InDelta(t, 5.0/12, u.Load(half), 1e-12)
-	assert.InDelta(t, 12.0/5, u.Capacity(half), 1e-12)
-	assert.InDelta(t, 0.5*3+0.5*2, u.NetworkLoad(half), 1e-12, "reads contact 3 nodes, writes 2")
+	assert.InDelta(t, 5.0/12, u.Load(), 1e-12)
+	assert.InDelta(t, 12.0/5, u.Capacity(), 1e-12)
+	assert.InDelta(t, 0.5*3+0.5*2, u.NetworkLoad(), 1e-12, "reads contact 3 nodes, writes 2")
 	// Read latency: rows at 10ms and 30ms -> 20ms. Writes: 30ms if d is
 	// chosen (1/3), else 10ms if a is chosen (1/3 of the rest), else 0.
 	wantWrite := (30.0 + 10.0*2.0/3) / 3
-	assert.InDelta(t, float64(time.Millisecond)*(0.5*20+0.5*wantWrite), float64(u.Latency(half)), 1)
+	assert.InDelta(t, float64(time.Millisecond)*(0.5*20+0.5*wantWrite), float64(u.Latency()), 1)
 	for i := range s.Len() {
-		assert.InDelta(t, 5.0/12, u.NodeLoad(i, half), 1e-12)
-		assert.InDelta(t, 1, u.NodeUtilization(i, half), 1e-12, "every node is a bottleneck in the symmetric grid")
-		assert.InDelta(t, 12.0/5*(0.5*0.5+0.5/3), u.NodeThroughput(i, half), 1e-12)
+		assert.InDelta(t, 5.0/12, u.NodeLoad(i), 1e-12)
+		assert.InDelta(t, 1, u.NodeUtilization(i), 1e-12, "every node is a bottleneck in the symmetric grid")
+		assert.InDelta(t, 12.0/5*(0.5*0.5+0.5/3), u.NodeThroughput(i), 1e-12)
 	}
-	assert.Equal(t, 0.0, u.NodeLoad(99, half), "unknown node index")
+	assert.Equal(t, 0.0, u.NodeLoad(99), "unknown node index")
 
 	a, _ := s.SetOf("a", "b", "c")
 	w1, _ := s.SetOf("a", "d")
-	st, err := s.Strategy([]quorum.Set{a}, []float64{2}, []quorum.Set{w1}, []float64{1})
+	st, err := s.Strategy(half, []quorum.Set{a}, []float64{2}, []quorum.Set{w1}, []float64{1})
 	require.NoError(t, err)
-	assert.InDelta(t, 1, st.Load(half), 1e-12, "a is in every chosen quorum")
+	assert.InDelta(t, 1, st.Load(), 1e-12, "a is in every chosen quorum")
 	notQ, _ := s.SetOf("a")
-	_, err = s.Strategy([]quorum.Set{notQ}, []float64{1}, []quorum.Set{w1}, []float64{1})
+	_, err = s.Strategy(half, []quorum.Set{notQ}, []float64{1}, []quorum.Set{w1}, []float64{1})
 	assert.ErrorIs(t, err, quorum.ErrNotQuorum)
-	_, err = s.Strategy([]quorum.Set{a}, []float64{0}, []quorum.Set{w1}, []float64{1})
+	_, err = s.Strategy(half, []quorum.Set{a}, []float64{0}, []quorum.Set{w1}, []float64{1})
 	assert.ErrorIs(t, err, quorum.ErrWorkload)
 }
 
@@ -353,11 +354,12 @@ func TestWorkloads(t *testing.T) {
 	s := grid2x3(t)
 	d, err := quorum.Distribution([]float64{0, 1}, []float64{1, 1})
 	require.NoError(t, err)
-	u, _ := s.Uniform()
-	l0, l1 := u.Load(fraction(t, 0)), u.Load(fraction(t, 1))
-	assert.InDelta(t, (l0+l1)/2, u.Load(d), 1e-12)
-	assert.InDelta(t, (1/l0+1/l1)/2, u.Capacity(d), 1e-12, "capacity is E[1/load]")
-	assert.NotEqual(t, 2/(l0+l1), u.Capacity(d))
+	u, err := s.Uniform(d, 0)
+	require.NoError(t, err)
+	l0, l1 := u.At(fraction(t, 0)).Load(), u.At(fraction(t, 1)).Load()
+	assert.InDelta(t, (l0+l1)/2, u.Load(), 1e-12)
+	assert.InDelta(t, (1/l0+1/l1)/2, u.Capacity(), 1e-12, "capacity is E[1/load]")
+	assert.NotEqual(t, 2/(l0+l1), u.Capacity())
 	assert.Equal(t, "{0: 0.5, 1: 0.5}", d.String())
 }
 
@@ -368,13 +370,13 @@ func TestOptimalGoals(t *testing.T) {
 	// nodes, reads 3: 0.25*3 + 0.75*2.
 	st, err := s.Optimal(quorum.Goal{Workload: w, Objective: quorum.MinNetworkLoad})
 	require.NoError(t, err)
-	assert.InDelta(t, 2.25, st.NetworkLoad(w), 1e-9)
+	assert.InDelta(t, 2.25, st.NetworkLoad(), 1e-9)
 	// A load limit below the optimum is infeasible.
 	_, err = s.Optimal(quorum.Goal{Workload: w, MaxLoad: 0.3})
 	assert.ErrorIs(t, err, quorum.ErrInfeasible)
 	st, err = s.Optimal(quorum.Goal{Workload: w, Objective: quorum.MinNetworkLoad, MaxLoad: 0.4})
 	require.NoError(t, err)
-	assert.LessOrEqual(t, st.Load(w), 0.4+1e-9, "the load limit holds")
+	assert.LessOrEqual(t, st.Load(), 0.4+1e-9, "the load limit holds")
 	_, err = s.Optimal(quorum.Goal{MaxLoad: -1})
 	assert.ErrorIs(t, err, quorum.ErrThreshold)
 
@@ -385,7 +387,7 @@ func TestOptimalGoals(t *testing.T) {
 	one := fraction(t, 1)
 	st, err = sl.Optimal(quorum.Goal{Workload: one, Objective: quorum.MinLatency})
 	require.NoError(t, err)
-	assert.Equal(t, time.Duration(0), st.Latency(one), "reads use the row without d")
+	assert.Equal(t, time.Duration(0), st.Latency(), "reads use the row without d")
 	_, err = sl.Optimal(quorum.Goal{Workload: one, Objective: quorum.MinLatency, MaxLoad: 0.5 + 1e-9, MaxLatency: time.Millisecond})
 	assert.ErrorIs(t, err, quorum.ErrInfeasible, "load 1/2 needs both rows, so half the reads wait for d")
 }
@@ -397,7 +399,7 @@ func TestOptimalResilient(t *testing.T) {
 	w := fraction(t, 0.5)
 	st, err := s.Optimal(quorum.Goal{Workload: w, Resilience: 1})
 	require.NoError(t, err)
-	assert.InDelta(t, 0.8, st.Load(w), 1e-9)
+	assert.InDelta(t, 0.8, st.Load(), 1e-9)
 	_, err = s.Optimal(quorum.Goal{Workload: w, Resilience: 3})
 	assert.ErrorIs(t, err, quorum.ErrInfeasible, "no quorum of 5 survives 3 of its nodes failing")
 	big, _ := quorum.Majority(names(17)...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -88,29 +89,53 @@ func (w Workload) String() string {
 
 // A Strategy says how often each quorum is used: a probability
 // distribution over read quorums and one over write quorums (Naor and
-// Wool 1998, section 2). Its load is the busiest node's share of the work,
-// measured against that node's capacity; its capacity, the inverse of the
-// load, is how many operations per unit of time the system can serve.
+// Wool 1998, section 2), and the workload it serves. Its load is the
+// busiest node's share of the work, measured against that node's
+// capacity; its capacity, the inverse of the load, is how many operations
+// per unit of time the system can serve.
+//
+// A Strategy remembers the workload it was made for (Workload), and its
+// measures (Load, Capacity, NetworkLoad, Latency and the per-node ones)
+// are taken under that workload, so the workload is given once: to
+// Optimal in the Goal, or to Uniform and Strategy. quoracle users who
+// wrote strategy.load(read_fraction=x) at another read fraction than the
+// one the strategy was optimised for write st.At(w).Load(): At says
+// explicitly that the strategy is measured under a workload it was not
+// made for (where it may not be optimal).
 //
 // A Strategy is immutable and safe for concurrent use. Get one from
-// System.Uniform, System.Strategy or System.Optimal; the zero Strategy is
-// not usable.
+// System.Optimal, System.Uniform or System.Strategy; the zero Strategy is
+// not usable (its measures are zero and Sample refuses it).
 type Strategy struct {
-	sys     *System
-	quorums [2][]Set
-	probs   [2][]float64
-	use     [2][]float64 // per node: probability it is in the chosen quorum
+	sys      *System
+	workload Workload
+	quorums  [2][]Set
+	probs    [2][]float64
+	cum      [2][]float64 // running sums of probs, for Sample
+	use      [2][]float64 // per node: probability it is in the chosen quorum
 }
 
-// Uniform returns the strategy that picks every minimal quorum of each
-// side with equal probability.
-func (s *System) Uniform() (*Strategy, error) {
+// Uniform returns the strategy that picks every minimal f-resilient
+// quorum of each side with equal probability, for workload w (quoracle's
+// uniform_strategy(f)). A set is f-resilient when it still contains a
+// quorum after any f of its nodes fail; for f = 0 these are the minimal
+// quorums. f > 0 needs at most 16 nodes (ErrTooLarge) and a side with no
+// f-resilient set (f beyond its resilience) gives ErrInfeasible; a
+// negative f gives ErrThreshold. It enumerates within the bounds of
+// System.MinimalQuorums.
+func (s *System) Uniform(w Workload, f int) (*Strategy, error) {
+	if f < 0 {
+		return nil, fmt.Errorf("quorum: resilience %d: %w", f, ErrThreshold)
+	}
 	var q [2][]Set
 	var p [2][]float64
 	for side := range q {
-		qs, err := s.MinimalQuorums(Side(side))
+		qs, err := s.resilientQuorums(Side(side), f, false)
 		if err != nil {
 			return nil, err
+		}
+		if len(qs) == 0 {
+			return nil, fmt.Errorf("quorum: no %d-resilient %s quorum: %w", f, Side(side), ErrInfeasible)
 		}
 		q[side] = qs
 		p[side] = make([]float64, len(qs))
@@ -118,14 +143,15 @@ func (s *System) Uniform() (*Strategy, error) {
 			p[side][i] = 1 / float64(len(qs))
 		}
 	}
-	return s.newStrategy(q, p), nil
+	return s.newStrategy(w, q, p), nil
 }
 
-// Strategy returns the strategy that picks reads[i] with probability
-// proportional to readWeights[i], and writes likewise. Every set must be a
-// quorum of its side (ErrNotQuorum) and the weights non-negative with a
-// positive sum (ErrWorkload).
-func (s *System) Strategy(reads []Set, readWeights []float64, writes []Set, writeWeights []float64) (*Strategy, error) {
+// Strategy returns the strategy for workload w that picks reads[i] with
+// probability proportional to readWeights[i], and writes likewise
+// (quoracle's make_strategy). Every set must be a quorum of its side
+// (ErrNotQuorum) and the weights non-negative with a positive sum
+// (ErrWorkload).
+func (s *System) Strategy(w Workload, reads []Set, readWeights []float64, writes []Set, writeWeights []float64) (*Strategy, error) {
 	q := [2][]Set{slices.Clone(reads), slices.Clone(writes)}
 	p := [2][]float64{slices.Clone(readWeights), slices.Clone(writeWeights)}
 	for side := range q {
@@ -149,14 +175,18 @@ func (s *System) Strategy(reads []Set, readWeights []float64, writes []Set, writ
 			p[side][i] /= total
 		}
 	}
-	return s.newStrategy(q, p), nil
+	return s.newStrategy(w, q, p), nil
 }
 
-func (s *System) newStrategy(q [2][]Set, p [2][]float64) *Strategy {
-	st := &Strategy{sys: s, quorums: q, probs: p}
+func (s *System) newStrategy(w Workload, q [2][]Set, p [2][]float64) *Strategy {
+	st := &Strategy{sys: s, workload: w, quorums: q, probs: p}
 	for side := range q {
 		st.use[side] = make([]float64, len(s.names))
+		st.cum[side] = make([]float64, len(p[side]))
+		acc := 0.0
 		for i, set := range q[side] {
+			acc += p[side][i]
+			st.cum[side][i] = acc
 			for x := range s.names {
 				if set.Has(x) {
 					st.use[side][x] += p[side][i]
@@ -167,10 +197,54 @@ func (s *System) newStrategy(q [2][]Set, p [2][]float64) *Strategy {
 	return st
 }
 
+// Workload returns the workload the strategy was made for, under which
+// its measures are taken.
+func (st *Strategy) Workload() Workload { return st.workload }
+
+// At returns the same strategy (the same quorums with the same
+// probabilities) measured under workload w instead of its own: how a
+// strategy optimised for one read fraction fares at another, as in
+// quoracle's load plots. The result shares st's tables; it costs one
+// small allocation.
+func (st *Strategy) At(w Workload) *Strategy {
+	c := *st
+	c.workload = w
+	return &c
+}
+
+// System returns the system whose quorums the strategy picks.
+func (st *Strategy) System() *System { return st.sys }
+
 // Quorums returns the quorums of one side that the strategy uses and
 // their probabilities.
 func (st *Strategy) Quorums(side Side) ([]Set, []float64) {
 	return slices.Clone(st.quorums[side&1]), slices.Clone(st.probs[side&1])
+}
+
+// Sample draws a quorum of the given side from the strategy's
+// distribution, using r and nothing else, so that a seeded r replays the
+// same quorums (quoracle's get_read_quorum and get_write_quorum). It
+// costs one r.Float64 and a binary search, without allocating. A nil r or
+// the zero Strategy gives an error wrapping ErrWorkload.
+func (st *Strategy) Sample(side Side, r *rand.Rand) (Set, error) {
+	cum := st.cum[side&1]
+	if r == nil || len(cum) == 0 {
+		return 0, fmt.Errorf("quorum: sampling needs a strategy and a random source: %w", ErrWorkload)
+	}
+	u := r.Float64() * cum[len(cum)-1] // the sums may end a rounding error away from 1
+	lo, hi := 0, len(cum)              // the first quorum whose running sum is above u
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if cum[mid] > u {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	for lo == len(cum) || st.probs[side&1][lo] == 0 { // only if u rounded up to the total
+		lo--
+	}
+	return st.quorums[side&1][lo], nil
 }
 
 // nodeLoadAt is node x's load at read fraction f: the expected work it
@@ -182,16 +256,16 @@ func (st *Strategy) nodeLoadAt(x int, f float64) float64 {
 
 func (st *Strategy) loadAt(f float64) float64 {
 	l := 0.0
-	for x := range st.sys.names {
+	for x := range st.use[Read] {
 		l = max(l, st.nodeLoadAt(x, f))
 	}
 	return l
 }
 
-// Load returns the strategy's load: the load of its busiest node, averaged
-// over the workload's read fractions.
-func (st *Strategy) Load(w Workload) float64 {
-	fs, ps := w.each()
+// Load returns the strategy's load under its workload: the load of its
+// busiest node, averaged over the workload's read fractions.
+func (st *Strategy) Load() float64 {
+	fs, ps := st.workload.each()
 	l := 0.0
 	for i, f := range fs {
 		l += ps[i] * st.loadAt(f)
@@ -199,32 +273,36 @@ func (st *Strategy) Load(w Workload) float64 {
 	return l
 }
 
-// Capacity returns the expected capacity, the inverse of the load at each
-// read fraction averaged over the workload (quoracle's definition: the
-// expectation of the capacity, not the inverse of the expected load).
-func (st *Strategy) Capacity(w Workload) float64 {
-	fs, ps := w.each()
+// Capacity returns the expected capacity under the strategy's workload:
+// the inverse of the load at each read fraction, averaged over the
+// workload (quoracle's definition: the expectation of the capacity, not
+// the inverse of the expected load). For a single read fraction it is
+// 1/Load().
+func (st *Strategy) Capacity() float64 {
+	fs, ps := st.workload.each()
 	c := 0.0
 	for i, f := range fs {
-		c += ps[i] / st.loadAt(f)
+		if l := st.loadAt(f); l > 0 {
+			c += ps[i] / l
+		}
 	}
 	return c
 }
 
 // NetworkLoad returns the expected number of nodes contacted per
-// operation.
-func (st *Strategy) NetworkLoad(w Workload) float64 {
-	f := w.mean()
+// operation under the strategy's workload.
+func (st *Strategy) NetworkLoad() float64 {
+	f := st.workload.mean()
 	return f*st.expect(Read, func(q Set) float64 { return float64(q.Len()) }) +
 		(1-f)*st.expect(Write, func(q Set) float64 { return float64(q.Len()) })
 }
 
 // Latency returns the expected latency of an operation: for each set the
 // strategy contacts, the time until the fastest quorum inside it has
-// answered (see System.Latency), averaged over the strategy and the
-// workload's mean read fraction.
-func (st *Strategy) Latency(w Workload) time.Duration {
-	f := w.mean()
+// answered (see System.Latency), averaged over the strategy and the mean
+// read fraction of its workload.
+func (st *Strategy) Latency() time.Duration {
+	f := st.workload.mean()
 	read := func(q Set) float64 { return float64(st.sys.Latency(Read, q)) }
 	write := func(q Set) float64 { return float64(st.sys.Latency(Write, q)) }
 	return time.Duration(math.Round(f*st.expect(Read, read) + (1-f)*st.expect(Write, write)))
@@ -289,32 +367,33 @@ func (s *System) Latency(side Side, set Set) time.Duration {
 }
 
 // NodeLoad returns node i's load (its expected work per operation as a
-// fraction of its capacity) averaged over the workload.
-func (st *Strategy) NodeLoad(i int, w Workload) float64 {
-	return st.perNode(i, w, func(f float64) float64 { return st.nodeLoadAt(i, f) })
+// fraction of its capacity) averaged over the strategy's workload; 0 for
+// an index outside the system.
+func (st *Strategy) NodeLoad(i int) float64 {
+	return st.perNode(i, func(f float64) float64 { return st.nodeLoadAt(i, f) })
 }
 
 // NodeUtilization returns the fraction of node i's capacity in use when
-// the system runs at its capacity, averaged over the workload; the
-// busiest nodes have utilization 1.
-func (st *Strategy) NodeUtilization(i int, w Workload) float64 {
-	return st.perNode(i, w, func(f float64) float64 { return st.nodeLoadAt(i, f) / st.loadAt(f) })
+// the system runs at its capacity, averaged over the strategy's workload;
+// the busiest nodes have utilization 1.
+func (st *Strategy) NodeUtilization(i int) float64 {
+	return st.perNode(i, func(f float64) float64 { return st.nodeLoadAt(i, f) / st.loadAt(f) })
 }
 
 // NodeThroughput returns how many operations per unit of time node i takes
 // part in when the system runs at its capacity, averaged over the
-// workload.
-func (st *Strategy) NodeThroughput(i int, w Workload) float64 {
-	return st.perNode(i, w, func(f float64) float64 {
+// strategy's workload.
+func (st *Strategy) NodeThroughput(i int) float64 {
+	return st.perNode(i, func(f float64) float64 {
 		return (f*st.use[Read][i] + (1-f)*st.use[Write][i]) / st.loadAt(f)
 	})
 }
 
-func (st *Strategy) perNode(i int, w Workload, at func(float64) float64) float64 {
-	if i < 0 || i >= len(st.sys.names) {
+func (st *Strategy) perNode(i int, at func(float64) float64) float64 {
+	if i < 0 || i >= len(st.use[Read]) {
 		return 0
 	}
-	fs, ps := w.each()
+	fs, ps := st.workload.each()
 	v := 0.0
 	for k, f := range fs {
 		v += ps[k] * at(f)
@@ -356,6 +435,11 @@ type Goal struct {
 // as quoracle does (Whittaker et al. 2021, section 4). Limits no strategy
 // can meet give an error wrapping ErrInfeasible.
 //
+// The strategy remembers g.Workload, and its measures are taken under it:
+// s.Optimal(g) then st.Capacity() is quoracle's
+// qs.capacity(read_fraction=...), the workload given once. To see how the
+// same strategy fares under another workload, use Strategy.At.
+//
 // With g.Resilience f > 0 the columns are the minimal f-resilient sets
 // and, when latency is the objective or limited, also the larger
 // f-resilient sets that answer strictly sooner than every f-resilient set
@@ -375,11 +459,8 @@ type Goal struct {
 // program; measured, its heap peaks at about 40 bytes per coefficient, so
 // at most about 160 MiB, and the largest programs take seconds.
 func (s *System) Optimal(g Goal) (*Strategy, error) {
-	if g.MaxLoad < 0 || g.MaxNetworkLoad < 0 || g.MaxLatency < 0 || g.Resilience < 0 || math.IsNaN(g.MaxLoad) || math.IsNaN(g.MaxNetworkLoad) {
-		return nil, fmt.Errorf("quorum: negative limit or resilience in goal: %w", ErrThreshold)
-	}
-	if g.Objective > MinLatency {
-		return nil, fmt.Errorf("quorum: objective %d: %w", g.Objective, ErrThreshold)
+	if err := g.validate(); err != nil {
+		return nil, err
 	}
 	var q [2][]Set
 	latency := g.Objective == MinLatency || g.MaxLatency > 0
@@ -394,6 +475,18 @@ func (s *System) Optimal(g Goal) (*Strategy, error) {
 		q[side] = qs
 	}
 	return s.solve(q, g)
+}
+
+// validate refuses negative or NaN limits and resilience and unknown
+// objectives with ErrThreshold.
+func (g Goal) validate() error {
+	if g.MaxLoad < 0 || g.MaxNetworkLoad < 0 || g.MaxLatency < 0 || g.Resilience < 0 || math.IsNaN(g.MaxLoad) || math.IsNaN(g.MaxNetworkLoad) || math.IsInf(g.MaxLoad, 0) || math.IsInf(g.MaxNetworkLoad, 0) {
+		return fmt.Errorf("quorum: negative, infinite or NaN limit or resilience in goal: %w", ErrThreshold)
+	}
+	if g.Objective > MinLatency {
+		return fmt.Errorf("quorum: objective %d: %w", g.Objective, ErrThreshold)
+	}
+	return nil
 }
 
 // solve finds the strategy over the read and write sets in q that
@@ -518,7 +611,7 @@ func (s *System) solve(q [2][]Set, g Goal) (*Strategy, error) {
 			p[side][j] /= total
 		}
 	}
-	return s.newStrategy(kept, p), nil
+	return s.newStrategy(g.Workload, kept, p), nil
 }
 
 // maxLPEntries bounds the coefficients of Optimal's linear program.

@@ -116,29 +116,28 @@ func quorumFacts() (quorumFactsT, error) {
 			return f, err
 		}
 	}
-	optimal := func(s *quorum.System, fr float64) (*quorum.Strategy, quorum.Workload, error) {
+	optimal := func(s *quorum.System, fr float64) (*quorum.Strategy, error) {
 		w, err := quorum.ReadFraction(fr)
 		if err != nil {
-			return nil, w, err
+			return nil, err
 		}
-		st, err := s.Optimal(quorum.Goal{Workload: w})
-		return st, w, err
+		return s.Optimal(quorum.Goal{Workload: w}) // the strategy remembers w
 	}
 	for i, fr := range []float64{0, 0.25, 1} {
-		st, w, err := optimal(g, fr)
+		st, err := optimal(g, fr)
 		if err != nil {
 			return f, err
 		}
-		f.gridLoads[i] = st.Load(w)
+		f.gridLoads[i] = st.Load()
 		if fr == 0.25 {
-			f.gridCapacity = st.Capacity(w)
+			f.gridCapacity = st.Capacity()
 		}
 	}
-	st, w25, err := optimal(m, 0.25)
+	st, err := optimal(m, 0.25)
 	if err != nil {
 		return f, err
 	}
-	f.majority5Load = st.Load(w25)
+	f.majority5Load = st.Load()
 
 	f.scalingMajority, f.scalingGrid = map[int]float64{}, map[int]float64{}
 	for n := 3; n <= 9; n += 2 {
@@ -150,11 +149,11 @@ func quorumFacts() (quorumFactsT, error) {
 		if err != nil {
 			return f, err
 		}
-		st, w, err := optimal(s, 0.5)
+		st, err := optimal(s, 0.5)
 		if err != nil {
 			return f, err
 		}
-		f.scalingMajority[n] = st.Load(w)
+		f.scalingMajority[n] = st.Load()
 	}
 	for k := 2; k <= 4; k++ {
 		rows, err := quorum.GridNames(k, k)
@@ -165,11 +164,11 @@ func quorumFacts() (quorumFactsT, error) {
 		if err != nil {
 			return f, err
 		}
-		st, w, err := optimal(s, 0.5)
+		st, err := optimal(s, 0.5)
 		if err != nil {
 			return f, err
 		}
-		f.scalingGrid[k*k] = st.Load(w)
+		f.scalingGrid[k*k] = st.Load()
 	}
 
 	a := quorum.Aurora()
