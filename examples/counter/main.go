@@ -4,8 +4,8 @@
 //
 // Run it from the repository root:
 //
-//	go run ./examples/counter                      # seed 1, diagram in ./counter.svg
-//	go run ./examples/counter -seed 7 -out /tmp/c.svg
+//	go run ./examples/counter                      # seed 1, diagram in a new temporary folder
+//	go run ./examples/counter -seed 7 -out /tmp/counter
 //	go run ./examples/counter -steps docs/diagrams/paxos-steps.svg
 //
 // Three replicas n1, n2, n3 (paxos.Replica, each applying the decided
@@ -20,8 +20,10 @@
 // itself is in package scenario.
 //
 // The output is deterministic for a given -seed. The diagram (SVG) leaves
-// out the replicas' ticks and heartbeats; it is written to -out
-// (./counter.svg by default). With -steps FILE the command instead writes
+// out the replicas' ticks and heartbeats; it is written as counter.svg
+// into the folder -out names (created if missing), by default a new
+// temporary folder whose path the command prints; nothing else is
+// written anywhere. With -steps FILE the command instead writes
 // the space-time diagram of one failure-free single-decree Paxos run on
 // three nodes (prepare, promise, accept, accepted) to FILE and exits: the
 // diagram docs/paxos.md shows.
@@ -35,6 +37,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -44,7 +47,7 @@ import (
 
 func main() {
 	seed := flag.Uint64("seed", 1, "seed of the simulation (the same seed gives the same run)")
-	out := flag.String("out", "counter.svg", "file to write the space-time diagram to")
+	out := flag.String("out", "", "folder to write counter.svg into (created if missing; default: a new temporary folder)")
 	incs := flag.Int("increments", 8, "number of increments client c1 submits (at least 4)")
 	steps := flag.String("steps", "", "write the single-decree step diagram to this file instead, and exit")
 	flag.Parse()
@@ -80,9 +83,25 @@ func (p *printer) printf(format string, args ...any) {
 // ms formats a simulated time in milliseconds.
 func ms(d time.Duration) string { return fmt.Sprintf("%7.1fms", float64(d)/float64(time.Millisecond)) }
 
-// run runs the scenario, prints its story to w and writes the diagram to
-// svgPath.
-func run(w io.Writer, opt scenario.Options, svgPath string) (*scenario.Result, error) {
+// outputDir returns dir, created if missing, or, if dir is "", a new
+// temporary folder.
+func outputDir(dir string) (string, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "counter-")
+		if err != nil {
+			return "", fmt.Errorf("creating a temporary output folder: %w", err)
+		}
+		return d, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating the output folder: %w", err)
+	}
+	return dir, nil
+}
+
+// run runs the scenario, prints its story to w and writes the diagram,
+// counter.svg, into dir (see outputDir).
+func run(w io.Writer, opt scenario.Options, dir string) (*scenario.Result, error) {
 	res, err := scenario.Run(opt)
 	if err != nil {
 		return nil, err
@@ -168,6 +187,11 @@ func run(w io.Writer, opt scenario.Options, svgPath string) (*scenario.Result, e
 	if err := res.Diagram.WriteSVG(&svg); err != nil {
 		return nil, err
 	}
+	dir, err = outputDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	svgPath := filepath.Join(dir, "counter.svg")
 	if err := os.WriteFile(svgPath, svg.Bytes(), 0o644); err != nil {
 		return nil, fmt.Errorf("writing the diagram: %w", err)
 	}

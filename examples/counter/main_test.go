@@ -68,9 +68,10 @@ func checkRun(t *testing.T, res *scenario.Result) {
 }
 
 func TestCounter(t *testing.T) {
-	svg := filepath.Join(t.TempDir(), "counter.svg")
+	dir := t.TempDir()
+	svg := filepath.Join(dir, "counter.svg")
 	var out bytes.Buffer
-	res, err := run(&out, scenario.Options{Seed: 1}, svg)
+	res, err := run(&out, scenario.Options{Seed: 1}, dir)
 	require.NoError(t, err)
 	checkRun(t, res)
 	text := out.String()
@@ -93,7 +94,7 @@ func TestCounter(t *testing.T) {
 	assert.NotContains(t, string(data), "heartbeat", "the diagram should leave heartbeats out")
 
 	var again bytes.Buffer
-	_, err = run(&again, scenario.Options{Seed: 1}, svg)
+	_, err = run(&again, scenario.Options{Seed: 1}, dir)
 	require.NoError(t, err)
 	assert.Equal(t, text, again.String(), "two runs with the same seed told different stories")
 	data2, err := os.ReadFile(svg)
@@ -152,4 +153,53 @@ func TestStepsDiagram(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(data), string(docs),
 		"docs/diagrams/paxos-steps.svg is out of date: go run ./examples/counter -steps docs/diagrams/paxos-steps.svg")
+}
+
+// files lists the files under dir, as paths relative to it.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			out = append(out, rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// The command writes counter.svg into the folder -out names (created if
+// missing) and, without -out, into a new temporary folder whose path it
+// prints; it writes nothing anywhere else (the current folder, the
+// temporary folder's parent).
+func TestOutputFolder(t *testing.T) {
+	cwd, tmp := t.TempDir(), t.TempDir()
+	t.Chdir(cwd)
+	t.Setenv("TMPDIR", tmp)
+
+	given := filepath.Join(t.TempDir(), "new", "folder")
+	var out bytes.Buffer
+	_, err := run(&out, scenario.Options{Seed: 1}, given)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"counter.svg"}, files(t, given), "the given folder holds the diagram only")
+	assert.Contains(t, out.String(), "written to "+filepath.Join(given, "counter.svg"))
+	assert.Empty(t, files(t, cwd), "nothing written into the current folder")
+	assert.Empty(t, files(t, tmp), "nothing written into the temporary folder when -out is given")
+
+	out.Reset()
+	_, err = run(&out, scenario.Options{Seed: 1}, "")
+	require.NoError(t, err)
+	written := files(t, tmp)
+	require.Len(t, written, 1, "without -out, one file in one new temporary folder")
+	assert.Equal(t, "counter.svg", filepath.Base(written[0]))
+	assert.Contains(t, out.String(), "written to "+filepath.Join(tmp, written[0]), "the command prints where it wrote")
+	assert.Empty(t, files(t, cwd), "nothing written into the current folder")
 }

@@ -29,6 +29,7 @@ package scenario
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -161,7 +162,12 @@ func Run(opt Options) (*Result, error) {
 		}
 		return nil
 	}
-	client := func() *clientNode { n, _ := s.Node("c1"); return n.(*clientNode) }
+	n, ok := s.Node("c1")
+	c1, isClient := n.(*clientNode)
+	if !ok || !isClient {
+		return nil, fmt.Errorf("scenario: client c1 is not in the simulation")
+	}
+	client := func() *clientNode { return c1 } // c1 never crashes: the same node throughout
 	replica := func(id string) (*replicaNode, bool) {
 		n, ok := s.Node(id)
 		if !ok {
@@ -229,7 +235,8 @@ func Run(opt Options) (*Result, error) {
 	}
 	res.Crashed, res.CrashAt = old, s.Now()
 	res.RestartAt = res.CrashAt + opt.Downtime
-	s.At(res.RestartAt, func(s *sim.Sim[Msg]) { _ = s.Restart(old) })
+	var restartErr error // the scheduled restart's, checked once the run is over
+	s.At(res.RestartAt, func(s *sim.Sim[Msg]) { restartErr = s.Restart(old) })
 
 	// A new leader; c2 and c3, which have no answer, retry at it.
 	if err := runUntil("a new leader", func() bool { return leader(followers) != "" }); err != nil {
@@ -259,7 +266,10 @@ func Run(opt Options) (*Result, error) {
 			}
 		}
 		return true
-	}); err != nil {
+	}); err != nil || restartErr != nil {
+		if restartErr != nil {
+			return nil, fmt.Errorf("scenario (seed %d): restarting %s: %w", opt.Seed, old, restartErr)
+		}
 		var state []string
 		for _, id := range replicas {
 			if r, ok := replica(id); ok {
@@ -272,7 +282,9 @@ func Run(opt Options) (*Result, error) {
 		state = append(state, fmt.Sprintf("c1: %d of %d acknowledged", c.acked, c.total),
 			fmt.Sprintf("c2 answered %v, c3 answered %v", answered(s.Trace(), "c2"), answered(s.Trace(), "c3")))
 		if debugTrace != nil {
-			_ = s.Trace().WriteTranscript(debugTrace)
+			if werr := s.Trace().WriteTranscript(debugTrace); werr != nil {
+				err = errors.Join(err, fmt.Errorf("writing the transcript: %w", werr))
+			}
 		}
 		return nil, fmt.Errorf("%w (%s)", err, strings.Join(state, "; "))
 	}
@@ -280,7 +292,10 @@ func Run(opt Options) (*Result, error) {
 	res.Retries = client().tries
 	res.Values, res.Applied, res.Log = map[string]int64{}, map[string]map[string]int{}, map[string][]string{}
 	for _, id := range replicas {
-		r, _ := replica(id)
+		r, ok := replica(id)
+		if !ok {
+			return nil, fmt.Errorf("scenario (seed %d): replica %s is down at the end", opt.Seed, id)
+		}
 		res.Values[id] = r.sm.Value()
 		res.Applied[id] = map[string]int{}
 		for k, n := range r.sm.applied {
