@@ -29,9 +29,10 @@ func loadChart(s *quorum.System, st *quorum.Strategy, at float64) ([]byte, error
 		if err != nil {
 			return nil, err
 		}
-		fixed = append(fixed, st.Load(w))
-		best = append(best, o.Load(w))
-		top1 = max(top1, st.Load(w))
+		here := st.At(w).Load() // the same strategy, measured at read fraction f
+		fixed = append(fixed, here)
+		best = append(best, o.Load())
+		top1 = max(top1, here)
 	}
 	ymax := 1.0
 	if top1 < 0.5 {
@@ -63,11 +64,7 @@ func loadChart(s *quorum.System, st *quorum.Strategy, at float64) ([]byte, error
 	}
 	line(best, "#888", "5,4")
 	line(fixed, "#1f5fbf", "")
-	w, err := quorum.ReadFraction(at)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#1f5fbf"/>`+"\n", x(at), y(st.Load(w)))
+	fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#1f5fbf"/>`+"\n", x(at), y(st.Load()))
 	fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#1f5fbf">strategy optimised for read fraction %g</text>`+"\n", x(0)+8, top+4, at)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#666">best load at each read fraction (dashed)</text>`+"\n", x(0)+8, top+20)
 	b.WriteString("</svg>\n")

@@ -1,7 +1,8 @@
 // Command quorum analyses a read/write quorum system given as an
 // expression, as quoracle does: its minimal quorums, its resilience, the
-// strategy with the lowest load for a read fraction, and that strategy's
-// load, capacity and per-node load.
+// strategy that best meets a goal for a read fraction, that strategy's
+// load, capacity and per-node load, and its f-resilient strategies. With
+// -search it looks for the best system over a set of nodes instead.
 //
 // Run it from the repository root:
 //
@@ -9,18 +10,26 @@
 //	go run ./examples/quorum 'choose(2, a, b, c)' 'choose(2, a, b, c)'   # reads and writes
 //	go run ./examples/quorum -fraction 0.9 -capacity a=2,b=2 'majority(a, b, c, d, e)'
 //	go run ./examples/quorum -fraction 1 -capacity 'a=2/1@4s,b=2/1@4s,c=1/0.5@1s,d=1/0.5@1s' -optimize latency -max-load 0.6667 'a*b + c*d'
-//	go run ./examples/quorum -resilience 1 -capacity 'a=1@1ms,b=1@2ms,c=1@100ms' 'majority(a, b, c)'
+//	go run ./examples/quorum -f 1 -capacity 'a=1@1ms,b=1@2ms,c=1@100ms' 'majority(a, b, c)'
 //	go run ./examples/quorum '"10.0.0.1:7000" * "10.0.0.2:7000" + "10.0.0.3:7000"'   # quoted names
 //	go run ./examples/quorum -chart load.svg 'a*b*c + d*e*f' # also draw load against read fraction
+//	go run ./examples/quorum -search -fraction 0.75 -f 1 -min-resilience 1 -capacity 'a=1,b=1,c=1,d=1,e=1'
 //
-// The chart (SVG) plots the load of the strategy optimised for -fraction
-// against the read fraction, next to the best load reachable at each read
-// fraction. With -resilience f the strategy contacts sets that keep a
-// quorum after any f of their nodes fail, and an operation's latency is
-// the time until the fastest quorum among the contacted nodes answers. The diagrams of docs/quorum.md were drawn with
+// With -f F the strategy contacts sets that keep a quorum after any F of
+// their nodes fail, and an operation's latency is the time until the
+// fastest quorum among the contacted nodes answers; the report lists the
+// f-resilient strategies for every f the system allows (at most 16
+// nodes). With -search the nodes are those of -capacity, and the command
+// prints the best system over them (quorum.Search, bounded by -timeout and
+// -max-systems).
 //
-//	go run ./examples/quorum -fraction 0 -chart docs/diagrams/quorum-grid-load.svg 'a*b*c + d*e*f'
-//	go run ./examples/quorum -scaling docs/diagrams/quorum-scaling.svg
+// Files (the chart, the scaling chart) are written into the folder given
+// by -out, or by default into a new temporary folder whose path the
+// command prints; -chart and -scaling take a file name, not a path. The
+// diagrams of docs/quorum.md were drawn with
+//
+//	go run ./examples/quorum -out docs/diagrams -fraction 0 -chart quorum-grid-load.svg 'a*b*c + d*e*f'
+//	go run ./examples/quorum -out docs/diagrams -scaling quorum-scaling.svg
 //
 // The second prints and charts the lowest load of majorities and of
 // square grids as they grow.
@@ -28,11 +37,13 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,35 +51,48 @@ import (
 	"github.com/eventually-perfect/primitives/quorum"
 )
 
+// options are the command's flags.
+type options struct {
+	fraction      float64
+	capacities    string
+	goal          quorum.Goal // without its workload
+	out           string      // folder for files; "" means a new temporary one
+	chart, scale  string      // file names inside out
+	search        bool
+	minResilience int
+	timeout       time.Duration
+	maxSystems    int
+}
+
 func main() {
-	fraction := flag.Float64("fraction", 0.25, "read fraction to optimise for, in [0, 1]")
-	capacity := flag.String("capacity", "", "node capacities and latencies, comma separated: name=c, name=read/write, optionally @latency (name=2/1@5ms); default 1, 0s")
+	var o options
+	flag.Float64Var(&o.fraction, "fraction", 0.25, "read fraction to optimise for, in [0, 1]")
+	flag.StringVar(&o.capacities, "capacity", "", "node capacities and latencies, comma separated: name=c, name=read/write, optionally @latency (name=2/1@5ms); default 1, 0s")
 	optimize := flag.String("optimize", "load", "what the strategy minimises: load, network or latency")
 	maxLoad := flag.Float64("max-load", 0, "upper limit on the load when optimising something else (0: none)")
-	resilience := flag.Int("resilience", 0, "contact sets that still hold a quorum after this many of their nodes fail (at most 16 nodes)")
-	chart := flag.String("chart", "", "write an SVG chart of load against read fraction to this file")
-	scale := flag.String("scaling", "", "instead of analysing a system, chart the lowest load of majorities and grids against their size into this SVG file")
+	f := flag.Int("f", 0, "contact sets that still hold a quorum after this many of their nodes fail (f-resilient strategies; at most 16 nodes)")
+	flag.StringVar(&o.out, "out", "", "folder to write files into (default: a new temporary folder, printed)")
+	flag.StringVar(&o.chart, "chart", "", "write an SVG chart of load against read fraction to this file name inside -out")
+	flag.StringVar(&o.scale, "scaling", "", "instead of analysing a system, chart the lowest load of majorities and grids against their size into this file name inside -out")
+	flag.BoolVar(&o.search, "search", false, "instead of analysing a system, search for the best one over the nodes of -capacity")
+	flag.IntVar(&o.minResilience, "min-resilience", 0, "with -search: failures the system's read and write quorums must survive")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "with -search: stop and print the best so far after this long")
+	flag.IntVar(&o.maxSystems, "max-systems", 0, "with -search: most candidate systems examined (0: quorum.DefaultMaxSystems)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: quorum [flags] READS [WRITES]\n\nREADS and WRITES are expressions such as 'a*b*c + d*e*f',\n'choose(2, a, b, c)' or 'majority(a, b, c)'; WRITES defaults to the dual of READS.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: quorum [flags] READS [WRITES]\n       quorum -search -capacity NODES [flags]\n       quorum -scaling FILE [-out DIR]\n\nREADS and WRITES are expressions such as 'a*b*c + d*e*f',\n'choose(2, a, b, c)' or 'majority(a, b, c)'; WRITES defaults to the dual of READS.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if *scale != "" && flag.NArg() == 0 {
-		if err := writeScaling(os.Stdout, *scale); err != nil {
-			fmt.Fprintln(os.Stderr, "quorum:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if flag.NArg() < 1 || flag.NArg() > 2 {
+	goal, err := goalOf(*optimize, *maxLoad)
+	goal.Resilience = *f
+	o.goal = goal
+	if err == nil && o.scale == "" && !o.search && (flag.NArg() < 1 || flag.NArg() > 2) {
 		flag.Usage()
 		os.Exit(2)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	goal, err := goalOf(*optimize, *maxLoad)
-	goal.Resilience = *resilience
 	if err == nil {
-		err = run(w, flag.Args(), *fraction, *capacity, *chart, goal)
+		err = dispatch(w, flag.Args(), o)
 	}
 	if err = errors.Join(err, w.Flush()); err != nil {
 		if !strings.HasPrefix(err.Error(), "quorum:") {
@@ -77,6 +101,39 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// dispatch runs the mode the flags select.
+func dispatch(w io.Writer, args []string, o options) error {
+	switch {
+	case o.scale != "" && len(args) == 0:
+		return writeScaling(w, o)
+	case o.search:
+		ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+		defer cancel()
+		return search(ctx, w, o)
+	}
+	return run(w, args, o)
+}
+
+// outFile returns the path of file name inside o.out, creating the folder
+// (a new temporary one when o.out is empty, whose path it prints) on first
+// use. name must be a plain file name, not a path.
+func (o *options) outFile(p *printer, name string) (string, error) {
+	if name != filepath.Base(name) || name == "." || name == ".." || !filepath.IsLocal(name) {
+		return "", fmt.Errorf("file name %q: want a name inside -out, not a path", name)
+	}
+	if o.out == "" {
+		dir, err := os.MkdirTemp("", "quorum-")
+		if err != nil {
+			return "", err
+		}
+		o.out = dir
+		p.printf("writing files into %s\n", dir)
+	} else if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return "", err
+	}
+	return filepath.Join(o.out, name), nil
 }
 
 // printer prints and remembers the first write error.
@@ -136,9 +193,9 @@ func parseCapacities(s string) ([]quorum.Node, error) {
 }
 
 // run analyses the system and prints the report to out, finding the
-// strategy that meets goal at the read fraction; with chart != "" it also
-// writes the SVG chart there.
-func run(out io.Writer, exprs []string, fraction float64, capacities, chart string, goal quorum.Goal) error {
+// strategy that meets o.goal at the read fraction; with o.chart != "" it
+// also writes the SVG chart into the output folder.
+func run(out io.Writer, exprs []string, o options) error {
 	var cfg quorum.Config
 	for i, text := range exprs {
 		e, err := quorum.Parse(text)
@@ -155,7 +212,7 @@ func run(out io.Writer, exprs []string, fraction float64, capacities, chart stri
 			cfg.Writes = e
 		}
 	}
-	nodes, err := parseCapacities(capacities)
+	nodes, err := parseCapacities(o.capacities)
 	if err != nil {
 		return err
 	}
@@ -164,7 +221,7 @@ func run(out io.Writer, exprs []string, fraction float64, capacities, chart stri
 	if err != nil {
 		return err
 	}
-	w, err := quorum.ReadFraction(fraction)
+	w, err := quorum.ReadFraction(o.fraction)
 	if err != nil {
 		return err
 	}
@@ -195,48 +252,134 @@ func run(out io.Writer, exprs []string, fraction float64, capacities, chart stri
 	}
 	p.printf("resilience (failures always survived): reads %d, writes %d, both %d\n\n", rr, wr, min(rr, wr))
 
+	goal := o.goal
 	goal.Workload = w
 	st, err := s.Optimal(goal)
 	if err != nil {
 		return err
 	}
-	what := map[quorum.Objective]string{quorum.MinLoad: "lowest load", quorum.MinNetworkLoad: "lowest network load", quorum.MinLatency: "lowest latency"}[goal.Objective]
-	if goal.MaxLoad > 0 {
-		what += fmt.Sprintf(" with load at most %g", goal.MaxLoad)
+	p.printf("strategy with the %s at read fraction %g:\n", describe(goal), o.fraction)
+	printStrategy(p, st)
+	if err := resilientTable(p, s, goal, min(rr, wr)); err != nil {
+		return err
 	}
-	if goal.Resilience == 1 {
+	if p.err != nil || o.chart == "" {
+		return p.err
+	}
+	svg, err := loadChart(s, st, o.fraction)
+	if err != nil {
+		return err
+	}
+	file, err := o.outFile(p, o.chart)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, svg, 0o644); err != nil {
+		return err
+	}
+	p.printf("\nchart written to %s\n", file)
+	return p.err
+}
+
+// describe says what a goal asks for: "lowest load with load at most 0.5,
+// surviving 1 failure,".
+func describe(g quorum.Goal) string {
+	what := map[quorum.Objective]string{quorum.MinLoad: "lowest load", quorum.MinNetworkLoad: "lowest network load", quorum.MinLatency: "lowest latency"}[g.Objective]
+	if g.MaxLoad > 0 {
+		what += fmt.Sprintf(" with load at most %g", g.MaxLoad)
+	}
+	if g.Resilience == 1 {
 		what += ", surviving 1 failure,"
-	} else if goal.Resilience > 1 {
-		what += fmt.Sprintf(", surviving %d failures,", goal.Resilience)
+	} else if g.Resilience > 1 {
+		what += fmt.Sprintf(", surviving %d failures,", g.Resilience)
 	}
-	p.printf("strategy with the %s at read fraction %g:\n", what, fraction)
+	return what
+}
+
+// printStrategy prints a strategy's quorums and its measures under the
+// workload it was made for.
+func printStrategy(p *printer, st *quorum.Strategy) {
+	s := st.System()
 	for _, side := range []quorum.Side{quorum.Read, quorum.Write} {
 		qs, ps := st.Quorums(side)
 		for i, q := range qs {
 			p.printf("  %-5s %-24s %.3f\n", side, s.FormatSet(q), ps[i])
 		}
 	}
-	p.printf("load %.4f  capacity %.4f  network load %.3f  latency %v\n\n", st.Load(w), st.Capacity(w), st.NetworkLoad(w), st.Latency(w).Round(time.Microsecond))
+	p.printf("load %.4f  capacity %.4f  network load %.3f  latency %v\n\n", st.Load(), st.Capacity(), st.NetworkLoad(), st.Latency().Round(time.Microsecond))
 	p.printf("  %-8s %8s %12s %11s\n", "node", "load", "utilisation", "throughput")
 	for i, n := range s.Names() {
-		p.printf("  %-8s %8.4f %12.4f %11.4f\n", n, st.NodeLoad(i, w), st.NodeUtilization(i, w), st.NodeThroughput(i, w))
+		p.printf("  %-8s %8.4f %12.4f %11.4f\n", n, st.NodeLoad(i), st.NodeUtilization(i), st.NodeThroughput(i))
 	}
-	if p.err != nil || chart == "" {
-		return p.err
+}
+
+// resilientTable prints, for every f from 0 to the system's resilience,
+// the f-resilient strategy that meets goal and the uniform one over the
+// minimal f-resilient sets (quoracle's f-resilient strategies). It needs
+// at most 16 nodes and prints nothing for larger systems.
+func resilientTable(p *printer, s *quorum.System, goal quorum.Goal, resilience int) error {
+	if s.Len() > 16 {
+		return nil
 	}
-	svg, err := loadChart(s, st, fraction)
+	p.printf("\nf-resilient strategies (contacted sets keep a quorum after any f of their nodes fail):\n")
+	p.printf("  %-3s %10s %10s %10s %12s %12s\n", "f", "load", "capacity", "network", "latency", "uniform load")
+	for f := 0; f <= resilience; f++ {
+		g := goal
+		g.Resilience = f
+		st, err := s.Optimal(g)
+		if errors.Is(err, quorum.ErrInfeasible) {
+			p.printf("  %-3d %s\n", f, "no strategy meets the goal")
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		u, err := s.Uniform(g.Workload, f)
+		if err != nil {
+			return err
+		}
+		p.printf("  %-3d %10.4f %10.4f %10.3f %12v %12.4f\n", f, st.Load(), st.Capacity(), st.NetworkLoad(), st.Latency().Round(time.Microsecond), u.Load())
+	}
+	return nil
+}
+
+// search looks for the best system over the nodes of -capacity.
+func search(ctx context.Context, out io.Writer, o options) error {
+	nodes, err := parseCapacities(o.capacities)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(chart, svg, 0o644); err != nil {
+	if len(nodes) == 0 {
+		return errors.New("-search needs the nodes in -capacity (a=1,b=1,c=1)")
+	}
+	w, err := quorum.ReadFraction(o.fraction)
+	if err != nil {
 		return err
 	}
-	p.printf("\nchart written to %s\n", chart)
+	goal := o.goal
+	goal.Workload = w
+	res, err := quorum.Search(ctx, quorum.SearchConfig{Nodes: nodes, Goal: goal, MinResilience: o.minResilience, MaxSystems: o.maxSystems})
+	if err != nil {
+		return err
+	}
+	p := &printer{w: out}
+	status := "every candidate examined"
+	if !res.Complete {
+		status = "stopped early (timeout or -max-systems): the best so far"
+	}
+	p.printf("searched %d systems over %d nodes, %s\n", res.Examined, len(nodes), status)
+	p.printf("best for the %s at read fraction %g", describe(goal), o.fraction)
+	if o.minResilience > 0 {
+		p.printf(", resilience at least %d", o.minResilience)
+	}
+	p.printf(":\nreads:  %s\nwrites: %s\n\n", res.System.Expr(quorum.Read), res.System.Expr(quorum.Write))
+	printStrategy(p, res.Strategy)
 	return p.err
 }
 
-// writeScaling prints the scaling table and writes its chart to file.
-func writeScaling(out io.Writer, file string) error {
+// writeScaling prints the scaling table and writes its chart into the
+// output folder.
+func writeScaling(out io.Writer, o options) error {
 	majority, grid, err := scaling()
 	if err != nil {
 		return err
@@ -252,5 +395,13 @@ func writeScaling(out io.Writer, file string) error {
 	if p.err != nil {
 		return p.err
 	}
-	return os.WriteFile(file, scalingChart(majority, grid), 0o644)
+	file, err := o.outFile(p, o.scale)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, scalingChart(majority, grid), 0o644); err != nil {
+		return err
+	}
+	p.printf("chart written to %s\n", file)
+	return p.err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +19,10 @@ import (
 // 8/3 at read fraction 0.25.
 func TestGridReport(t *testing.T) {
 	var out bytes.Buffer
-	chart := filepath.Join(t.TempDir(), "load.svg")
-	require.NoError(t, run(&out, []string{"a*b*c + d*e*f"}, 0.25, "", chart, quorum.Goal{}))
+	dir := t.TempDir()
+	o := opts(0.25, "", "load.svg", quorum.Goal{})
+	o.out = dir
+	require.NoError(t, run(&out, []string{"a*b*c + d*e*f"}, o))
 	for _, want := range []string{
 		"writes: (a + b + c)*(d + e + f)",
 		"minimal write quorums (9)",
@@ -28,25 +31,32 @@ func TestGridReport(t *testing.T) {
 	} {
 		assert.Contains(t, out.String(), want)
 	}
+	chart := filepath.Join(dir, "load.svg")
+	assert.Contains(t, out.String(), "chart written to "+chart)
 	svg, err := os.ReadFile(chart)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(svg), "<svg"), "the chart is an SVG file")
 }
 
+// opts returns the options of a run at read fraction fr.
+func opts(fr float64, capacities, chart string, goal quorum.Goal) options {
+	return options{fraction: fr, capacities: capacities, chart: chart, goal: goal}
+}
+
 func TestBadInput(t *testing.T) {
 	var out bytes.Buffer
-	err := run(&out, []string{"a*b + (c"}, 0.25, "", "", quorum.Goal{})
+	err := run(&out, []string{"a*b + (c"}, opts(0.25, "", "", quorum.Goal{}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "column 9", "the parse error is positioned")
-	assert.Error(t, run(&out, []string{"a+b", "c"}, 0.25, "", "", quorum.Goal{}), "non-intersecting sides are refused")
-	assert.Error(t, run(&out, []string{"a*b"}, 1.5, "", "", quorum.Goal{}), "read fraction out of range")
-	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a=0", "", quorum.Goal{}), "zero capacity")
-	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a", "", quorum.Goal{}), "malformed capacity")
+	assert.Error(t, run(&out, []string{"a+b", "c"}, opts(0.25, "", "", quorum.Goal{})), "non-intersecting sides are refused")
+	assert.Error(t, run(&out, []string{"a*b"}, opts(1.5, "", "", quorum.Goal{})), "read fraction out of range")
+	assert.Error(t, run(&out, []string{"a*b"}, opts(0.5, "a=0", "", quorum.Goal{})), "zero capacity")
+	assert.Error(t, run(&out, []string{"a*b"}, opts(0.5, "a", "", quorum.Goal{})), "malformed capacity")
 }
 
 func TestCapacities(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(&out, []string{"choose(2, a, b, c)", "choose(2, a, b, c)"}, 0.5, "a=2/2", "", quorum.Goal{}))
+	require.NoError(t, run(&out, []string{"choose(2, a, b, c)", "choose(2, a, b, c)"}, opts(0.5, "a=2/2", "", quorum.Goal{})))
 	assert.Contains(t, out.String(), "load 0.5000  capacity 2.0000", "a node twice as fast takes twice the work")
 }
 
@@ -74,12 +84,12 @@ func TestLatencyGoal(t *testing.T) {
 	var out bytes.Buffer
 	goal, err := goalOf("latency", 2.0/3+1e-9)
 	require.NoError(t, err)
-	require.NoError(t, run(&out, []string{"a*b + c*d"}, 1, "a=2/1@4s,b=2/1@4s,c=1/0.5@1s,d=1/0.5@1s", "", goal))
+	require.NoError(t, run(&out, []string{"a*b + c*d"}, opts(1, "a=2/1@4s,b=2/1@4s,c=1/0.5@1s,d=1/0.5@1s", "", goal)))
 	assert.Contains(t, out.String(), "lowest latency with load at most")
 	assert.Contains(t, out.String(), "latency 2s")
 	_, err = goalOf("speed", 0)
 	assert.Error(t, err)
-	assert.Error(t, run(&out, []string{"a*b"}, 0.5, "a=1@x", "", quorum.Goal{}), "malformed latency")
+	assert.Error(t, run(&out, []string{"a*b"}, opts(0.5, "a=1@x", "", quorum.Goal{})), "malformed latency")
 }
 
 // Issue 11 and quoracle: an f-resilient strategy waits for the fastest
@@ -87,7 +97,7 @@ func TestLatencyGoal(t *testing.T) {
 // 2 and 100 ms and f = 1 contacts all three and takes 2 ms, not 100 ms.
 func TestResilientLatency(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(&out, []string{"majority(a, b, c)"}, 0.5, "a=1@1ms,b=1@2ms,c=1@100ms", "", quorum.Goal{Resilience: 1}))
+	require.NoError(t, run(&out, []string{"majority(a, b, c)"}, opts(0.5, "a=1@1ms,b=1@2ms,c=1@100ms", "", quorum.Goal{Resilience: 1})))
 	assert.Contains(t, out.String(), "surviving 1 failure,")
 	assert.Contains(t, out.String(), "read  {a, b, c}")
 	assert.Contains(t, out.String(), "latency 2ms")
@@ -97,7 +107,73 @@ func TestResilientLatency(t *testing.T) {
 // back quoted.
 func TestQuotedNames(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(&out, []string{`"10.0.0.1:7000"*"10.0.0.2:7000" + "10.0.0.3:7000"`}, 0.5, "", "", quorum.Goal{}))
+	require.NoError(t, run(&out, []string{`"10.0.0.1:7000"*"10.0.0.2:7000" + "10.0.0.3:7000"`}, opts(0.5, "", "", quorum.Goal{})))
 	assert.Contains(t, out.String(), `reads:  "10.0.0.1:7000"*"10.0.0.2:7000" + "10.0.0.3:7000"`)
 	assert.Contains(t, out.String(), `writes: ("10.0.0.1:7000" + "10.0.0.2:7000")*"10.0.0.3:7000"`)
+}
+
+// Without -out, files go into a new temporary folder whose path is
+// printed; a file name that is a path is refused.
+func TestOutFolder(t *testing.T) {
+	var out bytes.Buffer
+	o := opts(0.5, "", "load.svg", quorum.Goal{})
+	require.NoError(t, run(&out, []string{"majority(a, b, c)"}, o))
+	require.Contains(t, out.String(), "writing files into ")
+	line := strings.SplitN(strings.SplitN(out.String(), "writing files into ", 2)[1], "\n", 2)[0]
+	t.Cleanup(func() {
+		if err := os.RemoveAll(line); err != nil {
+			t.Error(err)
+		}
+	})
+	_, err := os.Stat(filepath.Join(line, "load.svg"))
+	require.NoError(t, err, "the chart is in the printed temporary folder")
+	assert.True(t, strings.HasPrefix(line, os.TempDir()), "the folder is a temporary one")
+
+	for _, bad := range []string{"../load.svg", "sub/load.svg", "/tmp/load.svg", ".."} {
+		o := opts(0.5, "", bad, quorum.Goal{})
+		o.out = t.TempDir()
+		assert.Error(t, run(&out, []string{"majority(a, b, c)"}, o), "file name %q", bad)
+	}
+
+	o = options{scale: "scaling.svg", out: filepath.Join(t.TempDir(), "new")}
+	out.Reset()
+	require.NoError(t, writeScaling(&out, o))
+	_, err = os.Stat(filepath.Join(o.out, "scaling.svg"))
+	assert.NoError(t, err, "-out is created when missing")
+}
+
+// The report lists the f-resilient strategies of every f the system
+// allows: a majority of 5 survives 2 failures; its optimal load at f = 0,
+// 1, 2 is 3/5, 4/5, 1 (quorums of 3, 4, 5 nodes), the same as uniform.
+func TestResilientTable(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(&out, []string{"majority(a, b, c, d, e)"}, opts(0.5, "", "", quorum.Goal{Resilience: 1})))
+	for _, want := range []string{
+		"strategy with the lowest load, surviving 1 failure, at read fraction 0.5",
+		"f-resilient strategies",
+		"  0       0.6000     1.6667      3.000           0s       0.6000",
+		"  1       0.8000     1.2500      4.000           0s       0.8000",
+		"  2       1.0000     1.0000      5.000           0s       1.0000",
+	} {
+		assert.Contains(t, out.String(), want)
+	}
+}
+
+// -search finds quoracle's README system (see quorum's
+// TestQuoracleReadmeSearch), here over five unit nodes.
+func TestSearch(t *testing.T) {
+	var out bytes.Buffer
+	o := opts(0.9, "a=1,b=1,c=1,d=1,e=1", "", quorum.Goal{})
+	o.minResilience = 1
+	require.NoError(t, search(context.Background(), &out, o))
+	assert.Contains(t, out.String(), "searched 885 systems over 5 nodes, every candidate examined")
+	assert.Contains(t, out.String(), "reads:  majority(a, b, c) + d*e")
+	assert.Contains(t, out.String(), "load 0.4200")
+
+	o.maxSystems = 3
+	out.Reset()
+	require.NoError(t, search(context.Background(), &out, o))
+	assert.Contains(t, out.String(), "searched 3 systems over 5 nodes, stopped early")
+
+	assert.Error(t, search(context.Background(), &out, opts(0.5, "", "", quorum.Goal{})), "no nodes")
 }

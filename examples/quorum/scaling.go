@@ -27,7 +27,7 @@ func scaling() (majority, grid []scalingPoint, err error) {
 		if err != nil {
 			return 0, err
 		}
-		return st.Load(w), nil
+		return st.Load(), nil
 	}
 	for n := 3; n <= 15; n += 2 {
 		names := make([]string, n)
