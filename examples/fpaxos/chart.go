@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -56,7 +57,12 @@ func writeChart(w io.Writer, st setup, res []result) error {
 	yOf := func(t float64) float64 { return y0 - t/top2*(y0-y1) }
 
 	b := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	var werr error // the first write error; the rest of the chart is skipped
+	p := func(format string, args ...any) {
+		if werr == nil {
+			_, werr = fmt.Fprintf(b, format, args...)
+		}
+	}
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="sans-serif" font-size="12">`+"\n", chartW, chartH, chartW, chartH)
 	p(`<rect width="100%%" height="100%%" fill="white"/>` + "\n")
 	p(`<text x="%g" y="20" font-size="14">Multi-Paxos throughput against the phase-2 quorum size (simulated)</text>`+"\n", left)
@@ -91,7 +97,7 @@ func writeChart(w io.Writer, st setup, res []result) error {
 				if j == 0 {
 					cmd = "M"
 				}
-				fmt.Fprintf(&d, "%s%.1f %.1f", cmd, xOf(r.Q2), yOf(r.Throughput))
+				fmt.Fprintf(&d, "%s%.1f %.1f", cmd, xOf(r.Q2), yOf(r.Throughput)) // a strings.Builder's writes never fail
 			}
 			dash := ""
 			if !thrifty {
@@ -123,5 +129,5 @@ func writeChart(w io.Writer, st setup, res []result) error {
 	p(`<circle cx="%g" cy="%g" r="7" fill="none" stroke="black" stroke-width="1.5"/>`+"\n", x1+24, ly)
 	p(`<text x="%g" y="%g" dominant-baseline="middle">majority Multi-Paxos</text>`+"\n", x1+40, ly)
 	p("</svg>\n")
-	return b.Flush()
+	return errors.Join(werr, b.Flush())
 }

@@ -201,13 +201,17 @@ func (st setup) run(c config) (result, error) {
 	if len(lat) == 0 {
 		return result{}, fmt.Errorf("%v: %w", c, errStalled)
 	}
-	nd, _ := s.Node(lead)
+	nd, ok := s.Node(lead)
+	leader, isReplica := nd.(*replicaNode)
+	if !ok || !isReplica {
+		return result{}, fmt.Errorf("%v: leader %q is not a running replica", c, lead)
+	}
 	res := result{
 		config:     c,
 		Leader:     lead,
 		Completed:  len(lat),
 		Throughput: float64(len(lat)) / st.Duration.Seconds(),
-		LeaderBusy: float64(nd.(*replicaNode).handled) * float64(st.Service) / float64(st.Duration),
+		LeaderBusy: float64(leader.handled) * float64(st.Service) / float64(st.Duration),
 	}
 	var sum time.Duration
 	for _, d := range lat {

@@ -14,8 +14,13 @@
 //	go run ./examples/fpaxos                          # the whole sweep, n = 3..10
 //	go run ./examples/fpaxos -quick                   # a few configurations
 //	go run ./examples/fpaxos -n 5-7 -duration 5s -seed 2
-//	go run ./examples/fpaxos -out /tmp/fpaxos         # also write fpaxos.md and fpaxos-throughput.svg there
+//	go run ./examples/fpaxos -out /tmp/fpaxos         # write fpaxos.md and fpaxos-throughput.svg there
 //	go run ./examples/fpaxos -chart docs/diagrams/fpaxos-throughput.svg   # the chart of docs/paxos.md
+//
+// The command prints the table, and writes it (fpaxos.md) and the chart
+// (fpaxos-throughput.svg) into the folder -out names (created if
+// missing), by default a new temporary folder whose path it prints;
+// -chart FILE writes the chart to FILE instead. It writes nothing else.
 //
 // The output is deterministic for a seed: the simulation is, and the
 // configurations run in a fixed order.
@@ -46,7 +51,7 @@ func main() {
 	flag.DurationVar(&o.st.Service, "service", defaultService, "simulated service time per message at every node")
 	flag.Float64Var(&o.st.Bandwidth, "bandwidth", defaultBandwidth, "bytes per second per one-way link (0: unlimited)")
 	flag.IntVar(&o.st.Outstanding, "outstanding", 10, "client requests in flight")
-	flag.StringVar(&o.out, "out", "", "folder to write fpaxos.md (the table) and fpaxos-throughput.svg into (created if missing)")
+	flag.StringVar(&o.out, "out", "", "folder to write fpaxos.md (the table) and fpaxos-throughput.svg into (created if missing; default: a new temporary folder)")
 	flag.StringVar(&o.chart, "chart", "", "write the chart to this SVG file (instead of into -out)")
 	flag.BoolVar(&o.quick, "quick", false, "a few configurations only (n = 3, 5, 7), 2 s windows")
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "configurations simulated at once")
@@ -159,56 +164,86 @@ func sweep(st setup, cfgs []config, workers int) ([]result, error) {
 	return res, errors.Join(errs...)
 }
 
-// run sweeps, writes the table to w and, with -out, the table and the
-// chart to files, and returns the results.
+// outputDir returns dir, created if missing, or, if dir is "", a new
+// temporary folder.
+func outputDir(dir string) (string, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "fpaxos-")
+		if err != nil {
+			return "", fmt.Errorf("creating a temporary output folder: %w", err)
+		}
+		return d, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating the output folder: %w", err)
+	}
+	return dir, nil
+}
+
+// run sweeps, writes the table to w, writes the table and the chart into
+// the folder o.out (see outputDir; the chart to o.chart if set), and
+// returns the results.
 func run(w io.Writer, o options) ([]result, error) {
-	ns, err := parseRange(o.nRange)
+	res, st, table, err := measure(o)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := io.WriteString(w, table); err != nil {
+		return nil, err
+	}
+	dir, err := outputDir(o.out)
+	if err != nil {
+		return nil, err
+	}
+	md := filepath.Join(dir, "fpaxos.md")
+	if err := os.WriteFile(md, []byte(table), 0o644); err != nil {
+		return nil, fmt.Errorf("writing the table: %w", err)
+	}
+	chart := o.chart
+	if chart == "" {
+		chart = filepath.Join(dir, "fpaxos-throughput.svg")
+	}
+	f, err := os.Create(chart)
+	if err != nil {
+		return nil, fmt.Errorf("writing the chart: %w", err)
+	}
+	if err := errors.Join(writeChart(f, st, res), f.Close()); err != nil {
+		return nil, fmt.Errorf("writing the chart: %w", err)
+	}
+	if _, err := fmt.Fprintf(w, "\nThe table is written to %s, the chart to %s\n", md, chart); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// measure runs the sweep the options describe and returns its results,
+// the setup it used and the table of writeTable.
+func measure(o options) ([]result, setup, string, error) {
+	ns, err := parseRange(o.nRange)
+	if err != nil {
+		return nil, setup{}, "", err
 	}
 	if o.quick {
 		ns = []int{3, 5, 7}
 		o.st.Duration = 2 * time.Second
 	}
 	if o.st.Duration <= 0 || o.st.Warmup <= 0 || o.st.Tick <= 0 || o.st.Service < 0 || o.st.Bandwidth < 0 || o.st.Outstanding < 1 {
-		return nil, fmt.Errorf("fpaxos: -duration, -warmup, -tick and -outstanding must be positive, -service and -bandwidth not negative")
+		return nil, setup{}, "", fmt.Errorf("fpaxos: -duration, -warmup, -tick and -outstanding must be positive, -service and -bandwidth not negative")
 	}
 	st := defaultSetup(o.st)
 	res, err := sweep(st, configs(ns), o.workers)
 	if err != nil {
-		return nil, err
+		return nil, setup{}, "", err
 	}
 	var table strings.Builder
 	writeTable(&table, st, res)
-	if _, err := io.WriteString(w, table.String()); err != nil {
-		return nil, err
-	}
-	chart := o.chart
-	if o.out != "" {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(o.out, "fpaxos.md"), []byte(table.String()), 0o644); err != nil {
-			return nil, err
-		}
-		if chart == "" {
-			chart = filepath.Join(o.out, "fpaxos-throughput.svg")
-		}
-	}
-	if chart == "" {
-		return res, nil
-	}
-	f, err := os.Create(chart)
-	if err != nil {
-		return nil, err
-	}
-	return res, errors.Join(writeChart(f, st, res), f.Close())
+	return res, st, table.String(), nil
 }
 
 // writeTable writes the results as a markdown table, one row per quorum
 // configuration with the thrifty and all-acceptor measurements side by
-// side.
-func writeTable(w io.Writer, st setup, res []result) {
+// side (into a strings.Builder, whose writes never fail).
+func writeTable(w *strings.Builder, st setup, res []result) {
 	fmt.Fprintf(w, "Simulated: links %v one way (±%.0f%%, fixed per link), %.0f Mbit/s per link, %v per message at every node, "+
 		"one client with %d requests in flight, %v measured after %v (seed %d).\n\n",
 		st.Latency, st.Spread*100, st.Bandwidth*8/1e6, st.Service, st.Outstanding, st.Duration, st.Warmup, st.Seed)

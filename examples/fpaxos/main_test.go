@@ -26,8 +26,8 @@ func quickOptions(seed uint64) options {
 // quick holds the -quick sweeps of seeds 1 and 2, each run once for every
 // test that reads it.
 var quick = map[uint64]func() ([]result, error){
-	1: sync.OnceValues(func() ([]result, error) { return run(io.Discard, quickOptions(1)) }),
-	2: sync.OnceValues(func() ([]result, error) { return run(io.Discard, quickOptions(2)) }),
+	1: sync.OnceValues(func() ([]result, error) { res, _, _, err := measure(quickOptions(1)); return res, err }),
+	2: sync.OnceValues(func() ([]result, error) { res, _, _, err := measure(quickOptions(2)); return res, err }),
 }
 
 // quickResults returns the -quick sweep of seed.
@@ -165,8 +165,8 @@ func TestLatencyBoundWhenNodesAreFast(t *testing.T) {
 	assert.Less(t, f.LeaderBusy, 0.6*m.LeaderBusy, "but the thrifty leader does much less work")
 }
 
-// The command prints one markdown row per configuration pair and, with
-// -out, writes the table and a well-formed SVG chart naming every n.
+// The command prints one markdown row per configuration pair and writes
+// the table and a well-formed SVG chart naming every n into -out.
 func TestOutput(t *testing.T) {
 	o := quickOptions(1)
 	o.out = t.TempDir()
@@ -174,7 +174,9 @@ func TestOutput(t *testing.T) {
 	res, err := run(&out, o)
 	require.NoError(t, err)
 	assert.Equal(t, quickResults(t, 1), res, "the same sweep, with or without -out")
-	table := out.String()
+	table, where, found := strings.Cut(out.String(), "\nThe table is written to ")
+	require.True(t, found, "the command says where it wrote the table")
+	assert.Equal(t, filepath.Join(o.out, "fpaxos.md")+", the chart to "+filepath.Join(o.out, "fpaxos-throughput.svg")+"\n", where)
 	rows := strings.Count(table, "\n| ")
 	assert.Equal(t, len(res)/2, rows-1, "one row per configuration, thrifty and not side by side, after the header")
 	md, err := os.ReadFile(filepath.Join(o.out, "fpaxos.md"))
@@ -219,4 +221,63 @@ func TestBadFlags(t *testing.T) {
 	o.st.Warmup, o.st.Tick, o.st.Outstanding = defaultWarmup, defaultTick, 10
 	_, err := run(&out, o)
 	assert.Error(t, err, "a zero -duration is refused")
+}
+
+// files lists the files under dir, as paths relative to it.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			out = append(out, rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// The command writes fpaxos.md and fpaxos-throughput.svg into the folder
+// -out names (created if missing) and, without -out, into a new temporary
+// folder whose path it prints; it writes nothing anywhere else (the
+// current folder, the temporary folder's parent), and nothing at all when
+// its flags are refused.
+func TestOutputFolder(t *testing.T) {
+	cwd, tmp := t.TempDir(), t.TempDir()
+	t.Chdir(cwd)
+	t.Setenv("TMPDIR", tmp)
+	o := quickOptions(1)
+	o.nRange, o.st.Duration = "3", 500*time.Millisecond // a small sweep: only where it writes matters here
+
+	o.out = filepath.Join(t.TempDir(), "new", "folder")
+	var out bytes.Buffer
+	_, err := run(&out, o)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"fpaxos.md", "fpaxos-throughput.svg"}, files(t, o.out), "the given folder holds the table and the chart only")
+	assert.Contains(t, out.String(), "written to "+filepath.Join(o.out, "fpaxos.md"))
+	assert.Empty(t, files(t, cwd), "nothing written into the current folder")
+	assert.Empty(t, files(t, tmp), "nothing written into the temporary folder when -out is given")
+
+	o.out = ""
+	out.Reset()
+	_, err = run(&out, o)
+	require.NoError(t, err)
+	written := files(t, tmp)
+	require.Len(t, written, 2, "without -out, two files in one new temporary folder")
+	dir := filepath.Dir(written[0])
+	assert.ElementsMatch(t, []string{filepath.Join(dir, "fpaxos.md"), filepath.Join(dir, "fpaxos-throughput.svg")}, written)
+	assert.Contains(t, out.String(), "written to "+filepath.Join(tmp, dir, "fpaxos.md"), "the command prints where it wrote")
+	assert.Empty(t, files(t, cwd), "nothing written into the current folder")
+
+	o.nRange = "2"
+	_, err = run(&out, o)
+	require.Error(t, err)
+	assert.Len(t, files(t, tmp), 2, "refused flags create no folder")
 }
