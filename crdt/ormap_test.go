@@ -74,7 +74,7 @@ func TestORMapObservedReset(t *testing.T) {
 	var a, b cart
 	d := mustUpdate(&a, "a", "cart", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 1) })
 	b.Merge(d)
-	a.Remove("a", "cart") // a empties the cart
+	a.Remove("a", "cart")                                                                                  // a empties the cart
 	mustUpdate(&b, "b", "cart", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 2) }) // b adds concurrently
 	a.Merge(b)
 	b.Merge(a)
@@ -125,5 +125,80 @@ func TestORMapReplicaConflict(t *testing.T) {
 	}
 	if !a1.Equal(before) {
 		t.Fatal("a failed merge changed the map")
+	}
+}
+
+// TestORMapUpdateWrongReplica: inside Update the value is bound to the
+// replica given to Update. A mutator called with another replica ID, at
+// any depth of nested maps, changes nothing, and Update fails with
+// ErrWrongReplica, leaving the map (context and identity included)
+// unchanged; the map then goes on updating normally.
+func TestORMapUpdateWrongReplica(t *testing.T) {
+	var m cart
+	mustUpdate(&m, "a", "x", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 1) })
+	for name, f := range map[string]func(s *crdt.ORSet[int], r string) crdt.ORSet[int]{
+		"add":    func(s *crdt.ORSet[int], _ string) crdt.ORSet[int] { return s.Add("b", 2) },
+		"remove": func(s *crdt.ORSet[int], _ string) crdt.ORSet[int] { return s.Remove("b", 1) },
+		"clear":  func(s *crdt.ORSet[int], _ string) crdt.ORSet[int] { return s.Clear("b") },
+	} {
+		before := m.Clone()
+		d, err := m.Update("a", "x", f)
+		if !errors.Is(err, crdt.ErrWrongReplica) {
+			t.Fatalf("%s at b inside Update at a: got %v, want ErrWrongReplica", name, err)
+		}
+		if !m.Equal(before) || d.Len() != 0 || d.Size() != (crdt.Size{}) {
+			t.Fatalf("%s: a refused update changed the map or returned a delta: %v, delta %v", name, m, d)
+		}
+	}
+	// The map was not left bound: the next updates, at a, succeed, and a
+	// merge with a's own earlier state reports no conflict.
+	old := m.Clone()
+	if _, err := m.Update("a", "x", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Remove(r, 1) }); err != nil {
+		t.Fatalf("a remove at a after refused updates: %v", err)
+	}
+	mustUpdate(&m, "a", "y", func(s *crdt.ORSet[int], r string) crdt.ORSet[int] { return s.Add(r, 3) })
+	if err := m.Merge(old); err != nil || m.String() != `{"y": {3@a:2} {}} {a:2}` {
+		t.Fatalf("after refused updates: %v, %v", m, err)
+	}
+	got, _ := m.Get("y")
+	got.Add("b", 4) // a value read with Get is not bound
+	if !got.Contains(4) {
+		t.Fatal("a value read with Get stayed bound to the map's replica")
+	}
+}
+
+// TestNestedORMapUpdateWrongReplica: the binding reaches nested maps,
+// whose own Update and Remove are checked, and their values' mutators.
+func TestNestedORMapUpdateWrongReplica(t *testing.T) {
+	type inner = crdt.ORMap[string, crdt.MVRegister[int]]
+	var m nested
+	write := func(r string) func(v *inner, _ string) inner {
+		return func(v *inner, _ string) inner {
+			d, _ := v.Update(r, "k", func(x *crdt.MVRegister[int], r string) crdt.MVRegister[int] { return x.Write(r, 1) })
+			return d
+		}
+	}
+	if _, err := m.Update("a", "x", write("a")); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]func(v *inner, r string) inner{
+		"inner update at b": write("b"),
+		"inner remove at b": func(v *inner, _ string) inner { return v.Remove("b", "k") },
+		"inner value at b": func(v *inner, r string) inner {
+			d, _ := v.Update(r, "k", func(x *crdt.MVRegister[int], _ string) crdt.MVRegister[int] { return x.Write("b", 2) })
+			return d
+		},
+	}
+	for name, f := range cases {
+		before := m.Clone()
+		if _, err := m.Update("a", "x", f); !errors.Is(err, crdt.ErrWrongReplica) {
+			t.Fatalf("%s: got %v, want ErrWrongReplica", name, err)
+		}
+		if !m.Equal(before) {
+			t.Fatalf("%s: a refused update changed the map: %v", name, m)
+		}
+	}
+	if _, err := m.Update("a", "x", write("a")); err != nil {
+		t.Fatalf("after refused updates: %v", err)
 	}
 }
