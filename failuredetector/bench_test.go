@@ -46,7 +46,7 @@ func BenchmarkPhi(b *testing.B) {
 }
 
 func BenchmarkSuspectTimeout(b *testing.B) {
-	d, _ := NewTimeout(time.Second)
+	d, _ := NewTimeout(TimeoutConfig{Timeout: time.Second})
 	_ = d.Heartbeat(0)
 	b.ReportAllocs()
 	for b.Loop() {

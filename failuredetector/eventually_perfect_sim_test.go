@@ -35,7 +35,7 @@ func (w *watcher) Start(ctx *sim.Context[string]) {
 	for _, p := range ctx.Peers() {
 		// Timeout 20 ms, below the 100 ms period: the detector starts out
 		// far too aggressive and must learn.
-		d, err := fd.NewEventuallyPerfect(20*time.Millisecond, 20*time.Millisecond, 0)
+		d, err := fd.NewEventuallyPerfect(fd.EventuallyPerfectConfig{Timeout: 20 * time.Millisecond, Increment: 20 * time.Millisecond})
 		if err != nil {
 			panic(err)
 		}

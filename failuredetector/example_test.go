@@ -48,10 +48,33 @@ func ExampleLogisticPhi() {
 
 func ExampleConfig_Validate() {
 	cfg := fd.DefaultConfig()
-	cfg.WindowSize = 0
+	cfg.WindowSize = -1
 	fmt.Println(cfg.Validate())
 	// Output:
-	// failuredetector: window size 0 not in [1, 1048576]: invalid configuration
+	// failuredetector: window size -1 not in [1, 1048576]: invalid configuration
+}
+
+// When will a silent peer be suspected? Cassandra's detector (the
+// exponential distribution, phi_convict_threshold 8) convicts after
+// 8·ln 10 ≈ 18.42 mean intervals of silence: with heartbeats every
+// second, 18.42 s after the last one.
+func ExamplePhi_SuspectAt() {
+	cfg := fd.Config{Threshold: 8, Distribution: fd.Exponential{}} // no acceptable pause
+	p, err := fd.NewPhi(cfg)
+	if err != nil {
+		panic(err)
+	}
+	for i := range 11 {
+		if err := p.Heartbeat(time.Duration(i) * time.Second); err != nil {
+			panic(err)
+		}
+	}
+	at, ok := p.SuspectAt()
+	fmt.Println(ok, at-10*time.Second)
+	fmt.Printf("phi %.10f one nanosecond before, %.10f then\n", p.Phi(at-1), p.Phi(at))
+	// Output:
+	// true 18.420680744s
+	// phi 7.9999999996 one nanosecond before, 8.0000000000 then
 }
 
 func ExampleWindow() {
@@ -65,44 +88,105 @@ func ExampleWindow() {
 }
 
 func ExampleTimeout() {
-	d, _ := fd.NewTimeout(3 * time.Second)
-	_ = d.Heartbeat(0)
-	fmt.Println(d.Suspect(3*time.Second), d.Suspect(3*time.Second+1))
+	d, err := fd.NewTimeout(fd.TimeoutConfig{Timeout: 3 * time.Second})
+	if err != nil {
+		panic(err)
+	}
+	if err := d.Heartbeat(0); err != nil {
+		panic(err)
+	}
+	at, ok := d.SuspectAt() // strictly more than 3 s of silence
+	fmt.Println(d.Suspect(3*time.Second), d.Suspect(3*time.Second+1), at, ok)
 	// Output:
-	// false true
+	// false true 3.000000001s true
+}
+
+// The zero value takes the defaults; a negative timeout is refused.
+func ExampleTimeoutConfig() {
+	d, err := fd.NewTimeout(fd.TimeoutConfig{})
+	if err != nil {
+		panic(err)
+	}
+	if err := d.Heartbeat(0); err != nil {
+		panic(err)
+	}
+	fmt.Println(d.SuspectAt())
+	_, err = fd.NewTimeout(fd.TimeoutConfig{Timeout: -time.Second})
+	fmt.Println(errors.Is(err, fd.ErrInvalidConfig), err)
+	// Output:
+	// 4.000000001s true
+	// true failuredetector: timeout -1s is negative: invalid configuration
 }
 
 func ExampleAdaptive() {
-	// Heartbeats sent every second arrive 100 ms late; the freshness point
-	// is the expected arrival plus the 200 ms safety margin.
-	d, _ := fd.NewAdaptive(time.Second, 200*time.Millisecond, 100)
-	for i := range 5 {
-		_ = d.Heartbeat(time.Duration(i)*time.Second + 100*time.Millisecond)
+	// Heartbeats sent every second arrive 100 ms late; Chen et al.'s
+	// freshness point is the expected arrival plus the 200 ms safety
+	// margin, 5.3 s: the last instant the peer is trusted.
+	d, err := fd.NewAdaptive(fd.AdaptiveConfig{Interval: time.Second, SafetyMargin: 200 * time.Millisecond, WindowSize: 100})
+	if err != nil {
+		panic(err)
 	}
-	fp, _ := d.FreshnessPoint()
-	fmt.Println(fp)
+	for i := range 5 {
+		if err := d.Heartbeat(time.Duration(i)*time.Second + 100*time.Millisecond); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println(d.SuspectAt())
 	// Output:
-	// 5.3s
+	// 5.300000001s true
+}
+
+// The defaults: heartbeats every second, a 3 s margin, 1000 arrivals. A
+// zero SafetyMargin means no margin, so DefaultAdaptiveConfig is the
+// place to start.
+func ExampleAdaptiveConfig() {
+	cfg := fd.DefaultAdaptiveConfig()
+	fmt.Println(cfg.Interval, cfg.SafetyMargin, cfg.WindowSize, cfg.Validate())
+	cfg.Interval = math.MaxInt64 // plus the margin: more than 292 years
+	err := cfg.Validate()
+	fmt.Println(errors.Is(err, fd.ErrOverflow), errors.Is(err, fd.ErrInvalidConfig))
+	// Output:
+	// 1s 3s 1000 <nil>
+	// true true
 }
 
 func ExampleEventuallyPerfect() {
 	// Each false suspicion adds a second to the timeout.
-	d, _ := fd.NewEventuallyPerfect(time.Second, time.Second, 0)
-	_ = d.Heartbeat(0)
-	fmt.Println(d.Suspect(1500 * time.Millisecond)) // suspected...
-	_ = d.Heartbeat(1500 * time.Millisecond)        // ...wrongly
+	d, err := fd.NewEventuallyPerfect(fd.EventuallyPerfectConfig{Timeout: time.Second, Increment: time.Second})
+	if err != nil {
+		panic(err)
+	}
+	if err := d.Heartbeat(0); err != nil {
+		panic(err)
+	}
+	fmt.Println(d.Suspect(1500 * time.Millisecond))              // suspected...
+	if err := d.Heartbeat(1500 * time.Millisecond); err != nil { // ...wrongly
+		panic(err)
+	}
 	fmt.Println(d.Suspect(3000 * time.Millisecond)) // 1.5 s < 2 s
 	fmt.Println(d.Timeout())
+	fmt.Println(d.SuspectAt())
 	// Output:
 	// true
 	// false
 	// 2s 1
+	// 3.500000001s true
+}
+
+// A maximum below the first timeout is refused.
+func ExampleEventuallyPerfectConfig() {
+	cfg := fd.EventuallyPerfectConfig{Timeout: 5 * time.Second, MaxTimeout: 2 * time.Second}
+	fmt.Println(cfg.Validate())
+	fmt.Println(fd.DefaultEventuallyPerfectConfig())
+	// Output:
+	// failuredetector: max timeout 2s below timeout 5s: invalid configuration
+	// {4s 1s 0s}
 }
 
 func ExampleMonitor() {
 	events := make(chan fd.Event, 10)
 	m, err := fd.NewMonitor(fd.MonitorConfig{
-		NewDetector: func() (fd.Detector, error) { return fd.NewTimeout(2 * time.Second) },
+		NewDetector: func() (fd.Detector, error) { return fd.NewTimeout(fd.TimeoutConfig{Timeout: 2 * time.Second}) },
 		OnChange:    func(e fd.Event) { events <- e },
 	})
 	if err != nil {
@@ -206,7 +290,7 @@ func ExamplePhiStats() {
 // Any detector can be evaluated on the same trace.
 func ExampleDetector() {
 	tr := fd.Trace{Arrivals: []time.Duration{0, time.Second, 2 * time.Second}, Crashed: true, Crash: 2500 * time.Millisecond, End: 10 * time.Second}
-	timeout, _ := fd.NewTimeout(1500 * time.Millisecond)
+	timeout, _ := fd.NewTimeout(fd.TimeoutConfig{Timeout: 1500 * time.Millisecond})
 	phi, _ := fd.NewPhi(fd.DefaultConfig())
 	for _, d := range []fd.Detector{timeout, phi} {
 		q, _ := fd.Evaluate(tr, d, time.Microsecond)
@@ -238,7 +322,7 @@ func ExampleMonitorConfig() {
 
 func ExampleTrace() {
 	tr := fd.Trace{Arrivals: []time.Duration{0, time.Second, 4 * time.Second}, End: 5 * time.Second}
-	d, _ := fd.NewTimeout(2 * time.Second)
+	d, _ := fd.NewTimeout(fd.TimeoutConfig{Timeout: 2 * time.Second})
 	q, _ := fd.Evaluate(tr, d, time.Nanosecond)
 	fmt.Println(q)
 	// Output: not crashed; 1 mistakes in 5s (720/h, mean 999.999999ms); accuracy 0.800000
@@ -247,7 +331,7 @@ func ExampleTrace() {
 func ExampleQoS() {
 	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
 		Latency: 10 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 0.05, Crash: 59 * time.Minute})
-	d, _ := fd.NewTimeout(2500 * time.Millisecond)
+	d, _ := fd.NewTimeout(fd.TimeoutConfig{Timeout: 2500 * time.Millisecond})
 	q, _ := fd.Evaluate(tr, d, time.Millisecond)
 	fmt.Println(q.Detected, q.DetectionTime.Round(100*time.Millisecond), q.Mistakes)
 	// Output: true 1.5s 1
@@ -300,7 +384,9 @@ func ExampleConfig() {
 func ExampleTarget() {
 	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
 		Loss: 0.2, Crash: 59 * time.Minute})
-	newTimeout := func(x float64) (fd.Detector, error) { return fd.NewTimeout(time.Duration(x * float64(time.Second))) }
+	newTimeout := func(x float64) (fd.Detector, error) {
+		return fd.NewTimeout(fd.TimeoutConfig{Timeout: time.Duration(x * float64(time.Second))})
+	}
 	_, err := fd.SolveThreshold([]fd.Trace{tr}, newTimeout, 0.5, 10,
 		fd.Target{MaxDetection: 2 * time.Second, MaxMistakeRate: 1.0 / 3600}, 0)
 	fmt.Println(errors.Is(err, fd.ErrInfeasible))
@@ -310,7 +396,9 @@ func ExampleTarget() {
 // Perfectly regular heartbeats: a timeout of one interval never errs.
 func ExampleSolution() {
 	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour, Crash: 59 * time.Minute})
-	newTimeout := func(x float64) (fd.Detector, error) { return fd.NewTimeout(time.Duration(x * float64(time.Second))) }
+	newTimeout := func(x float64) (fd.Detector, error) {
+		return fd.NewTimeout(fd.TimeoutConfig{Timeout: time.Duration(x * float64(time.Second))})
+	}
 	sol, err := fd.SolveThreshold([]fd.Trace{tr}, newTimeout, 0.5, 10, fd.Target{MaxDetection: 2 * time.Second}, 0)
 	fmt.Printf("%.2f s, %d mistakes, %v\n", sol.Param, sol.QoS.Mistakes, err)
 	// Output: 1.00 s, 0 mistakes, <nil>

@@ -16,7 +16,7 @@ func TestMonitorTransitions(t *testing.T) {
 	var mu sync.Mutex
 	var events []string
 	m, err := NewMonitor(MonitorConfig{
-		NewDetector: func() (Detector, error) { return NewTimeout(2 * time.Second) },
+		NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: 2 * time.Second}) },
 		OnChange: func(e Event) {
 			mu.Lock()
 			events = append(events, e.String())
@@ -51,7 +51,7 @@ func TestMonitorTransitions(t *testing.T) {
 func TestMonitorCallbackDoesNotBlock(t *testing.T) {
 	release := make(chan struct{})
 	m, err := NewMonitor(MonitorConfig{
-		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: time.Second}) },
 		OnChange:    func(Event) { <-release },
 	})
 	require.NoError(t, err)
@@ -69,7 +69,7 @@ func TestMonitorConcurrent(t *testing.T) {
 	var mu sync.Mutex
 	count := map[EventKind]int{}
 	m, err := NewMonitor(MonitorConfig{
-		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: time.Second}) },
 		OnChange: func(e Event) {
 			mu.Lock()
 			count[e.Kind]++
@@ -101,7 +101,7 @@ func TestMonitorConcurrent(t *testing.T) {
 func TestMonitorBadConfig(t *testing.T) {
 	_, err := NewMonitor(MonitorConfig{})
 	assert.ErrorIs(t, err, ErrInvalidConfig)
-	m, err := NewMonitor(MonitorConfig{NewDetector: func() (Detector, error) { return NewTimeout(0) }})
+	m, err := NewMonitor(MonitorConfig{NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: -time.Second}) }})
 	require.NoError(t, err)
 	assert.ErrorIs(t, m.Add("a", 0), ErrInvalidConfig)
 	m.Close()
@@ -115,7 +115,7 @@ func TestMonitorModel(t *testing.T) {
 		var mu sync.Mutex
 		events := map[string][]EventKind{}
 		m, err := NewMonitor(MonitorConfig{
-			NewDetector: func() (Detector, error) { return NewTimeout(timeout) },
+			NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: timeout}) },
 			OnChange: func(e Event) {
 				mu.Lock()
 				events[e.Peer] = append(events[e.Peer], e.Kind)
@@ -216,7 +216,7 @@ func TestMonitorCloseFromCallback(t *testing.T) {
 	var once sync.Once
 	var m *Monitor
 	m, err := NewMonitor(MonitorConfig{
-		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: time.Second}) },
 		OnChange: func(e Event) {
 			mu.Lock()
 			delivered = append(delivered, e.String())
@@ -261,7 +261,7 @@ func TestMonitorMethodsFromCallback(t *testing.T) {
 	events := make(chan Event, 10)
 	var once sync.Once
 	m, err := NewMonitor(MonitorConfig{
-		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: time.Second}) },
 		OnChange: func(e Event) {
 			events <- e
 			once.Do(func() {
@@ -308,7 +308,7 @@ func TestMonitorCloseWaitsForRunningCallback(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	var running atomic.Bool
 	m, err := NewMonitor(MonitorConfig{
-		NewDetector: func() (Detector, error) { return NewTimeout(time.Second) },
+		NewDetector: func() (Detector, error) { return NewTimeout(TimeoutConfig{Timeout: time.Second}) },
 		OnChange: func(Event) {
 			running.Store(true)
 			close(entered)

@@ -62,18 +62,18 @@ func TestConfigOverflowRejected(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"Adaptive interval max, margin 1", second(NewAdaptive(maxDuration, 1, 10))},
-		{"Adaptive interval and margin half max", second(NewAdaptive(maxDuration/2+1, maxDuration/2+1, 1))},
-		{"EventuallyPerfect timeout max, increment 1", second(NewEventuallyPerfect(maxDuration, 1, 0))},
-		{"EventuallyPerfect increment max", second(NewEventuallyPerfect(time.Second, maxDuration, 0))},
-		{"EventuallyPerfect max timeout max", second(NewEventuallyPerfect(time.Second, time.Second, maxDuration))},
+		{"Adaptive interval max, margin 1", second(NewAdaptive(AdaptiveConfig{Interval: maxDuration, SafetyMargin: 1, WindowSize: 10}))},
+		{"Adaptive interval and margin half max", second(NewAdaptive(AdaptiveConfig{Interval: maxDuration/2 + 1, SafetyMargin: maxDuration/2 + 1, WindowSize: 1}))},
+		{"EventuallyPerfect timeout max, increment 1", second(NewEventuallyPerfect(EventuallyPerfectConfig{Timeout: maxDuration, Increment: 1}))},
+		{"EventuallyPerfect increment max", second(NewEventuallyPerfect(EventuallyPerfectConfig{Timeout: time.Second, Increment: maxDuration}))},
+		{"EventuallyPerfect max timeout max", second(NewEventuallyPerfect(EventuallyPerfectConfig{Timeout: time.Second, Increment: time.Second, MaxTimeout: maxDuration}))},
 	} {
 		assert.ErrorIs(t, c.err, ErrOverflow, c.name)
 		assert.ErrorIs(t, c.err, ErrInvalidConfig, "%s: an overflow is an invalid configuration", c.name)
 	}
-	_, err := NewAdaptive(maxDuration-time.Second, time.Second, 1)
+	_, err := NewAdaptive(AdaptiveConfig{Interval: maxDuration - time.Second, SafetyMargin: time.Second, WindowSize: 1})
 	assert.NoError(t, err, "interval + margin = the largest Duration fits")
-	_, err = NewEventuallyPerfect(maxDuration-time.Second, time.Second, 0)
+	_, err = NewEventuallyPerfect(EventuallyPerfectConfig{Timeout: maxDuration - time.Second, Increment: time.Second})
 	assert.NoError(t, err, "timeout + increment = the largest Duration fits")
 }
 
@@ -86,7 +86,7 @@ func second[T any](_ T, err error) error { return err }
 func TestAdaptiveHugeMarginRegression(t *testing.T) {
 	// Accepted: η + α is exactly the largest Duration. The second
 	// heartbeat's freshness point, 2η + α, wrapped around.
-	d, err := NewAdaptive(time.Second, maxDuration-time.Second, 10)
+	d, err := NewAdaptive(AdaptiveConfig{Interval: time.Second, SafetyMargin: maxDuration - time.Second, WindowSize: 10})
 	require.NoError(t, err)
 	for i := range time.Duration(5) {
 		now := i * time.Second
@@ -94,14 +94,15 @@ func TestAdaptiveHugeMarginRegression(t *testing.T) {
 		assert.False(t, d.Suspect(now), "an on-time peer is never suspected: heartbeat %d at %v", i, now)
 		assert.False(t, d.Suspect(now+time.Second), "an on-time peer is never suspected: before heartbeat %d", i+1)
 	}
-	next, _ := d.FreshnessPoint()
-	assert.Equal(t, maxDuration, next, "the freshness point saturates")
+	assert.Equal(t, maxDuration, d.next, "the freshness point saturates")
+	_, ok := d.SuspectAt()
+	assert.False(t, ok, "a freshness point saturated at the largest Duration is never passed: SuspectAt has no time to give")
 }
 
 func TestAdaptiveFarFutureRegression(t *testing.T) {
 	// Heartbeats every second ending at the largest Duration: now + η + α
 	// wrapped around.
-	d, err := NewAdaptive(time.Second, 100*time.Millisecond, 10)
+	d, err := NewAdaptive(AdaptiveConfig{Interval: time.Second, SafetyMargin: 100 * time.Millisecond, WindowSize: 10})
 	require.NoError(t, err)
 	for i := time.Duration(3); i >= 0; i-- {
 		now := maxDuration - i*time.Second
@@ -109,7 +110,7 @@ func TestAdaptiveFarFutureRegression(t *testing.T) {
 		assert.False(t, d.Suspect(now), "an on-time peer is never suspected: heartbeat at %v", now)
 	}
 	// And a peer silent since the far past is still suspected.
-	d, err = NewAdaptive(time.Second, 0, 10)
+	d, err = NewAdaptive(AdaptiveConfig{Interval: time.Second, SafetyMargin: 0, WindowSize: 10})
 	require.NoError(t, err)
 	require.NoError(t, d.Heartbeat(math.MinInt64+1))
 	assert.True(t, d.Suspect(maxDuration), "a peer silent for 584 years is suspected")
@@ -119,7 +120,7 @@ func TestEventuallyPerfectTimeoutOverflowRegression(t *testing.T) {
 	// Accepted: timeout + increment fits. The second false suspicion took
 	// the timeout past the largest Duration, to a negative one.
 	inc := maxDuration/2 + 1
-	d, err := NewEventuallyPerfect(time.Nanosecond, inc, 0)
+	d, err := NewEventuallyPerfect(EventuallyPerfectConfig{Timeout: time.Nanosecond, Increment: inc})
 	require.NoError(t, err)
 	require.NoError(t, d.Heartbeat(0))
 	require.NoError(t, d.Heartbeat(2)) // late: the timeout grows to 1 + inc
@@ -136,9 +137,9 @@ func TestElapsedOverflowRegression(t *testing.T) {
 	// last wrapped around to a negative elapsed time, and a peer silent
 	// for centuries was not suspected.
 	const last, now = time.Duration(math.MinInt64 + 1), maxDuration
-	to, err := NewTimeout(time.Second)
+	to, err := NewTimeout(TimeoutConfig{Timeout: time.Second})
 	require.NoError(t, err)
-	ep, err := NewEventuallyPerfect(time.Second, time.Second, 0)
+	ep, err := NewEventuallyPerfect(EventuallyPerfectConfig{Timeout: time.Second, Increment: time.Second})
 	require.NoError(t, err)
 	p, err := NewPhi(DefaultConfig())
 	require.NoError(t, err)
@@ -192,9 +193,9 @@ func TestPropOnTimePeerNeverSuspected(t *testing.T) {
 		case 0:
 			eta, alpha := drawDuration(t, "interval", 1), drawDuration(t, "margin", 0)
 			var a *Adaptive
-			a, err = NewAdaptive(eta, alpha, rapid.IntRange(1, 8).Draw(t, "n"))
+			a, err = NewAdaptive(AdaptiveConfig{Interval: eta, SafetyMargin: alpha, WindowSize: rapid.IntRange(1, 8).Draw(t, "n")})
 			if (err != nil) != overflows(eta, alpha) || err != nil && !errors.Is(err, ErrOverflow) {
-				t.Fatalf("NewAdaptive(%v, %v) must refuse exactly the parameters whose sum overflows, with ErrOverflow: %v", eta, alpha, err)
+				t.Fatalf("NewAdaptive with interval %v and margin %v must refuse exactly the parameters whose sum overflows, with ErrOverflow: %v", eta, alpha, err)
 			}
 			d, gap = a, func(*rapid.T) time.Duration { return eta }
 		case 1:
@@ -207,10 +208,10 @@ func TestPropOnTimePeerNeverSuspected(t *testing.T) {
 				}
 			}
 			var e *EventuallyPerfect
-			e, err = NewEventuallyPerfect(timeout, inc, limit)
+			e, err = NewEventuallyPerfect(EventuallyPerfectConfig{Timeout: timeout, Increment: inc, MaxTimeout: limit})
 			over := overflows(timeout, inc) || limit != 0 && overflows(limit, inc)
 			if (err != nil) != over || err != nil && !errors.Is(err, ErrOverflow) {
-				t.Fatalf("NewEventuallyPerfect(%v, %v, %v) must refuse exactly the parameters whose sums overflow, with ErrOverflow: %v", timeout, inc, limit, err)
+				t.Fatalf("NewEventuallyPerfect with timeout %v, increment %v and max timeout %v must refuse exactly the parameters whose sums overflow, with ErrOverflow: %v", timeout, inc, limit, err)
 			}
 			d, gap = e, func(t *rapid.T) time.Duration {
 				cur, _ := e.Timeout()
@@ -237,7 +238,7 @@ func TestPropOnTimePeerNeverSuspected(t *testing.T) {
 		default:
 			timeout := drawDuration(t, "timeout", 1)
 			var to *Timeout
-			to, err = NewTimeout(timeout)
+			to, err = NewTimeout(TimeoutConfig{Timeout: timeout})
 			d, gap = to, func(t *rapid.T) time.Duration {
 				return time.Duration(rapid.Int64Range(0, int64(timeout)).Draw(t, "gap"))
 			}
@@ -289,8 +290,7 @@ func lastHeartbeat(d Detector) (time.Duration, bool) {
 func describe(d Detector) string {
 	switch d := d.(type) {
 	case *Adaptive:
-		next, _ := d.FreshnessPoint()
-		return fmt.Sprintf("Adaptive(η=%v, α=%v, freshness point %v)", d.eta, d.alpha, next)
+		return fmt.Sprintf("Adaptive(η=%v, α=%v, freshness point %v)", d.eta, d.alpha, d.next)
 	case *EventuallyPerfect:
 		timeout, mistakes := d.Timeout()
 		return fmt.Sprintf("EventuallyPerfect(timeout %v after %d mistakes)", timeout, mistakes)

@@ -7,16 +7,20 @@ import (
 	"time"
 )
 
-// Config configures a phi accrual detector. DefaultConfig returns Akka's
+// Config configures a Phi detector. DefaultConfig returns Akka's
 // documented defaults (akka.remote.watch-failure-detector and
-// akka.cluster.failure-detector in Akka's reference.conf).
+// akka.cluster.failure-detector in Akka's reference.conf). A zero
+// Threshold, WindowSize, MinStdDeviation or FirstHeartbeatEstimate takes
+// its default; a zero AcceptableHeartbeatPause means no pause (the plain
+// detector of the paper) and a zero MaxLocalPause leaves the guard off, so
+// the zero value is DefaultConfig without the acceptable pause.
 type Config struct {
 	// Threshold is the φ at or above which Suspect reports the peer.
 	// φ = 1 means about a 10% chance that the suspicion is a mistake,
 	// φ = 2 about 1%, φ = 8 about 10⁻⁸ (if the distribution fits). Default 8.
 	Threshold float64
-	// WindowSize is how many recent intervals the statistics cover.
-	// Default 1000.
+	// WindowSize is how many recent intervals the statistics cover, in
+	// [1, MaxWindow]. Default 1000.
 	WindowSize int
 	// MinStdDeviation is a floor for the standard deviation, so that very
 	// regular heartbeats do not make a tiny delay look like a crash (and
@@ -24,11 +28,13 @@ type Config struct {
 	MinStdDeviation time.Duration
 	// AcceptableHeartbeatPause is a delay added to the expected interval
 	// before suspicion starts to grow: the pauses (garbage collection,
-	// network hiccups) that the application wants to tolerate. Default 3 s.
+	// network hiccups) that the application wants to tolerate. Zero means
+	// none; DefaultConfig sets 3 s.
 	AcceptableHeartbeatPause time.Duration
 	// FirstHeartbeatEstimate bootstraps the statistics at the first
 	// heartbeat, before any interval has been seen: the window starts with
-	// two intervals, estimate ± estimate/4, as in Akka. Default 1 s.
+	// two intervals, estimate ± estimate/4, as in Akka. At most MaxSample.
+	// Default 1 s.
 	FirstHeartbeatEstimate time.Duration
 	// Distribution models the intervals. nil means Normal.
 	Distribution Distribution
@@ -58,23 +64,49 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports the first problem with c, wrapping ErrInvalidConfig.
+// withDefaults returns c with every zero field that has a default set
+// to it.
+func (c Config) withDefaults() Config {
+	def := DefaultConfig()
+	if c.Threshold == 0 {
+		c.Threshold = def.Threshold
+	}
+	if c.WindowSize == 0 {
+		c.WindowSize = def.WindowSize
+	}
+	if c.MinStdDeviation == 0 {
+		c.MinStdDeviation = def.MinStdDeviation
+	}
+	if c.FirstHeartbeatEstimate == 0 {
+		c.FirstHeartbeatEstimate = def.FirstHeartbeatEstimate
+	}
+	if c.Distribution == nil {
+		c.Distribution = def.Distribution
+	}
+	return c
+}
+
+// Validate reports the first problem with c (after defaults), wrapping
+// ErrInvalidConfig: a threshold that is NaN, infinite or negative, a
+// window outside [1, MaxWindow], a negative duration, or a first-heartbeat
+// estimate above MaxSample.
 func (c Config) Validate() error {
+	c = c.withDefaults()
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("failuredetector: "+format+": %w", append(args, ErrInvalidConfig)...)
 	}
 	switch {
 	case math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0):
 		return bad("threshold %v is not a finite number", c.Threshold)
-	case c.Threshold <= 0:
-		return bad("threshold %v must be positive", c.Threshold)
+	case c.Threshold < 0:
+		return bad("threshold %v is negative", c.Threshold)
 	case c.WindowSize < 1 || c.WindowSize > MaxWindow:
 		return bad("window size %d not in [1, %d]", c.WindowSize, MaxWindow)
-	case c.MinStdDeviation <= 0:
-		return bad("minimum standard deviation %v must be positive", c.MinStdDeviation)
+	case c.MinStdDeviation < 0:
+		return bad("minimum standard deviation %v is negative", c.MinStdDeviation)
 	case c.AcceptableHeartbeatPause < 0:
 		return bad("acceptable heartbeat pause %v is negative", c.AcceptableHeartbeatPause)
-	case c.FirstHeartbeatEstimate <= 0 || c.FirstHeartbeatEstimate > MaxSample:
+	case c.FirstHeartbeatEstimate < 0 || c.FirstHeartbeatEstimate > MaxSample:
 		return bad("first heartbeat estimate %v not in (0, %v]", c.FirstHeartbeatEstimate, MaxSample)
 	case c.MaxLocalPause < 0:
 		return bad("max local pause %v is negative", c.MaxLocalPause)
@@ -120,20 +152,18 @@ type Phi struct {
 	yStar float64
 }
 
-// NewPhi returns a detector configured by cfg, or an error wrapping
-// ErrInvalidConfig.
+// NewPhi returns a detector configured by cfg (zero fields take their
+// defaults, see Config), or an error wrapping ErrInvalidConfig.
 func NewPhi(cfg Config) (*Phi, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	w, err := NewWindow(cfg.WindowSize)
 	if err != nil {
 		return nil, err
 	}
 	d := cfg.Distribution
-	if d == nil {
-		d = Normal{}
-	}
 	p := &Phi{cfg: cfg, dist: d, w: w}
 	switch d.(type) {
 	case Normal:
@@ -168,6 +198,11 @@ func thresholdY(phi func(x, mean, sd float64) float64, threshold float64) float6
 	return hi
 }
 
+// fastMargin is how close, relative to |y*|, the standardised delay may
+// come to y* before suspect asks φ itself: closer than that, the rounding
+// of φ, not that of y, could decide, so φ decides.
+const fastMargin = 1e-9
+
 // suspect reports phi(now) >= threshold, through yStar when it can.
 func (p *Phi) suspect(now time.Duration) bool {
 	if !p.fast {
@@ -179,7 +214,10 @@ func (p *Phi) suspect(now time.Duration) bool {
 	elapsed := max(subSat(now, p.last), 0)
 	y, _ := standardise(float64(elapsed)-float64(p.cfg.AcceptableHeartbeatPause), p.w.Mean(),
 		max(p.w.StdDev(), float64(p.cfg.MinStdDeviation)))
-	return y >= p.yStar
+	if math.Abs(y-p.yStar) <= fastMargin*max(1, math.Abs(p.yStar)) {
+		return p.phi(now) >= p.cfg.Threshold
+	}
+	return y > p.yStar
 }
 
 // Heartbeat records a heartbeat that arrived at now. The first heartbeat
@@ -241,8 +279,8 @@ func (p *Phi) phi(now time.Duration) float64 {
 // the local-pause guard holds it back (see Config.MaxLocalPause). For the
 // Normal and Logistic distributions it compares the standardised delay
 // with the one at which φ reaches the threshold, precomputed by NewPhi, so
-// it costs no logarithm; it agrees with Phi(now) >= Threshold except
-// within rounding of the boundary.
+// it costs no logarithm except within a billionth of that boundary,
+// where it asks φ: it agrees with Phi(now) >= Threshold exactly.
 func (p *Phi) Suspect(now time.Duration) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

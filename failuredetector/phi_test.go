@@ -82,12 +82,13 @@ func TestConfigValidate(t *testing.T) {
 	cases := map[string]func(*Config){
 		"NaN threshold":      func(c *Config) { c.Threshold = math.NaN() },
 		"infinite threshold": func(c *Config) { c.Threshold = math.Inf(1) },
-		"zero threshold":     func(c *Config) { c.Threshold = 0 },
-		"zero window":        func(c *Config) { c.WindowSize = 0 },
+		"negative threshold": func(c *Config) { c.Threshold = -1 },
+		"negative window":    func(c *Config) { c.WindowSize = -1 },
 		"huge window":        func(c *Config) { c.WindowSize = MaxWindow + 1 },
-		"zero min stddev":    func(c *Config) { c.MinStdDeviation = 0 },
+		"negative min sd":    func(c *Config) { c.MinStdDeviation = -1 },
 		"negative pause":     func(c *Config) { c.AcceptableHeartbeatPause = -1 },
-		"zero first":         func(c *Config) { c.FirstHeartbeatEstimate = 0 },
+		"negative first":     func(c *Config) { c.FirstHeartbeatEstimate = -1 },
+		"huge first":         func(c *Config) { c.FirstHeartbeatEstimate = MaxSample + 1 },
 		"negative local":     func(c *Config) { c.MaxLocalPause = -1 },
 	}
 	for name, mutate := range cases {

@@ -14,7 +14,7 @@ const s = time.Second
 // section 2.2): one wrong suspicion of 1.5 s, then a crash.
 func TestEvaluateByHand(t *testing.T) {
 	tr := Trace{Arrivals: []time.Duration{0, 1 * s, 2 * s, 3 * s, 6 * s, 7 * s}, Crashed: true, Crash: 7500 * time.Millisecond, End: 20 * s}
-	d, err := NewTimeout(1500 * time.Millisecond)
+	d, err := NewTimeout(TimeoutConfig{Timeout: 1500 * time.Millisecond})
 	require.NoError(t, err)
 	q, err := Evaluate(tr, d, time.Microsecond)
 	require.NoError(t, err)
@@ -30,14 +30,14 @@ func TestEvaluateByHand(t *testing.T) {
 
 func TestEvaluateNoCrashNoMistake(t *testing.T) {
 	tr := Trace{Arrivals: []time.Duration{0, s, 2 * s}, End: 2 * s}
-	d, _ := NewTimeout(5 * s)
+	d, _ := NewTimeout(TimeoutConfig{Timeout: 5 * s})
 	q, err := Evaluate(tr, d, 0)
 	require.NoError(t, err)
 	assert.Equal(t, QoS{QueryAccuracy: 1, Observed: 2 * s}, q)
 }
 
 func TestEvaluateBadInput(t *testing.T) {
-	d, _ := NewTimeout(s)
+	d, _ := NewTimeout(TimeoutConfig{Timeout: s})
 	for name, tr := range map[string]Trace{
 		"empty":        {},
 		"unsorted":     {Arrivals: []time.Duration{2, 1}, End: 3},
@@ -101,7 +101,9 @@ func TestSolveThreshold(t *testing.T) {
 		require.NoError(t, err)
 		traces = append(traces, tr)
 	}
-	newTimeout := func(x float64) (Detector, error) { return NewTimeout(time.Duration(x * float64(time.Second))) }
+	newTimeout := func(x float64) (Detector, error) {
+		return NewTimeout(TimeoutConfig{Timeout: time.Duration(x * float64(time.Second))})
+	}
 	sol, err := SolveThreshold(traces, newTimeout, 0.5, 30, Target{MaxDetection: 10 * s, MaxMistakeRate: 0}, 0)
 	require.NoError(t, err)
 	// With 1% independent loss, two losses in a row happen within an hour,

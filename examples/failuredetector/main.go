@@ -122,20 +122,20 @@ var families = []family{
 		name: "timeout", param: "timeout (s)",
 		values: []float64{1.1, 1.5, 2, 2.5, 3, 4, 5, 7, 10},
 		lo:     1, hi: 20,
-		new: func(x float64) (fd.Detector, error) { return fd.NewTimeout(seconds(x)) },
+		new: func(x float64) (fd.Detector, error) { return fd.NewTimeout(fd.TimeoutConfig{Timeout: seconds(x)}) },
 	},
 	{
 		name: "Chen et al.", param: "margin α (s)",
 		values: []float64{0.05, 0.1, 0.5, 1, 1.5, 2, 3, 5, 8},
 		lo:     0, hi: 20,
-		new: func(x float64) (fd.Detector, error) { return fd.NewAdaptive(time.Second, seconds(x), 100) },
+		new: func(x float64) (fd.Detector, error) { return fd.NewAdaptive(fd.AdaptiveConfig{Interval: time.Second, SafetyMargin: seconds(x), WindowSize: 100}) },
 	},
 	{
 		name: "eventually perfect", param: "first timeout (s)",
 		values: []float64{1.1, 1.5, 2, 2.5, 3, 4, 5, 7, 10},
 		lo:     1, hi: 20,
 		new: func(x float64) (fd.Detector, error) {
-			return fd.NewEventuallyPerfect(seconds(x), 500*time.Millisecond, 0)
+			return fd.NewEventuallyPerfect(fd.EventuallyPerfectConfig{Timeout: seconds(x), Increment: 500 * time.Millisecond})
 		},
 	},
 }

@@ -62,7 +62,7 @@ func fdPhiConfig(pause time.Duration) fd.Config {
 }
 
 var fdDetectors = []fdDetector{
-	{"timeout 2 s", func() (fd.Detector, error) { return fd.NewTimeout(2 * time.Second) }},
+	{"timeout 2 s", func() (fd.Detector, error) { return fd.NewTimeout(fd.TimeoutConfig{Timeout: 2 * time.Second}) }},
 	{"phi, no acceptable pause", func() (fd.Detector, error) { return fd.NewPhi(fdPhiConfig(0)) }},
 	{"phi, Akka's 3 s acceptable pause", func() (fd.Detector, error) { return fd.NewPhi(fdPhiConfig(3 * time.Second)) }},
 }
