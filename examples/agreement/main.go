@@ -6,13 +6,14 @@
 // Run it from the repository root:
 //
 //	go run ./examples/agreement                        # every lesson, three participants
-//	go run ./examples/agreement -out /tmp/agreement    # choose where diagrams go
+//	go run ./examples/agreement -out /tmp/agreement    # choose where the diagrams go
 //	go run ./examples/agreement -participants 2        # smaller explorations
 //
 // The output is deterministic. The space-time diagrams (SVG) of the
-// counterexamples are written to the folder named by -out
-// (./agreement-output by default), created if missing; the chapter shows
-// the same diagrams from docs/diagrams.
+// counterexamples are written into the folder -out names (created if
+// missing), by default a new temporary folder whose path the command
+// prints; it writes nothing else. The chapter shows the same diagrams
+// from docs/diagrams.
 package main
 
 import (
@@ -32,7 +33,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", "agreement-output", "folder to write the diagrams into (created if missing)")
+	out := flag.String("out", "", "folder to write the diagrams into (created if missing; default: a new temporary folder)")
 	n := flag.Int("participants", 3, "number of participants in the explorations (1 to 3; the state space grows fast)")
 	flag.Parse()
 	if flag.NArg() > 0 || *n < 1 || *n > 3 {
@@ -102,7 +103,7 @@ func (p *printer) decisions(s *sim.Sim[commit.Msg], cfg commit.Config) {
 }
 
 // run prints every lesson to w, with explorations over n participants,
-// and writes the diagrams into dir.
+// and writes the diagrams into dir (see outputDir).
 func run(w io.Writer, dir string, n int) error {
 	p := &printer{w: w}
 	team := lessons.Team(n)
@@ -219,13 +220,30 @@ func partition3PC(p *printer, team commit.Config) error {
 	return nil
 }
 
+// outputDir returns dir, created if missing, or, if dir is "", a new
+// temporary folder.
+func outputDir(dir string) (string, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "agreement-")
+		if err != nil {
+			return "", fmt.Errorf("creating a temporary output folder: %w", err)
+		}
+		return d, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating the output folder: %w", err)
+	}
+	return dir, nil
+}
+
 func writeDiagrams(p *printer, dir string) error {
 	diagrams, err := lessons.Diagrams()
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating the output folder: %w", err)
+	dir, err = outputDir(dir)
+	if err != nil {
+		return err
 	}
 	p.heading("Diagrams")
 	for _, d := range diagrams {

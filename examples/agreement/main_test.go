@@ -50,3 +50,53 @@ func TestLessons(t *testing.T) {
 	require.NoError(t, run(&again, dir, 2))
 	assert.Equal(t, text, again.String(), "two runs printed different lessons")
 }
+
+// files lists the files under dir, as paths relative to it.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			out = append(out, rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// The command writes its diagrams into the folder -out names (created if
+// missing) and, without -out, into a new temporary folder whose paths it
+// prints; it writes nothing anywhere else (the current folder, the
+// temporary folder's parent).
+func TestOutputFolder(t *testing.T) {
+	cwd, tmp := t.TempDir(), t.TempDir()
+	t.Chdir(cwd)
+	t.Setenv("TMPDIR", tmp)
+	diagrams := []string{"2pc-blocked.svg", "3pc-partition.svg", "3pc-partition-timed.svg"}
+
+	given := filepath.Join(t.TempDir(), "new", "folder")
+	var out bytes.Buffer
+	require.NoError(t, run(&out, given, 1))
+	assert.ElementsMatch(t, diagrams, files(t, given), "the given folder holds the diagrams only")
+	assert.Empty(t, files(t, cwd), "nothing written into the current folder")
+	assert.Empty(t, files(t, tmp), "nothing written into the temporary folder when -out is given")
+
+	out.Reset()
+	require.NoError(t, run(&out, "", 1))
+	written := files(t, tmp)
+	require.Len(t, written, len(diagrams), "without -out, the diagrams in one new temporary folder")
+	dir := filepath.Dir(written[0])
+	for _, name := range diagrams {
+		assert.Contains(t, written, filepath.Join(dir, name))
+		assert.Contains(t, out.String(), filepath.Join(tmp, dir, name), "the command prints where it wrote %s", name)
+	}
+	assert.Empty(t, files(t, cwd), "nothing written into the current folder")
+}

@@ -27,7 +27,11 @@ func ExampleTwoPhase() {
 		return
 	}
 	for _, id := range cfg.Nodes() {
-		n, _ := s.Node(id)
+		n, ok := s.Node(id)
+		if !ok {
+			fmt.Println(id, "is down")
+			continue
+		}
 		fmt.Println(id, n.(*commit.TwoPhase).Decision())
 	}
 	fmt.Println(commit.CheckSafety(cfg, s.Storage))
@@ -53,13 +57,18 @@ func ExampleThreePhase() {
 		return
 	}
 	// PreCommit leaves the coordinator at 2 ms (1 ms links).
-	s.At(2500*time.Microsecond, func(s *sim.Sim[commit.Msg]) { _ = s.Crash("coord") })
-	if err := s.Run(); err != nil {
+	var crashErr error // a scheduled action cannot return its error: keep it
+	s.At(2500*time.Microsecond, func(s *sim.Sim[commit.Msg]) { crashErr = s.Crash("coord") })
+	if err := errors.Join(s.Run(), crashErr); err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, id := range cfg.Participants {
-		n, _ := s.Node(id)
+		n, ok := s.Node(id)
+		if !ok {
+			fmt.Println(id, "is down")
+			continue
+		}
 		fmt.Println(id, n.(*commit.ThreePhase).Decision())
 	}
 	// Output:
@@ -78,9 +87,13 @@ func ExampleConfig_Validate() {
 }
 
 func ExampleMsg() {
-	b, _ := commit.PreCommit.MarshalBinary()
+	b, err := commit.PreCommit.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var m commit.Msg
-	err := m.UnmarshalBinary(b)
+	err = m.UnmarshalBinary(b)
 	fmt.Println(m, b, err)
 	fmt.Println(m.UnmarshalBinary([]byte{42}))
 	// Output:

@@ -104,7 +104,9 @@ func requireNoViolation(t *testing.T, res *sim.ExploreResult, law string) {
 	t.Helper()
 	if v := res.Violation; v != nil {
 		var b strings.Builder
-		_ = v.Trace.WriteTranscript(&b)
+		if err := v.Trace.WriteTranscript(&b); err != nil {
+			t.Fatalf("%s: %v (and its transcript failed: %v)", law, v, err)
+		}
 		t.Fatalf("%s: %v\n%s", law, v, b.String())
 	}
 }

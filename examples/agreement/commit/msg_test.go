@@ -43,7 +43,10 @@ func FuzzMsgUnmarshalBinary(f *testing.F) {
 			}
 			return
 		}
-		b, _ := m.MarshalBinary()
+		b, err := m.MarshalBinary()
+		if err != nil {
+			t.Fatalf("encoding %v, decoded from %v: %v", m, data, err)
+		}
 		if string(b) != string(data) {
 			t.Fatalf("decoding is not canonical: %v decodes to %v, which encodes to %v", data, m, b)
 		}

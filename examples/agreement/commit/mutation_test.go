@@ -206,9 +206,11 @@ func simCheck[N sim.Node[Msg]](name string, cfg Config, crash ...string) check[N
 			for at := time.Duration(0); at <= 8*time.Millisecond; at += 250 * time.Microsecond {
 				s, err := sim.New(sim.Config{Seed: 1, Nodes: cfg.Nodes()}, func(id string) sim.Node[Msg] { return nn(id) })
 				require.NoError(t, err)
-				s.At(at, func(s *sim.Sim[Msg]) { _ = s.Crash(id) })
-				s.At(at+20*time.Millisecond, func(s *sim.Sim[Msg]) { _ = s.Restart(id) })
+				var faultErr error // the scheduled crash's and restart's
+				s.At(at, func(s *sim.Sim[Msg]) { faultErr = errors.Join(faultErr, s.Crash(id)) })
+				s.At(at+20*time.Millisecond, func(s *sim.Sim[Msg]) { faultErr = errors.Join(faultErr, s.Restart(id)) })
 				require.NoError(t, s.Run())
+				require.NoError(t, faultErr)
 				if err := CheckSafety(cfg, s.Storage); err != nil {
 					return fmt.Errorf("crash %s at %v, restart 20ms later: %w", id, at, err)
 				}

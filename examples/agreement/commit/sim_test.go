@@ -177,7 +177,8 @@ func TestTwoPhaseBlocksWhileTheCoordinatorIsDown(t *testing.T) {
 	require.ErrorIs(t, commit.CheckDecided(three, decided(s)), commit.ErrUndecided, "2PC participants decided without the coordinator")
 	require.NoError(t, commit.CheckSafety(three, s.Storage))
 	for _, p := range three.Participants {
-		n, _ := s.Node(p)
+		n, ok := s.Node(p)
+		require.True(t, ok, "%s is running", p)
 		assert.True(t, n.(*commit.TwoPhase).Uncertain(), "%s should be uncertain", p)
 	}
 	assert.Equal(t, 3*three.Queries, count(s.Trace(), sim.Send, "query"), "each participant asks Queries times")
