@@ -55,7 +55,7 @@ func writeChart(w io.Writer, pts [][]point) error {
 		p(`<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#ddd"/>`+"\n", x0, y, x1, y)
 		p(`<text x="%g" y="%g" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", x0-6, y, label)
 	}
-	p(`<text x="%g" y="%g" text-anchor="middle">worst detection time</text>`+"\n", (x0+x1)/2, chartH-10)
+	p(`<text x="%g" y="%g" text-anchor="middle">worst detection time after the crash</text>`+"\n", (x0+x1)/2, chartH-10)
 	p(`<text transform="translate(16 %g) rotate(-90)" text-anchor="middle">mistakes per day (log)</text>`+"\n", (y0+y1)/2)
 	// One polyline per family, points marked, legend on the right.
 	for i, f := range families {

@@ -26,14 +26,29 @@ func TestSweep(t *testing.T) {
 			assert.GreaterOrEqual(t, pts[i][j].detection, pts[i][j-1].detection,
 				"%s: a larger %s must not detect faster", f.name, f.param)
 		}
+		for _, p := range pts[i] {
+			assert.Less(t, p.detection, p.silence,
+				"%s at %v: the peer was already silent when it crashed, so detection from the crash is shorter than from the last heartbeat", f.name, p.param)
+		}
 		first, last := pts[i][0], pts[i][len(pts[i])-1]
 		assert.Greater(t, first.perDay, last.perDay, "%s: the smallest parameter errs more than the largest", f.name)
+	}
+
+	for i, f := range families {
+		if f.name != "timeout" {
+			continue
+		}
+		for _, p := range pts[i] {
+			assert.Equal(t, seconds(p.param)+time.Nanosecond, p.silence,
+				"a timeout suspects exactly one nanosecond after its timeout of silence")
+		}
 	}
 
 	dir := t.TempDir()
 	var out bytes.Buffer
 	require.NoError(t, run(&out, dir, time.Hour))
 	assert.Contains(t, out.String(), "Target: detection within 5s")
+	assert.Contains(t, out.String(), "wrote "+filepath.Join(dir, "fd-qos-sweep.svg"))
 	svg, err := os.ReadFile(filepath.Join(dir, "fd-qos-sweep.svg"))
 	require.NoError(t, err)
 	dec := xml.NewDecoder(bytes.NewReader(svg))
@@ -47,4 +62,22 @@ func TestSweep(t *testing.T) {
 	for _, f := range families {
 		assert.True(t, strings.Contains(string(svg), f.name), "the legend names %s", f.name)
 	}
+}
+
+// With no -out, the chart goes to a new temporary folder, whose path the
+// output names.
+func TestRunTempDir(t *testing.T) {
+	dir, err := outputDir("")
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, os.RemoveAll(dir)) })
+	assert.True(t, strings.HasPrefix(filepath.Base(dir), "failuredetector-"), "a temporary folder named for the example: %s", dir)
+	again, err := outputDir("")
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, os.RemoveAll(again)) })
+	assert.NotEqual(t, dir, again, "each run gets a new folder")
+	nested := filepath.Join(t.TempDir(), "a", "b")
+	got, err := outputDir(nested)
+	require.NoError(t, err)
+	assert.Equal(t, nested, got)
+	assert.DirExists(t, nested, "-out is created if missing")
 }
