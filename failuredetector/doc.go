@@ -14,6 +14,10 @@
 //   - [Timeout], a fixed timeout; [Adaptive], Chen, Toueg and Aguilera's
 //     expected-arrival-plus-margin detector; [EventuallyPerfect], a ◇P
 //     detector whose timeout grows after each false suspicion;
+//   - for every detector, [Detector.SuspectAt]: when the peer will be
+//     suspected if nothing more arrives, exact to the nanosecond (for
+//     [Phi], φ inverted for its distribution: with Cassandra's exponential
+//     distribution and threshold 8, after 8·ln 10 ≈ 18.42 mean intervals);
 //   - [Monitor], many peers keyed by node ID, with suspect and recover
 //     transitions delivered to a callback;
 //   - QoS evaluation after Chen, Toueg and Aguilera (2002): [Evaluate]
@@ -33,6 +37,17 @@
 //	if err != nil {
 //		return err // wraps ErrInvalidConfig
 //	}
+//
+// Every detector is configured the same way: a config struct
+// ([Config] for Phi, [TimeoutConfig], [AdaptiveConfig],
+// [EventuallyPerfectConfig]), a DefaultXConfig function, and a Validate
+// method returning an error that wraps [ErrInvalidConfig] (and
+// [ErrOverflow] for durations whose sum would overflow). A zero field
+// takes its default wherever zero would be invalid; where zero means
+// something (no safety margin, no acceptable pause, no maximum) it keeps
+// that meaning, and the field's documentation says so.
+//
+//	t, err := failuredetector.NewTimeout(failuredetector.TimeoutConfig{Timeout: 2 * time.Second})
 //	// on every heartbeat from the peer:
 //	if err := p.Heartbeat(time.Since(start)); err != nil {
 //		// wraps ErrNonMonotonic: a timestamp went backwards
@@ -40,13 +55,17 @@
 //	// whenever a decision is needed:
 //	if p.Suspect(time.Since(start)) { ... }
 //	level := p.Phi(time.Since(start)) // 1: ~10% chance of a mistake, 2: ~1%, ...
+//	at, ok := p.SuspectAt()           // when it will be suspected if silent
 //
 // For many peers, use a Monitor and call Check on a ticker:
 //
-//	m, _ := failuredetector.NewMonitor(failuredetector.MonitorConfig{
+//	m, err := failuredetector.NewMonitor(failuredetector.MonitorConfig{
 //		NewDetector: func() (failuredetector.Detector, error) { return failuredetector.NewPhi(cfg) },
 //		OnChange:    func(e failuredetector.Event) { log.Println(e) },
 //	})
+//	if err != nil {
+//		return err
+//	}
 //	defer m.Close()
 //	m.Heartbeat("b", now) // from the network goroutines
 //	m.Check(now)          // from a ticker: reports new suspicions
@@ -60,7 +79,9 @@
 //     running sums are exact integers, so the statistics equal a direct
 //     recomputation. For Normal and Logistic, Suspect compares the
 //     standardised delay with the one at which φ reaches the threshold,
-//     computed once, so it needs no logarithm.
+//     computed once, so it needs no logarithm (except within a billionth
+//     of that point, where it asks φ, so that Suspect and φ agree
+//     exactly).
 //   - Bad input (timestamps going backwards, NaN or out-of-range
 //     configuration) returns an error wrapping a sentinel and changes
 //     nothing; nothing panics.
