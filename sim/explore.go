@@ -215,7 +215,8 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 	// while it lasts (messages from or to clients are never cut). The
 	// action chooses the next partition among every split of the nodes in
 	// two and none (the network healed): 2^(n-1) choices for n nodes, so
-	// partitions are for systems of a few nodes (at most 16). Under
+	// partitions are for systems of a few nodes (at most 16), unless
+	// Partitions lists the splits to choose from (at most 64 nodes). Under
 	// Synchronous the network changes, as timers fire, only when no
 	// message can be delivered: a partition begins or heals between the
 	// exchanges that timeouts start, not in the middle of one (a loss in
@@ -224,6 +225,13 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 	// change (a leader cut from its quorum, a candidate heard by only some)
 	// cost one or two actions instead of one drop per message.
 	MaxPartitions int
+	// Partitions, if not nil, lists the partitions a change may choose,
+	// each by the nodes of one side (the other side is every other node),
+	// instead of every split: the faults of a known topology, such as
+	// two data centres whose link fails and heals ([][]string{{"a",
+	// "b"}}: the choices are that cut and none). Each side must name
+	// known nodes, at least one and not all.
+	Partitions [][]string
 	// MaxHolds bounds how many messages a path holds back: a held message
 	// leaves the messages in flight and waits, as long as the path likes,
 	// to be delivered by a later action of its own (which costs nothing
@@ -533,8 +541,21 @@ func validateExplore[M any, N Explorable[M, N]](cfg *ExploreConfig[M, N]) error 
 	if cfg.MaxDelays > 0 && !cfg.DelayBounding {
 		return bad("MaxDelays %d without DelayBounding", cfg.MaxDelays)
 	}
-	if cfg.MaxPartitions > 0 && len(cfg.Nodes) > maxPartitioned {
-		return bad("MaxPartitions with %d nodes, at most %d", len(cfg.Nodes), maxPartitioned)
+	for _, side := range cfg.Partitions {
+		if len(side) == 0 || len(side) >= len(cfg.Nodes) {
+			return bad("partition side %v: it must hold at least one node and not all", side)
+		}
+		for _, id := range side {
+			if !seen[id] {
+				return fmt.Errorf("sim: explore: partition side %v: node %q: %w", side, id, errors.Join(ErrInvalidConfig, ErrUnknownNode))
+			}
+		}
+	}
+	if cfg.MaxPartitions > 0 && cfg.Partitions == nil && len(cfg.Nodes) > maxPartitioned {
+		return bad("MaxPartitions with %d nodes and every split allowed, at most %d (or list the Partitions)", len(cfg.Nodes), maxPartitioned)
+	}
+	if cfg.MaxPartitions > 0 && len(cfg.Nodes) > 64 {
+		return bad("MaxPartitions with %d nodes, at most 64", len(cfg.Nodes))
 	}
 	if (cfg.MaxPartitions > 0 || cfg.MaxHolds > 0) && len(cfg.Symmetric) > 1 {
 		return bad("Symmetric with MaxPartitions or MaxHolds is not supported")
@@ -606,6 +627,26 @@ func newExplorer[M any, N Explorable[M, N]](cfg ExploreConfig[M, N]) (*explorer[
 		budgetHolds:      int32(cfg.MaxHolds),
 	}
 	x.network = cfg.MaxPartitions > 0 || cfg.MaxHolds > 0
+	if cfg.MaxPartitions > 0 {
+		x.cuts = []uint64{0}
+		if cfg.Partitions == nil {
+			for c := uint64(2); c < 1<<len(x.ids); c += 2 {
+				x.cuts = append(x.cuts, c) // the first node on side 0
+			}
+		}
+		for _, side := range cfg.Partitions {
+			var c uint64
+			for _, id := range side {
+				c |= 1 << x.index[id]
+			}
+			if c&1 != 0 {
+				c ^= 1<<len(x.ids) - 1 // the same partition, first node on side 0
+			}
+			if !slices.Contains(x.cuts, c) {
+				x.cuts = append(x.cuts, c)
+			}
+		}
+	}
 	x.ordered = cfg.DelayBounding
 	x.encodedBudgets = budgetDelays // the default mode's encoding, unchanged
 	if x.ordered {

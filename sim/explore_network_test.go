@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -190,7 +191,7 @@ func TestExploreHeldMessageCrossesPartition(t *testing.T) {
 	s := w.initial().keep()
 	s = w.step(s, makeAction(actHold, 0)).keep()
 	require.Len(t, s.held, 1)
-	s = w.step(s, makeAction(actPartition, 0b10)).keep()
+	s = w.step(s, makeAction(actPartition, slices.Index(x.cuts, 0b10))).keep()
 	var offered []action
 	x.forActions(s, func(a action) bool { offered = append(offered, a); return true })
 	require.Contains(t, offered, makeAction(actRelease, 0), "a held message may be released at any time")

@@ -40,6 +40,9 @@ type explorer[M any, N Explorable[M, N]] struct {
 	// network: MaxPartitions or MaxHolds is set, so the state encoding
 	// holds the partition, the held messages and their budgets.
 	network bool
+	// cuts are the partitions a change may choose (see state.cut), none
+	// (0) first.
+	cuts []uint64
 
 	// ordered: DelayBounding, the messages in flight are a queue in send
 	// order. encodedBudgets is how many of the budgets the state encoding
@@ -161,7 +164,7 @@ const (
 	actRestart
 	actHold      // hold a deliverable message: a long delay
 	actRelease   // deliver a held message
-	actPartition // change the partition: idx is the new cut
+	actPartition // change the partition: idx is the new cut's position in explorer.cuts
 )
 
 // action is one step from a state: a kind in the top 4 bits and an index
@@ -280,9 +283,8 @@ func (x *explorer[M, N]) forNetworkActions(s *state[M, N], deliverable, delays b
 		}
 	}
 	if s.used[budgetPartitions] < x.bounds[budgetPartitions] && !(x.cfg.Synchronous && deliverable) {
-		// The cuts with the first node on side 0, and no cut at all.
-		for c := uint64(0); c < 1<<len(x.ids); c += 2 {
-			if c != s.cut && !f(makeAction(actPartition, int(c))) {
+		for k, c := range x.cuts {
+			if c != s.cut && !f(makeAction(actPartition, k)) {
 				return
 			}
 		}
@@ -517,7 +519,7 @@ func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 		n := t.nodes[m.to].n.Clone()
 		w.call(t, m.to, n, callReceive, m.env.From, m.env.Msg, "", m.h[1])
 	case actPartition:
-		t.cut = uint64(a.idx())
+		t.cut = x.cuts[a.idx()]
 		t.used[budgetPartitions]++
 		if w.tr != nil {
 			w.tr.fault(x.describeCut(t.cut))
