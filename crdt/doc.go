@@ -32,8 +32,8 @@
 // # Usage
 //
 // Each replica keeps its own state and passes its own replica ID to the
-// mutators; it sends the returned deltas (or, from time to time, its whole
-// state) to the others, which Merge them:
+// mutators (see Replica arguments); it sends the returned deltas (or,
+// from time to time, its whole state) to the others, which Merge them:
 //
 //	var a, b crdt.GCounter
 //	d, _ := a.Inc("a", 2) // replica a counts two
@@ -42,12 +42,49 @@
 //	fmt.Println(b.Value()) // 3
 //
 // To replicate over a network, wrap the state in a [Replicator]: call
-// Update for local operations, Sync for each peer on a timer, and Receive
+// Update for local operations (it passes the configured replica ID to
+// your mutator), Sync for each peer on a timer, and Receive
 // for incoming messages, sending back the acknowledgement it returns. A
 // replica that restarts gives its new Replicator a new incarnation (a
 // counter kept in its durable storage: see [ReplicatorConfig]), so that
 // acknowledgements sent to its previous run cannot cover its new
 // updates.
+//
+// # Replica arguments
+//
+// One rule for every type: a mutator of a type whose state names
+// replicas takes the replica ID as its first argument, and a mutator of a
+// type that names none takes none.
+//
+//   - Mutators that issue a dot or a stamp need it, to name the update:
+//     GCounter.Inc, PNCounter.Inc and Dec, LWWRegister.Set and Write,
+//     MVRegister.Write, ORSet.Add, RWSet.Add and Remove, EWFlag.Enable,
+//     DWFlag.Enable and Disable, and ORMap.Update (through its value's
+//     mutator).
+//   - The observed removes issue nothing (they forget dots they have
+//     seen) and take it anyway, for uniformity: ORSet.Remove and Clear,
+//     EWFlag.Disable and ORMap.Remove. Whether a remove issues a dot is
+//     the conflict policy of the type, not something a caller should
+//     have to know: an add-wins set and a remove-wins set, or the two
+//     flags, are then swapped by changing the type alone, and a remove
+//     inside ORMap.Update is checked against the map's replica like any
+//     other mutator. The ID is otherwise unused, and a remove does not
+//     make a state the owner of that ID (a restored backup that removes
+//     before catching up is still a stale copy, not a diverged one).
+//   - GSet and TwoPSet name no replica (an element is its own identity)
+//     and their Add and Remove take none.
+//
+// Where a container knows the replica, it is given once: ORMap.Update
+// takes it and passes it to the closure that updates the value, and
+// Replicator.Update passes its configured ID to the mutator:
+//
+//	d, err := m.Update("a", "cart", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
+//		return s.Add(replica, "milk")
+//	})
+//
+// Inside ORMap.Update the value is bound to that replica: a mutator of it
+// (or of a nested map, at any depth) called with another ID changes
+// nothing, and Update fails with [ErrWrongReplica].
 //
 // # Replica identity
 //
@@ -179,29 +216,31 @@
 // decoded state and little more. In the worst case, per input byte
 // (TestDecodersAllocationPerInputByte measures every decoder on states of
 // many minimal entries, on length prefixes that claim all the input
-// could hold and on input past the limits, and fails above 16 bytes, 40
+// could hold and on input past the limits, and fails above 16 bytes, 36
 // for ORMap's binary encoding; figures are the largest over states of
 // 700 to 13,000 entries):
 //
-//	decoder                          binary  JSON   (before this bound)
+//	decoder                          binary  JSON   (before the bounds)
 //	GCounter, PNCounter                 3.1   0.9   (5.6, 51)
 //	GSet, TwoPSet                      11.4  11.5   (45, 72)
 //	ORSet, RWSet, MVRegister, flags    11.0   4.1   (45, 45)
 //	  a context that is all cloud       9.1   4.4   (19, 38)
 //	  thousands of replicas            13.9  13.2   (20, 37)
 //	LWWRegister (64 KiB of escapes)     7.7  13.0   (8.8, 24)
-//	ORMap of one-element values        33     6.4   (89, 83)
+//	ORMap of one-element values        26.6   6.4   (89, 83; 34 before issue 12)
+//	ORMap of maps of such values       35     6.1   (39 before issue 12)
 //	ReplicaMessage                     as its state's decoder
 //	a length prefix claiming it all    13.7  -      (59)
 //	input past the entry limit          0.0   0.1   (the whole state)
 //
 // Most of it is Go's hash maps (40 to 60 bytes per entry) against entries
 // of 5 to 8 bytes. ORMap's binary encoding is the exception: each value
-// is a dot store with a hash map of its own (about 300 bytes in Go)
-// encoded in under 20 bytes. Elements of strings of plain ASCII,
-// integers and booleans are checked canonical directly; elements of other
-// types go through encoding/json, at about 150 bytes each besides the
-// element itself.
+// is a dot store with a hash map of its own (about 300 bytes in Go, a
+// group of 8 slots even for one entry) and a slot of about 150 bytes in
+// the map's hash map, encoded in about 20 bytes; a map of maps pays it
+// twice. Elements of strings of plain ASCII, integers and booleans are
+// checked canonical directly; elements of other types go through
+// encoding/json, at about 150 bytes each besides the element itself.
 //
 // # Papers
 //
