@@ -28,7 +28,8 @@ import (
 //     is, the count is 0 or 1 (s1's was delivered before the cut or
 //     not); once s2's is delivered, 1 or 2: 4 states. {s2}: likewise, 4.
 //
-// In all 15. Under Synchronous the network changes only when no message
+// In all 15; with Partitions listing only the cut of both senders, 4 + 3
+// = 7. Under Synchronous the network changes only when no message
 // can be delivered, and both incs are deliverable from the start until
 // they are delivered, so a partition changes nothing: 4 states without a
 // cut, 1 with each of the three cuts after both incs arrived, 7.
@@ -36,15 +37,18 @@ func TestExplorePartitionStateCount(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		synchronous bool
+		partitions  [][]string
 		distinct    int
 		minCount    int
 	}{
-		{"asynchronous", false, 15, 0},
-		{"synchronous", true, 7, 2},
+		{"asynchronous", false, nil, 15, 0},
+		{"synchronous", true, nil, 7, 2},
+		{"one listed cut", false, [][]string{{"s1", "s2"}}, 7, 0},
+		{"the same cut from the sink's side", false, [][]string{{"sink"}}, 7, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := xpCounterConfig(2)
-			cfg.MaxPartitions, cfg.Synchronous = 1, tc.synchronous
+			cfg.MaxPartitions, cfg.Synchronous, cfg.Partitions = 1, tc.synchronous, tc.partitions
 			least := 2
 			cfg.Invariant = func(w *World[xpMsg, *xpCounter]) error {
 				if len(w.InFlight()) == 0 {
@@ -216,6 +220,12 @@ func TestExploreNetworkFaultBounds(t *testing.T) {
 	cfg.MaxPartitions = 1
 	_, err = Explore(cfg)
 	require.ErrorIs(t, err, ErrInvalidConfig, "more nodes than partitions can enumerate")
+	for _, side := range [][]string{{}, {"sink", "s1", "s2"}, {"s1", "nobody"}} {
+		cfg = xpCounterConfig(2)
+		cfg.MaxPartitions, cfg.Partitions = 1, [][]string{side}
+		_, err = Explore(cfg)
+		require.ErrorIs(t, err, ErrInvalidConfig, "partition side %v must be refused", side)
+	}
 	cfg = xpCounterConfig(3)
 	cfg.MaxHolds, cfg.Symmetric = 1, []string{"s1", "s2"}
 	_, err = Explore(cfg)
