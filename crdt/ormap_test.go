@@ -202,3 +202,20 @@ func TestNestedORMapUpdateWrongReplica(t *testing.T) {
 		t.Fatalf("after refused updates: %v", err)
 	}
 }
+
+// Update passes its replica to the closure; a mutator called with
+// another one changes nothing and the update fails.
+func ExampleORMap_Update() {
+	var m crdt.ORMap[string, crdt.EWFlag]
+	_, err := m.Update("a", "dark mode", func(f *crdt.EWFlag, replica string) crdt.EWFlag {
+		return f.Enable(replica)
+	})
+	fmt.Println(m.Keys(), err)
+	_, err = m.Update("a", "dark mode", func(f *crdt.EWFlag, replica string) crdt.EWFlag {
+		return f.Disable("b") // not the map's replica
+	})
+	fmt.Println(m.Keys(), errors.Is(err, crdt.ErrWrongReplica))
+	// Output:
+	// [dark mode] <nil>
+	// [dark mode] true
+}
