@@ -53,7 +53,7 @@ func TestFailureDetectorSectionClaims(t *testing.T) {
 
 	dir := t.TempDir()
 	var out bytes.Buffer
-	files, err := run(&out, dir, "failuredetector")
+	files, err := run(&out, dir, "failuredetector", true)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"fd-tour-phi.svg"}, files)
 	// The printed figures are the computed ones.

@@ -3,14 +3,16 @@
 //
 // Run it from the repository root:
 //
-//	go run ./examples/tour                   # every section
-//	go run ./examples/tour -section clocks   # one section
+//	go run ./examples/tour                   # the short tour, about 10 minutes of reading
+//	go run ./examples/tour -full             # everything, about 25 minutes
+//	go run ./examples/tour -section clocks   # one section alone (with -full: all of it)
 //	go run ./examples/tour -out /tmp/tour    # choose where diagrams go
 //
 // Everything the tour prints and draws is deterministic: processes, networks
 // and physical clocks are simulated, so two runs produce the same bytes. The
-// diagrams (SVG) are written to the folder named by -out (./tour-output by
-// default), which is created if it does not exist.
+// diagrams (SVG) are written to the folder named by -out, created if it does
+// not exist, or by default to a new temporary folder whose path the tour
+// prints at the end.
 package main
 
 import (
@@ -56,8 +58,11 @@ func init() {
 // tour is what a section writes to: the reader's terminal and the folder
 // for diagrams.
 type tour struct {
-	w   io.Writer // where the lesson is printed
-	dir string    // where diagrams are written; exists before a section runs
+	w       io.Writer // where the lesson is printed
+	dir     string    // where diagrams are written; exists before a section runs
+	full    bool      // the full tour; the short one stops each section at its brief point
+	section string    // the name of the section running
+
 
 	files []string // diagrams written so far, relative to dir, in order
 	err   error    // the first write error, reported by run
@@ -77,6 +82,18 @@ func (t *tour) printf(format string, args ...any) {
 // sections can write long paragraphs as one string constant.
 func (t *tour) para(text string) {
 	t.printf("%s\n\n", wrap(text, 78, ""))
+}
+
+// brief marks where the short tour leaves a section: in the short tour it
+// prints where the full one goes on (rest says with what) and returns
+// true, and the section returns; in the full tour it returns false.
+func (t *tour) brief(rest string) bool {
+	if t.full {
+		return false
+	}
+	t.para(fmt.Sprintf("The full tour goes on with %s:", rest))
+	t.printf("    go run ./examples/tour -full -section %s\n\n", t.section)
+	return true
 }
 
 // heading prints a sub-heading inside a section.
@@ -114,10 +131,11 @@ func wrap(text string, width int, indent string) string {
 	return b.String()
 }
 
-// run executes the named section (every section when only is empty),
-// printing the lesson to w and writing diagrams into dir, which it creates
-// if missing. It returns the names of the diagrams written, relative to dir.
-func run(w io.Writer, dir, only string) ([]string, error) {
+// run executes the named section (every section when only is empty), in
+// full or stopping each section at its brief point, printing the lesson to
+// w and writing diagrams into dir, which it creates if missing. It returns
+// the names of the diagrams written, relative to dir.
+func run(w io.Writer, dir, only string, full bool) ([]string, error) {
 	var selected []section
 	for _, s := range sections {
 		if only == "" || s.name == only {
@@ -130,8 +148,12 @@ func run(w io.Writer, dir, only string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output folder: %w", err)
 	}
-	t := &tour{w: w, dir: dir}
+	t := &tour{w: w, dir: dir, full: full}
+	if only == "" {
+		t.intro()
+	}
 	for i, s := range selected {
+		t.section = s.name
 		banner := fmt.Sprintf("%d. %s", i+1, s.title)
 		t.printf("%s\n%s\n\n", banner, strings.Repeat("=", len(banner)))
 		if err := s.run(t); err != nil {
@@ -144,18 +166,37 @@ func run(w io.Writer, dir, only string) ([]string, error) {
 	return t.files, t.err
 }
 
+// intro prints how to read the tour: which version this is and how to run
+// the other, or one section alone.
+func (t *tour) intro() {
+	version := "This is the short tour, about 10 minutes of reading: each section stops after its first lesson and says how to read the rest. Add -full for the whole tour (about 25 minutes)."
+	if t.full {
+		version = "This is the full tour, about 25 minutes of reading; without -full each section stops after its first lesson."
+	}
+	t.para(version + " Any section runs alone with -section NAME (" + sectionNames() + "), and the diagrams go to the folder given by -out, or to a new temporary folder printed at the end.")
+}
+
 func main() {
-	out := flag.String("out", "tour-output", "folder to write diagrams into (created if missing)")
+	out := flag.String("out", "", "folder to write diagrams into (created if missing; default: a new temporary folder)")
 	only := flag.String("section", "", "run only this section (default: all); one of: "+sectionNames())
+	full := flag.Bool("full", false, "the full tour (about 25 minutes of reading) instead of the short one (about 10)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "tour: unexpected arguments %q\n", flag.Args())
 		flag.Usage()
 		os.Exit(2)
 	}
+	if *out == "" {
+		dir, err := os.MkdirTemp("", "tour-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tour:", err)
+			os.Exit(1)
+		}
+		*out = dir
+	}
 
 	w := bufio.NewWriter(os.Stdout)
-	files, err := run(w, *out, *only)
+	files, err := run(w, *out, *only, *full)
 	if err == nil && len(files) > 0 {
 		fmt.Fprintf(w, "Diagrams written to %s:\n", *out)
 		for _, f := range files {

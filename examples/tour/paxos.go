@@ -240,6 +240,9 @@ func paxosSection(t *tour) error {
 	}
 	t.printf("\n")
 	t.para("Decisions: " + strings.Join(f.decided, ", ") + ".")
+	if t.brief("flexible quorums, and when they break") {
+		return nil
+	}
 	t.heading("Flexible quorums, and when they break")
 	t.para(fmt.Sprintf(`Flexible Paxos (Howard, Malkhi and Spiegelman 2016) observed that
 	only phase-1 quorums must meet phase-2 quorums: with n acceptors, any

@@ -232,6 +232,9 @@ func quorumSection(t *tour) error {
 		function generalised to any quorum system).`,
 		f.flexResilience[quorum.Write], f.flexResilience[quorum.Read], flexAcks, f.flexCommit, f.majorityCommit))
 
+	if t.brief("load and capacity, and Aurora's six copies in three zones") {
+		return nil
+	}
 	t.heading("Load and capacity")
 	t.para(fmt.Sprintf(`Quorums also decide throughput. Each operation keeps every replica
 		of its quorum busy; a strategy says how often each quorum is used, its

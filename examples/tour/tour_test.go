@@ -32,7 +32,7 @@ import (
 func runTour(t *testing.T, dir, only string) (string, []string) {
 	t.Helper()
 	var out bytes.Buffer
-	files, err := run(&out, dir, only)
+	files, err := run(&out, dir, only, true)
 	require.NoError(t, err, "the tour failed")
 	return out.String(), files
 }
@@ -69,7 +69,7 @@ func TestTourSectionFlag(t *testing.T) {
 	one, _ := runTour(t, t.TempDir(), "clocks")
 	assert.Contains(t, all, one[strings.Index(one, "\n"):], "the clocks section alone should print what it prints within the whole tour")
 
-	_, err := run(io.Discard, t.TempDir(), "no-such-section")
+	_, err := run(io.Discard, t.TempDir(), "no-such-section", false)
 	require.Error(t, err, "an unknown section must be an error")
 	assert.Contains(t, err.Error(), "clocks", "the error should list the sections that exist")
 }
@@ -508,4 +508,45 @@ func TestTourITCDrawing(t *testing.T) {
 				"comparing %s with %s: Compare disagrees with the pointwise order of the event trees", r.who, r.other)
 		}
 	}
+}
+
+// TestTourShortPath: the default tour is short, says how to get the rest
+// in its first lines, and each of its sections is the beginning of the
+// same section in the full tour, cut where the full one goes on with a
+// pointer to it.
+func TestTourShortPath(t *testing.T) {
+	var short, full bytes.Buffer
+	_, err := run(&short, t.TempDir(), "", false)
+	require.NoError(t, err)
+	_, err = run(&full, t.TempDir(), "", true)
+	require.NoError(t, err)
+	shortLines, fullLines := strings.Count(short.String(), "\n"), strings.Count(full.String(), "\n")
+	require.Less(t, shortLines*10, fullLines*7, "the short tour (%d lines) must be well under the full one (%d lines)", shortLines, fullLines)
+	head := strings.Join(strings.SplitN(short.String(), "\n", 6)[:5], "\n")
+	for _, flagName := range []string{"-full", "-section", "-out"} {
+		require.Contains(t, head, flagName, "the tour's first lines must say how to use %s", flagName)
+	}
+
+	cuts := 0
+	for _, s := range sections {
+		var one, all bytes.Buffer
+		_, err := run(&one, t.TempDir(), s.name, false)
+		require.NoError(t, err)
+		_, err = run(&all, t.TempDir(), s.name, true)
+		require.NoError(t, err)
+		pointer := "go run ./examples/tour -full -section " + s.name
+		text := one.String()
+		if !strings.Contains(text, pointer) {
+			require.Equal(t, all.String(), text, "section %s has no brief point, so the short and full versions must be equal", s.name)
+			continue
+		}
+		cuts++
+		i := strings.LastIndex(text, "The full tour goes on with")
+		require.Greater(t, i, 0)
+		require.True(t, strings.HasPrefix(all.String(), text[:i]),
+			"the short version of section %s must be the beginning of the full one", s.name)
+		require.Less(t, len(text), len(all.String()), "section %s: the full version goes on", s.name)
+		require.Contains(t, short.String(), pointer, "the whole short tour stops section %s at the same point", s.name)
+	}
+	require.GreaterOrEqual(t, cuts, 4, "most sections have a short path")
 }
