@@ -63,7 +63,6 @@ type tour struct {
 	full    bool      // the full tour; the short one stops each section at its brief point
 	section string    // the name of the section running
 
-
 	files []string // diagrams written so far, relative to dir, in order
 	err   error    // the first write error, reported by run
 }
