@@ -21,9 +21,12 @@ type explReplica struct {
 	cfg    paxos.ReplicaConfig
 	cmds   []paxos.Command
 	mutant string
-	store  *ghostLog
-	sm     *mpOpLog
-	r      *paxos.Replica
+	// passive: no tick timer, so this replica never campaigns, forwards
+	// or heartbeats on its own; it only answers.
+	passive bool
+	store   *ghostLog
+	sm      *mpOpLog
+	r       *paxos.Replica
 }
 
 func (p *explReplica) bind(ctx *sim.Context[paxos.LogMessage]) { p.store.s = ctx.Storage() }
@@ -51,7 +54,9 @@ func (p *explReplica) Start(ctx *sim.Context[paxos.LogMessage]) {
 		out, err := r.Submit(c)
 		p.emit(ctx, out, err)
 	}
-	ctx.SetTimer("tick", 10*time.Millisecond)
+	if !p.passive {
+		ctx.SetTimer("tick", 10*time.Millisecond)
+	}
 }
 
 func (p *explReplica) Receive(ctx *sim.Context[paxos.LogMessage], _ string, m paxos.LogMessage) {
