@@ -1,7 +1,12 @@
 // Package mapvc is a baseline for benchmarks: a vector clock written the way
-// common map-based Go vector clocks are (a map from process ID to counter,
-// copy on merge, comparison by walking both maps). It exists only to be
-// measured against clocks.Vector; do not use it.
+// the map-based Go vector clocks in use are (GoVector's vclock.VClock is a
+// map[string]uint64 merged in place, and its Compare returns as soon as it
+// has seen an entry ahead on each side). It is written here, not imported:
+// GoVector is not served by the module proxy. Merge and Compare are the
+// best a map allows; MergeCopy and CompareFull are the slower forms that
+// earlier versions of docs/benchmarks.md were measured against, kept so
+// that the old figures can be reproduced. It exists only to be measured
+// against clocks.Vector; do not use it.
 package mapvc
 
 import "encoding/json"
@@ -21,8 +26,20 @@ func (v VC) Copy() VC {
 	return c
 }
 
-// Merge returns a new clock holding the pointwise maximum (copy on merge).
-func (v VC) Merge(o VC) VC {
+// Merge sets v to the pointwise maximum of v and o, in place, as GoVector's
+// VClock.Merge does: one lookup in v per entry of o, no allocation once v
+// has every ID of o.
+func (v VC) Merge(o VC) {
+	for k, n := range o {
+		if v[k] < n {
+			v[k] = n
+		}
+	}
+}
+
+// MergeCopy returns a new clock holding the pointwise maximum: a copy of v
+// on every merge. The baseline of earlier figures, slower than Merge.
+func (v VC) MergeCopy(o VC) VC {
 	m := v.Copy()
 	for k, n := range o {
 		if n > m[k] {
@@ -43,8 +60,49 @@ const (
 	Concurrent
 )
 
-// Compare walks both maps, as map-based implementations do.
+// Compare orders v and o. It walks v looking each ID up in o, returns
+// Concurrent as soon as it has seen one entry ahead on each side (as
+// GoVector's Compare does), and walks o only when o has an ID that v lacks
+// (when every ID of v is in o and the sizes agree, o has no other).
 func (v VC) Compare(o VC) Order {
+	less, greater := false, false
+	found := 0
+	for k, n := range v {
+		m, ok := o[k]
+		if ok {
+			found++
+		}
+		if n < m {
+			less = true
+		} else if n > m {
+			greater = true
+		}
+		if less && greater {
+			return Concurrent
+		}
+	}
+	if found < len(o) {
+		for k, m := range o {
+			if _, ok := v[k]; !ok && m > 0 {
+				less = true
+				break
+			}
+		}
+	}
+	switch {
+	case less && greater:
+		return Concurrent
+	case less:
+		return Before
+	case greater:
+		return After
+	}
+	return Equal
+}
+
+// CompareFull walks both maps to the end whatever it finds. The baseline
+// of earlier figures, slower than Compare on concurrent clocks.
+func (v VC) CompareFull(o VC) Order {
 	less, greater := false, false
 	for k, n := range v {
 		m := o[k]
