@@ -20,7 +20,10 @@ func ExamplePhi() {
 	}
 	for i := range 10 {
 		jitter := time.Duration(i%3) * 50 * time.Millisecond
-		_ = p.Heartbeat(time.Duration(i)*time.Second + jitter)
+		if err := p.Heartbeat(time.Duration(i)*time.Second + jitter); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	last := p.Stats().LastHeartbeat
 	for _, silence := range []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2 * time.Second} {
@@ -78,7 +81,11 @@ func ExamplePhi_SuspectAt() {
 }
 
 func ExampleWindow() {
-	w, _ := fd.NewWindow(3)
+	w, err := fd.NewWindow(3)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, d := range []time.Duration{900, 1000, 1100, 1200} {
 		w.Add(d * time.Millisecond)
 	}
@@ -192,11 +199,27 @@ func ExampleMonitor() {
 	if err != nil {
 		panic(err)
 	}
-	_ = m.Heartbeat("a", 0)
-	_ = m.Heartbeat("b", 0)
-	_ = m.Heartbeat("a", 2*time.Second)
-	_, _ = m.Check(3 * time.Second) // b has been silent for 3 s
-	_ = m.Heartbeat("b", 4*time.Second)
+	if err := m.Heartbeat("a", 0); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := m.Heartbeat("b", 0); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := m.Heartbeat("a", 2*time.Second); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// b has been silent for 3 s
+	if _, err := m.Check(3 * time.Second); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := m.Heartbeat("b", 4*time.Second); err != nil {
+		fmt.Println(err)
+		return
+	}
 	m.Close() // delivers every queued event
 	close(events)
 	for e := range events {
@@ -216,7 +239,11 @@ func ExampleEventKind() {
 // The four distributions on the same window: intervals of about a second,
 // 2.5 s after the last heartbeat.
 func ExampleDistribution() {
-	w, _ := fd.NewWindow(100)
+	w, err := fd.NewWindow(100)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for i := range 100 {
 		w.Add(time.Second + time.Duration(i%5-2)*50*time.Millisecond)
 	}
@@ -244,8 +271,16 @@ func ExampleEstimate() {
 	cfg := fd.DefaultConfig()
 	cfg.AcceptableHeartbeatPause = 0
 	cfg.Distribution = uniform{}
-	p, _ := fd.NewPhi(cfg)
-	_ = p.Heartbeat(0) // the window starts at 0.75 s and 1.25 s: mean 1 s
+	p, err := fd.NewPhi(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// the window starts at 0.75 s and 1.25 s: mean 1 s
+	if err := p.Heartbeat(0); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("%.3f %.3f\n", p.Phi(time.Second), p.Phi(1900*time.Millisecond))
 	// Output:
 	// 0.301 1.301
@@ -269,7 +304,11 @@ func ExampleExponential() {
 }
 
 func ExampleEmpirical() {
-	w, _ := fd.NewWindow(10)
+	w, err := fd.NewWindow(10)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, d := range []time.Duration{1, 1, 1, 1, 1, 1, 1, 1, 5, 5} { // bimodal: GC pauses
 		w.Add(d * time.Second)
 	}
@@ -279,9 +318,19 @@ func ExampleEmpirical() {
 }
 
 func ExamplePhiStats() {
-	p, _ := fd.NewPhi(fd.DefaultConfig())
-	_ = p.Heartbeat(0)
-	_ = p.Heartbeat(time.Second)
+	p, err := fd.NewPhi(fd.DefaultConfig())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := p.Heartbeat(0); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := p.Heartbeat(time.Second); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("%+v\n", p.Stats())
 	// Output:
 	// {Started:true LastHeartbeat:1s Samples:3 Mean:1s StdDev:204.124145ms Skipped:0}
@@ -290,10 +339,22 @@ func ExamplePhiStats() {
 // Any detector can be evaluated on the same trace.
 func ExampleDetector() {
 	tr := fd.Trace{Arrivals: []time.Duration{0, time.Second, 2 * time.Second}, Crashed: true, Crash: 2500 * time.Millisecond, End: 10 * time.Second}
-	timeout, _ := fd.NewTimeout(fd.TimeoutConfig{Timeout: 1500 * time.Millisecond})
-	phi, _ := fd.NewPhi(fd.DefaultConfig())
+	timeout, err := fd.NewTimeout(fd.TimeoutConfig{Timeout: 1500 * time.Millisecond})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	phi, err := fd.NewPhi(fd.DefaultConfig())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, d := range []fd.Detector{timeout, phi} {
-		q, _ := fd.Evaluate(tr, d, time.Microsecond)
+		q, err := fd.Evaluate(tr, d, time.Microsecond)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		fmt.Println(q.DetectionTime.Round(time.Millisecond))
 	}
 	// Output:
@@ -313,26 +374,56 @@ func ExampleMonitorConfig() {
 		NewDetector: func() (fd.Detector, error) { return fd.NewPhi(cfg) },
 		OnChange:    func(e fd.Event) { fmt.Println(e) },
 	}
-	m, _ := fd.NewMonitor(mc)
-	_ = m.Add("b", 0)
-	_, _ = m.Check(time.Minute)
+	m, err := fd.NewMonitor(mc)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := m.Add("b", 0); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := m.Check(time.Minute); err != nil {
+		fmt.Println(err)
+		return
+	}
 	m.Close()
 	// Output: b suspected at 1m0s
 }
 
 func ExampleTrace() {
 	tr := fd.Trace{Arrivals: []time.Duration{0, time.Second, 4 * time.Second}, End: 5 * time.Second}
-	d, _ := fd.NewTimeout(fd.TimeoutConfig{Timeout: 2 * time.Second})
-	q, _ := fd.Evaluate(tr, d, time.Nanosecond)
+	d, err := fd.NewTimeout(fd.TimeoutConfig{Timeout: 2 * time.Second})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	q, err := fd.Evaluate(tr, d, time.Nanosecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(q)
 	// Output: not crashed; 1 mistakes in 5s (720/h, mean 999.999999ms); accuracy 0.800000
 }
 
 func ExampleQoS() {
-	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
+	tr, err := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
 		Latency: 10 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 0.05, Crash: 59 * time.Minute})
-	d, _ := fd.NewTimeout(fd.TimeoutConfig{Timeout: 2500 * time.Millisecond})
-	q, _ := fd.Evaluate(tr, d, time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, err := fd.NewTimeout(fd.TimeoutConfig{Timeout: 2500 * time.Millisecond})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	q, err := fd.Evaluate(tr, d, time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(q.Detected, q.DetectionTime.Round(100*time.Millisecond), q.Mistakes)
 	// Output: true 1.5s 1
 }
@@ -340,8 +431,12 @@ func ExampleQoS() {
 func ExampleTraceConfig() {
 	// A sender stalls as in a garbage-collection pause: the heartbeats due
 	// at 4 s to 8 s are never sent, one is sent when it resumes.
-	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 5, Interval: time.Second, Duration: 10 * time.Second,
+	tr, err := fd.GenerateTrace(fd.TraceConfig{Seed: 5, Interval: time.Second, Duration: 10 * time.Second,
 		PauseRate: 0.3, PauseDuration: 3 * time.Second})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(tr.Arrivals)
 	// Output: [0s 1s 2s 3s 8.84575605s 9s]
 }
@@ -350,9 +445,13 @@ func ExampleTraceConfig() {
 func ExampleSolveThreshold() {
 	var traces []fd.Trace
 	for seed := range uint64(2) {
-		tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: seed, Interval: time.Second, Duration: 24 * time.Hour,
+		tr, err := fd.GenerateTrace(fd.TraceConfig{Seed: seed, Interval: time.Second, Duration: 24 * time.Hour,
 			Latency: 10 * time.Millisecond, Jitter: 50 * time.Millisecond, Loss: 0.01,
 			PauseRate: 1.0 / 3600, PauseDuration: 500 * time.Millisecond, Crash: 23 * time.Hour})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		traces = append(traces, tr)
 	}
 	newPhi := func(threshold float64) (fd.Detector, error) {
@@ -382,12 +481,16 @@ func ExampleConfig() {
 
 // A target that no timeout can meet on a lossy network.
 func ExampleTarget() {
-	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
+	tr, err := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour,
 		Loss: 0.2, Crash: 59 * time.Minute})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	newTimeout := func(x float64) (fd.Detector, error) {
 		return fd.NewTimeout(fd.TimeoutConfig{Timeout: time.Duration(x * float64(time.Second))})
 	}
-	_, err := fd.SolveThreshold([]fd.Trace{tr}, newTimeout, 0.5, 10,
+	_, err = fd.SolveThreshold([]fd.Trace{tr}, newTimeout, 0.5, 10,
 		fd.Target{MaxDetection: 2 * time.Second, MaxMistakeRate: 1.0 / 3600}, 0)
 	fmt.Println(errors.Is(err, fd.ErrInfeasible))
 	// Output: true
@@ -395,7 +498,11 @@ func ExampleTarget() {
 
 // Perfectly regular heartbeats: a timeout of one interval never errs.
 func ExampleSolution() {
-	tr, _ := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour, Crash: 59 * time.Minute})
+	tr, err := fd.GenerateTrace(fd.TraceConfig{Seed: 1, Interval: time.Second, Duration: time.Hour, Crash: 59 * time.Minute})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	newTimeout := func(x float64) (fd.Detector, error) {
 		return fd.NewTimeout(fd.TimeoutConfig{Timeout: time.Duration(x * float64(time.Second))})
 	}
