@@ -49,13 +49,33 @@ func ExampleParseError() {
 }
 
 func ExampleSystem() {
-	e, _ := quorum.Parse("a*b*c + d*e*f")
-	s, _ := quorum.New(quorum.Config{Reads: e})
+	e, err := quorum.Parse("a*b*c + d*e*f")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := quorum.New(quorum.Config{Reads: e})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(s)
-	writes, _ := s.MinimalQuorums(quorum.Write)
+	writes, err := s.MinimalQuorums(quorum.Write)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(len(writes), "minimal write quorums, e.g.", s.FormatSet(writes[0]))
-	r, _ := s.Resilience(quorum.Read)
-	w, _ := s.Resilience(quorum.Write)
+	r, err := s.Resilience(quorum.Read)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, err := s.Resilience(quorum.Write)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("read resilience", r, "write resilience", w)
 	// Output:
 	// reads: a*b*c + d*e*f; writes: (a + b + c)*(d + e + f)
@@ -64,17 +84,33 @@ func ExampleSystem() {
 }
 
 func ExampleSet() {
-	s, _ := quorum.Majority("a", "b", "c")
-	set, _ := s.SetOf("a", "c")
+	s, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	set, err := s.SetOf("a", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(set.Len(), s.IsWrite(set), s.IsWrite(set&^1)) // drop a (bit 0)
 	// Output:
 	// 2 true false
 }
 
 func ExampleSide() {
-	s, _ := quorum.Flexible([]string{"a", "b", "c", "d"}, 3, 2)
+	s, err := quorum.Flexible([]string{"a", "b", "c", "d"}, 3, 2)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, side := range []quorum.Side{quorum.Read, quorum.Write} {
-		r, _ := s.Resilience(side)
+		r, err := s.Resilience(side)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		fmt.Println(side, "quorums survive", r, "failures")
 	}
 	// Output:
@@ -88,7 +124,11 @@ func ExampleConfig() {
 	l := quorum.Leaves("a", "b", "c", "d")
 	_, err := quorum.New(quorum.Config{Reads: quorum.Choose(2, l...), Writes: quorum.Choose(2, l...)})
 	fmt.Println(err)
-	s, _ := quorum.New(quorum.Config{Reads: quorum.Choose(2, l...), Writes: quorum.Choose(2, l...), Unchecked: true})
+	s, err := quorum.New(quorum.Config{Reads: quorum.Choose(2, l...), Writes: quorum.Choose(2, l...), Unchecked: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(s.Intersecting())
 	// Output:
 	// quorum: read and write quorums do not intersect
@@ -97,12 +137,28 @@ func ExampleConfig() {
 
 func ExampleNode() {
 	// A node twice as fast as the others gets twice the work.
-	e, _ := quorum.Parse("choose(2, a, b, c)")
-	s, _ := quorum.New(quorum.Config{Reads: e, Writes: e, Nodes: []quorum.Node{
+	e, err := quorum.Parse("choose(2, a, b, c)")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := quorum.New(quorum.Config{Reads: e, Writes: e, Nodes: []quorum.Node{
 		{Name: "a", ReadCapacity: 2, WriteCapacity: 2, Latency: time.Millisecond},
 	}})
-	w, _ := quorum.ReadFraction(0.5)
-	st, _ := s.Optimal(quorum.Goal{Workload: w})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, err := quorum.ReadFraction(0.5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := s.Optimal(quorum.Goal{Workload: w})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("load %.3f capacity %.3f\n", st.Load(), st.Capacity())
 	// Output:
 	// load 0.500 capacity 2.000
@@ -110,7 +166,7 @@ func ExampleNode() {
 
 func ExampleSystem_Latency() {
 	ms := time.Millisecond
-	s, _ := quorum.New(quorum.Config{
+	s, err := quorum.New(quorum.Config{
 		Reads: quorum.MajorityOf(quorum.Leaves("a", "b", "c")...),
 		Nodes: []quorum.Node{
 			{Name: "a", ReadCapacity: 1, WriteCapacity: 1, Latency: 1 * ms},
@@ -118,10 +174,26 @@ func ExampleSystem_Latency() {
 			{Name: "c", ReadCapacity: 1, WriteCapacity: 1, Latency: 100 * ms},
 		},
 	})
-	ac, _ := s.SetOf("a", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ac, err := s.SetOf("a", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(s.Latency(quorum.Read, ac), s.Latency(quorum.Read, s.All()))
-	w, _ := quorum.ReadFraction(0.5)
-	st, _ := s.Optimal(quorum.Goal{Workload: w, Resilience: 1}) // survive one failure
+	w, err := quorum.ReadFraction(0.5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := s.Optimal(quorum.Goal{Workload: w, Resilience: 1}) // survive one failure
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	reads, _ := st.Quorums(quorum.Read)
 	fmt.Println(s.FormatSet(reads[0]), st.Latency())
 	// Output:
@@ -130,13 +202,21 @@ func ExampleSystem_Latency() {
 }
 
 func ExampleTracker() {
-	s, _ := quorum.Majority("a", "b", "c", "d", "e")
+	s, err := quorum.Majority("a", "b", "c", "d", "e")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	t := quorum.NewTracker(s, quorum.Write)
 	for _, v := range []struct {
 		node string
 		yes  bool
 	}{{"a", true}, {"b", false}, {"c", true}, {"d", true}} {
-		r, _ := t.VoteName(v.node, v.yes)
+		r, err := t.VoteName(v.node, v.yes)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		fmt.Println(v.node, v.yes, r)
 	}
 	// Output:
@@ -147,28 +227,63 @@ func ExampleTracker() {
 }
 
 func ExampleVoteResult() {
-	g, _ := quorum.Grid([][]string{{"a", "b"}, {"c", "d"}})
+	g, err := quorum.Grid([][]string{{"a", "b"}, {"c", "d"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	t := quorum.NewTracker(g, quorum.Read) // a whole row must say yes
-	t.VoteName("a", false)
-	r, _ := t.VoteName("c", false)
+	if _, err := t.VoteName("a", false); err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := t.VoteName("c", false)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(r)
 	// Output:
 	// lost
 }
 
 func ExampleSystem_CommittedIndex() {
-	s, _ := quorum.Majority("a", "b", "c")
-	c, _ := s.CommittedIndex(quorum.Write, []uint64{7, 9, 4})
+	s, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := s.CommittedIndex(quorum.Write, []uint64{7, 9, 4})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(c)
 	// Output:
 	// 7
 }
 
 func ExampleStrategy() {
-	e, _ := quorum.Parse("a*b*c + d*e*f")
-	s, _ := quorum.New(quorum.Config{Reads: e})
-	w, _ := quorum.ReadFraction(0.25)
-	st, _ := s.Optimal(quorum.Goal{Workload: w})
+	e, err := quorum.Parse("a*b*c + d*e*f")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := quorum.New(quorum.Config{Reads: e})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, err := quorum.ReadFraction(0.25)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := s.Optimal(quorum.Goal{Workload: w})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("load %.3f capacity %.3f network load %.2f\n", st.Load(), st.Capacity(), st.NetworkLoad())
 	for i, n := range s.Names() {
 		fmt.Printf("%s %.3f ", n, st.NodeLoad(i))
@@ -180,29 +295,65 @@ func ExampleStrategy() {
 }
 
 func ExampleWorkload() {
-	s, _ := quorum.Majority("a", "b", "c")
-	mixed, _ := quorum.Distribution([]float64{0.1, 0.9}, []float64{3, 1})
-	u, _ := s.Uniform(mixed, 0)
+	s, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mixed, err := quorum.Distribution([]float64{0.1, 0.9}, []float64{3, 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	u, err := s.Uniform(mixed, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(mixed, u.Load())
 	// Output:
 	// {0.1: 0.75, 0.9: 0.25} 0.6666666666666666
 }
 
 func ExampleObjective() {
-	s, _ := quorum.Majority("a", "b", "c", "d", "e")
-	w, _ := quorum.ReadFraction(0.5)
-	st, _ := s.Optimal(quorum.Goal{Workload: w, Objective: quorum.MinNetworkLoad})
+	s, err := quorum.Majority("a", "b", "c", "d", "e")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, err := quorum.ReadFraction(0.5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := s.Optimal(quorum.Goal{Workload: w, Objective: quorum.MinNetworkLoad})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(st.NetworkLoad())
 	// Output:
 	// 3
 }
 
 func ExampleGoal() {
-	s, _ := quorum.Majority("a", "b", "c", "d", "e")
-	w, _ := quorum.ReadFraction(0.5)
-	_, err := s.Optimal(quorum.Goal{Workload: w, MaxLoad: 0.5})
+	s, err := quorum.Majority("a", "b", "c", "d", "e")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, err := quorum.ReadFraction(0.5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = s.Optimal(quorum.Goal{Workload: w, MaxLoad: 0.5})
 	fmt.Println(err)
-	st, _ := s.Optimal(quorum.Goal{Workload: w, Resilience: 1})
+	st, err := s.Optimal(quorum.Goal{Workload: w, Resilience: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("%.1f\n", st.Load())
 	// Output:
 	// quorum: no strategy meets the limits: infeasible
@@ -211,8 +362,16 @@ func ExampleGoal() {
 
 func ExampleAurora() {
 	s := quorum.Aurora()
-	reads, _ := s.SurvivesZoneLoss(quorum.Read, quorum.AuroraZones, 1)
-	writes, _ := s.SurvivesZoneLoss(quorum.Write, quorum.AuroraZones, 0)
+	reads, err := s.SurvivesZoneLoss(quorum.Read, quorum.AuroraZones, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	writes, err := s.SurvivesZoneLoss(quorum.Write, quorum.AuroraZones, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("reads survive a zone and one more:", reads)
 	fmt.Println("writes survive a zone:", writes)
 	// Output:
@@ -223,13 +382,33 @@ func ExampleAurora() {
 func ExampleStrategy_At() {
 	// The workload is given once, to Optimal; At measures the same strategy
 	// under another workload, where it may not be the best.
-	e, _ := quorum.Parse("a*b*c + d*e*f")
-	s, _ := quorum.New(quorum.Config{Reads: e})
-	quarter, _ := quorum.ReadFraction(0.25)
-	st, _ := s.Optimal(quorum.Goal{Workload: quarter})
+	e, err := quorum.Parse("a*b*c + d*e*f")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := quorum.New(quorum.Config{Reads: e})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	quarter, err := quorum.ReadFraction(0.25)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := s.Optimal(quorum.Goal{Workload: quarter})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("%v: load %.4f capacity %.4f\n", st.Workload(), st.Load(), st.Capacity())
 	for _, f := range []float64{0, 0.5, 1} {
-		w, _ := quorum.ReadFraction(f)
+		w, err := quorum.ReadFraction(f)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		fmt.Printf("%v: load %.4f\n", w, st.At(w).Load())
 	}
 	// Output:
@@ -240,17 +419,41 @@ func ExampleStrategy_At() {
 }
 
 func ExampleStrategy_Sample() {
-	e, _ := quorum.Parse("a*b*c + d*e*f")
-	s, _ := quorum.New(quorum.Config{Reads: e})
-	rows, _ := s.MinimalQuorums(quorum.Read)
-	cols, _ := s.MinimalQuorums(quorum.Write)
-	w, _ := quorum.ReadFraction(1)
+	e, err := quorum.Parse("a*b*c + d*e*f")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := quorum.New(quorum.Config{Reads: e})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rows, err := s.MinimalQuorums(quorum.Read)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cols, err := s.MinimalQuorums(quorum.Write)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, err := quorum.ReadFraction(1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	// Read the top row twice as often as the bottom one (quoracle's README).
 	even := make([]float64, len(cols))
 	for i := range even {
 		even[i] = 1
 	}
-	st, _ := s.Strategy(w, rows, []float64{2, 1}, cols, even)
+	st, err := s.Strategy(w, rows, []float64{2, 1}, cols, even)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	r := rand.New(rand.NewPCG(1, 2)) // seeded: the same quorums every run
 	top := 0
 	for range 3000 {
@@ -271,9 +474,21 @@ func ExampleStrategy_Sample() {
 func ExampleSystem_Uniform() {
 	// Contacting sets that survive one failure: any two rows to read, all
 	// six nodes to write (quoracle's uniform_strategy(f=1)).
-	e, _ := quorum.Parse("a*b + c*d + e*f")
-	s, _ := quorum.New(quorum.Config{Reads: e})
-	w, _ := quorum.ReadFraction(0.5)
+	e, err := quorum.Parse("a*b + c*d + e*f")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := quorum.New(quorum.Config{Reads: e})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, err := quorum.ReadFraction(0.5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for f := range 2 {
 		u, err := s.Uniform(w, f)
 		if err != nil {
@@ -297,7 +512,11 @@ func ExampleSearch() {
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
 		nodes = append(nodes, quorum.Node{Name: n, ReadCapacity: 1, WriteCapacity: 1})
 	}
-	w, _ := quorum.ReadFraction(0.9)
+	w, err := quorum.ReadFraction(0.9)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	res, err := quorum.Search(context.Background(), quorum.SearchConfig{
 		Nodes:         nodes,
 		Goal:          quorum.Goal{Workload: w},
@@ -320,7 +539,11 @@ func ExampleSearchConfig() {
 	for _, n := range []string{"a", "b", "c", "d", "e", "f"} {
 		nodes = append(nodes, quorum.Node{Name: n, ReadCapacity: 1, WriteCapacity: 1})
 	}
-	w, _ := quorum.ReadFraction(0.5)
+	w, err := quorum.ReadFraction(0.5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := quorum.Search(ctx, quorum.SearchConfig{Nodes: nodes, Goal: quorum.Goal{Workload: w}, MaxSystems: 20})
@@ -346,7 +569,11 @@ func ExampleSearchResult() {
 		}
 		nodes = append(nodes, quorum.Node{Name: n, ReadCapacity: c, WriteCapacity: c / 10, Latency: time.Duration(i+1) * s})
 	}
-	w, _ := quorum.ReadFraction(0.75)
+	w, err := quorum.ReadFraction(0.75)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	res, err := quorum.Search(context.Background(), quorum.SearchConfig{
 		Nodes:         nodes,
 		Goal:          quorum.Goal{Workload: w, Resilience: 1, MaxLatency: 4 * s, MaxNetworkLoad: 4},
