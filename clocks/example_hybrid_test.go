@@ -76,7 +76,11 @@ func ExampleHybrid_Restore() {
 
 	before := clocks.NewHybrid(physical, time.Second)
 	before.Now()
-	persisted, _ := before.Now().MarshalBinary() // written to disk
+	persisted, err := before.Now().MarshalBinary() // written to disk
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	now -= int64(time.Minute) // the node restarts with its clock a minute slow
 	var last clocks.Timestamp
@@ -118,12 +122,24 @@ func ExampleTimestamp() {
 	fmt.Println(ts)
 	fmt.Println(ts.Time().UTC().Format(time.RFC3339Nano))
 
-	data, _ := json.Marshal(map[string]clocks.Timestamp{"version": ts})
+	data, err := json.Marshal(map[string]clocks.Timestamp{"version": ts})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(string(data))
 
-	bin, _ := ts.MarshalBinary()
+	bin, err := ts.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("%x\n", bin)
-	earlier, _ := clocks.Timestamp{Wall: ts.Wall, Logical: 2}.MarshalBinary()
+	earlier, err := clocks.Timestamp{Wall: ts.Wall, Logical: 2}.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(bytes.Compare(earlier, bin))
 	// Output:
 	// 1700000000.000000001+3

@@ -116,8 +116,16 @@ func ExampleStamp_MarshalBinaryErlang() {
 		fmt.Println(err)
 		return
 	}
-	c, _ := s.MarshalBinary()
-	erl, _ := s.MarshalBinaryErlang()
+	c, err := s.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	erl, err := s.MarshalBinaryErlang()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("C and Java: %x\nErlang:     %x\n", c, erl)
 	var back clocks.Stamp
 	if err := back.UnmarshalBinaryErlang(erl); err != nil {
@@ -126,7 +134,11 @@ func ExampleStamp_MarshalBinaryErlang() {
 	}
 	fmt.Println(back)
 	fmt.Println(back.UnmarshalBinaryErlang(c)) // the wrong form: refused here, but not always
-	seed, _ := clocks.Seed().MarshalBinaryErlang()
+	seed, err := clocks.Seed().MarshalBinaryErlang()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("seed: %x\n", seed)
 	// Output:
 	// C and Java: 8b9a12
