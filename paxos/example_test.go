@@ -10,16 +10,32 @@ import (
 // Three nodes, every one an acceptor and a learner, decide over a perfect
 // in-order network.
 func ExampleNode() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	nodes := map[string]*paxos.Node{}
 	for _, id := range sys.Names() {
-		nodes[id], _ = paxos.New(paxos.Config{ID: id, Quorums: sys, Learners: sys.Names()}, &paxos.MemoryStorage{})
+		nodes[id], err = paxos.New(paxos.Config{ID: id, Quorums: sys, Learners: sys.Names()}, &paxos.MemoryStorage{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	queue, _ := nodes["a"].Propose("v")
+	queue, err := nodes["a"].Propose("v")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for len(queue) > 0 {
 		m := queue[0]
 		queue = queue[1:]
-		out, _ := nodes[m.To].Step(m)
+		out, err := nodes[m.To].Step(m)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		queue = append(queue, out...)
 	}
 	for _, id := range sys.Names() {
@@ -36,10 +52,18 @@ func ExampleNode() {
 // refused unless asked for as unsafe.
 func ExampleConfig() {
 	l := quorum.Leaves("a1", "a2", "a3", "a4")
-	sys, _ := quorum.New(quorum.Config{Reads: quorum.Choose(2, l...), Writes: quorum.Choose(2, l...), Unchecked: true})
-	_, err := paxos.New(paxos.Config{ID: "p", Quorums: sys}, &paxos.MemoryStorage{})
+	sys, err := quorum.New(quorum.Config{Reads: quorum.Choose(2, l...), Writes: quorum.Choose(2, l...), Unchecked: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = paxos.New(paxos.Config{ID: "p", Quorums: sys}, &paxos.MemoryStorage{})
 	fmt.Println(err != nil)
-	flex, _ := quorum.Flexible(sys.Names(), 3, 2) // q1 + q2 > n
+	flex, err := quorum.Flexible(sys.Names(), 3, 2) // q1 + q2 > n
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	_, err = paxos.New(paxos.Config{ID: "p", Quorums: flex}, &paxos.MemoryStorage{})
 	fmt.Println(err)
 	// Output:
@@ -68,20 +92,39 @@ func ExampleMsgType() {
 
 // A node's State survives a restart through its Storage.
 func ExampleMemoryStorage() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	st := &paxos.MemoryStorage{}
-	n, _ := paxos.New(paxos.Config{ID: "a", Quorums: sys}, st)
-	_, _ = n.Step(paxos.Message{Type: paxos.Prepare, From: "p", To: "a", Ballot: paxos.Ballot{Round: 4, Node: "p"}})
-	n, _ = paxos.New(paxos.Config{ID: "a", Quorums: sys}, st) // restart
+	n, err := paxos.New(paxos.Config{ID: "a", Quorums: sys}, st)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := n.Step(paxos.Message{Type: paxos.Prepare, From: "p", To: "a", Ballot: paxos.Ballot{Round: 4, Node: "p"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	n, err = paxos.New(paxos.Config{ID: "a", Quorums: sys}, st) // restart
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(n.State().Promised, st.Saves())
 	// Output: 4.p 1
 }
 
 func ExampleState() {
 	s := paxos.State{Promised: paxos.Ballot{Round: 2, Node: "p"}, Accepted: paxos.Ballot{Round: 2, Node: "p"}, Value: "x", Round: 1}
-	data, _ := s.MarshalBinary()
+	data, err := s.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var t paxos.State
-	err := t.UnmarshalBinary(data)
+	err = t.UnmarshalBinary(data)
 	fmt.Println(len(data), err, t == s)
 	// Output: 10 <nil> true
 }

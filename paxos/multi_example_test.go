@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/eventually-perfect/primitives/paxos"
 	"github.com/eventually-perfect/primitives/quorum"
@@ -14,7 +15,10 @@ import (
 type counter struct{ total int }
 
 func (c *counter) Apply(cmd paxos.Command) string {
-	n, _ := strconv.Atoi(cmd.Op[len("add "):])
+	n, err := strconv.Atoi(strings.TrimPrefix(cmd.Op, "add "))
+	if err != nil {
+		return err.Error() // the client is told; the total is unchanged
+	}
 	c.total += n
 	return strconv.Itoa(c.total)
 }
@@ -31,32 +35,58 @@ func (c *counter) Restore(b []byte) error {
 }
 
 // deliverAll hands every message to its destination until none is left.
-func deliverAll(rs map[string]*paxos.Replica, queue []paxos.LogMessage) {
+func deliverAll(rs map[string]*paxos.Replica, queue []paxos.LogMessage) error {
 	for len(queue) > 0 {
 		m := queue[0]
 		queue = queue[1:]
-		out, _ := rs[m.To].Step(m)
+		out, err := rs[m.To].Step(m)
+		if err != nil {
+			return err
+		}
 		queue = append(queue, out...)
 	}
+	return nil
 }
 
 // A replicated counter on three replicas: a client adds 5 and 7, then
 // retries its first command (same Client and Seq) after a timeout. The
 // retry is not applied again; the session remembers the last result.
 func ExampleStateMachine() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rs := map[string]*paxos.Replica{}
 	apps := map[string]*counter{}
 	for _, id := range sys.Names() {
 		apps[id] = &counter{}
-		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1, StateMachine: apps[id]},
+		rs[id], err = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1, StateMachine: apps[id]},
 			&paxos.MemoryLogStorage{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	out, _ := rs["a"].Tick() // a is elected
-	deliverAll(rs, out)
+	out, err := rs["a"].Tick() // a is elected
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := deliverAll(rs, out); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, c := range []paxos.Command{{Client: "c1", Seq: 1, Op: "add 5"}, {Client: "c1", Seq: 2, Op: "add 7"}, {Client: "c1", Seq: 1, Op: "add 5"}} {
-		out, _ = rs["a"].Submit(c)
-		deliverAll(rs, out)
+		out, err = rs["a"].Submit(c)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if err := deliverAll(rs, out); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	for _, id := range sys.Names() {
 		seq, result, _ := rs[id].Session("c1")
@@ -96,15 +126,36 @@ func ExampleCommand_OpBytes() {
 // Nack it sent; the leader counts as dropped the promise that came after
 // it was elected and an acceptance for a slot it never proposed.
 func ExampleReplicaStats() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rs := map[string]*paxos.Replica{}
 	for _, id := range sys.Names() {
-		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+		rs[id], err = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	out, _ := rs["b"].Tick() // b is elected with ballot 1.b
-	deliverAll(rs, out)
-	_, _ = rs["c"].Step(paxos.LogMessage{Type: paxos.LogAccept, From: "a", To: "c", Ballot: paxos.Ballot{Round: 1, Node: "a"}})
-	_, _ = rs["b"].Step(paxos.LogMessage{Type: paxos.LogAccepted, From: "c", To: "b", Ballot: paxos.Ballot{Round: 1, Node: "b"}, Entry: paxos.Entry{Slot: 9}})
+	out, err := rs["b"].Tick() // b is elected with ballot 1.b
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := deliverAll(rs, out); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := rs["c"].Step(paxos.LogMessage{Type: paxos.LogAccept, From: "a", To: "c", Ballot: paxos.Ballot{Round: 1, Node: "a"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := rs["b"].Step(paxos.LogMessage{Type: paxos.LogAccepted, From: "c", To: "b", Ballot: paxos.Ballot{Round: 1, Node: "b"}, Entry: paxos.Entry{Slot: 9}}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("c: %+v\n", rs["c"].Stats())
 	fmt.Printf("b: dropped %d, elections %d\n", rs["b"].Stats().Dropped, rs["b"].Stats().Elections)
 	// Output:
@@ -117,9 +168,13 @@ func ExampleReplicaStats() {
 func ExampleLogMessage_Size() {
 	m := paxos.LogMessage{Type: paxos.LogAccept, From: "a", To: "b", Ballot: paxos.Ballot{Round: 2, Node: "a"},
 		Entry: paxos.Entry{Slot: 7, Commands: []paxos.Command{{Client: "c1", Seq: 1, Op: "add 5"}}}}
-	data, _ := m.MarshalBinary()
+	data, err := m.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var back paxos.LogMessage
-	err := back.UnmarshalBinary(data)
+	err = back.UnmarshalBinary(data)
 	fmt.Println(m.Size(), len(data), err, back)
 	// Output: 33 33 <nil> accept 2.a [7]=c1#1:add 5
 }
@@ -127,15 +182,37 @@ func ExampleLogMessage_Size() {
 // The leader's LeaderHint is itself; a follower learns it from the
 // leader's messages, and Applied is the length of the applied prefix.
 func ExampleReplica_LeaderHint() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rs := map[string]*paxos.Replica{}
 	for _, id := range sys.Names() {
-		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+		rs[id], err = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	out, _ := rs["c"].Tick()
-	deliverAll(rs, out)
-	out, _ = rs["a"].Submit(paxos.Command{Op: "x"}) // forwarded to c
-	deliverAll(rs, out)
+	out, err := rs["c"].Tick()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := deliverAll(rs, out); err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err = rs["a"].Submit(paxos.Command{Op: "x"}) // forwarded to c
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := deliverAll(rs, out); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, id := range sys.Names() {
 		fmt.Println(id, rs[id].LeaderHint(), rs[id].Applied())
 	}
@@ -155,7 +232,10 @@ type durableCounter struct {
 }
 
 func (d *durableCounter) Apply(cmd paxos.Command) string {
-	n, _ := strconv.Atoi(cmd.Op[len("add "):])
+	n, err := strconv.Atoi(strings.TrimPrefix(cmd.Op, "add "))
+	if err != nil {
+		return err.Error()
+	}
 	d.pending += n
 	return strconv.Itoa(d.total + d.pending)
 }
@@ -171,7 +251,11 @@ func (d *durableCounter) Applied() uint64 { return d.slots }
 // durable state machine already holds the first two slots, so they are
 // not applied again: the total stays 12, not 24.
 func ExampleDurableStateMachine() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rs := map[string]*paxos.Replica{}
 	stores := map[string]*paxos.MemoryLogStorage{}
 	b := &durableCounter{}
@@ -181,23 +265,59 @@ func ExampleDurableStateMachine() {
 		if id == "b" {
 			sm = b
 		}
-		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1, StateMachine: sm}, stores[id])
+		rs[id], err = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1, StateMachine: sm}, stores[id])
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	out, _ := rs["a"].Tick() // a is elected
-	deliverAll(rs, out)
+	out, err := rs["a"].Tick() // a is elected
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := deliverAll(rs, out); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, c := range []paxos.Command{{Client: "c1", Seq: 1, Op: "add 5"}, {Client: "c1", Seq: 2, Op: "add 7"}} {
-		out, _ = rs["a"].Submit(c)
-		deliverAll(rs, out)
+		out, err = rs["a"].Submit(c)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if err := deliverAll(rs, out); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	out, _ = rs["a"].Tick() // the heartbeat tells b that both slots are decided
-	deliverAll(rs, out)
+	out, err = rs["a"].Tick() // the heartbeat tells b that both slots are decided
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := deliverAll(rs, out); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("before the restart: b applied %d slots, total %d\n", rs["b"].Applied(), b.total)
 
 	// b's process restarts: its replica is rebuilt from its LogStorage,
 	// its state machine kept its own state.
-	rs["b"], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: "b", Quorums: sys, ElectionTicks: 1, StateMachine: b}, stores["b"])
-	out, _ = rs["a"].Tick()
-	deliverAll(rs, out)
+	rs["b"], err = paxos.NewReplica(paxos.ReplicaConfig{ID: "b", Quorums: sys, ElectionTicks: 1, StateMachine: b}, stores["b"])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err = rs["a"].Tick()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := deliverAll(rs, out); err != nil {
+		fmt.Println(err)
+		return
+	}
 	seq, _, _ := rs["b"].Session("c1")
 	fmt.Printf("after: b applied %d slots, total %d, c1's last command %d\n", rs["b"].Applied(), b.total, seq)
 	// Output:

@@ -122,24 +122,50 @@ func FuzzLogState(f *testing.F) {
 // Three replicas elect a, which decides two commands; every replica's log
 // ends the same.
 func ExampleReplica() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rs := map[string]*paxos.Replica{}
 	for _, id := range sys.Names() {
-		rs[id], _ = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+		rs[id], err = paxos.NewReplica(paxos.ReplicaConfig{ID: id, Quorums: sys, ElectionTicks: 1}, &paxos.MemoryLogStorage{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	run := func(queue []paxos.LogMessage) {
+	run := func(queue []paxos.LogMessage) error {
 		for len(queue) > 0 {
 			m := queue[0]
 			queue = queue[1:]
-			out, _ := rs[m.To].Step(m)
+			out, err := rs[m.To].Step(m)
+			if err != nil {
+				return err
+			}
 			queue = append(queue, out...)
 		}
+		return nil
 	}
-	out, _ := rs["a"].Tick() // a's election timeout
-	run(out)
+	out, err := rs["a"].Tick() // a's election timeout
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := run(out); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, c := range []string{"set x 1", "set y 2"} {
-		out, _ = rs["a"].Submit(paxos.Command{Op: c})
-		run(out)
+		out, err = rs["a"].Submit(paxos.Command{Op: c})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if err := run(out); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	for _, id := range sys.Names() {
 		fmt.Print(id, ":")
@@ -155,8 +181,12 @@ func ExampleReplica() {
 }
 
 func ExampleReplicaConfig() {
-	sys, _ := quorum.Flexible([]string{"a", "b", "c", "d", "e"}, 4, 2)
-	_, err := paxos.NewReplica(paxos.ReplicaConfig{ID: "a", Quorums: sys}, &paxos.MemoryLogStorage{})
+	sys, err := quorum.Flexible([]string{"a", "b", "c", "d", "e"}, 4, 2)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = paxos.NewReplica(paxos.ReplicaConfig{ID: "a", Quorums: sys}, &paxos.MemoryLogStorage{})
 	fmt.Println(err)
 	_, err = paxos.NewReplica(paxos.ReplicaConfig{ID: "z", Quorums: sys}, &paxos.MemoryLogStorage{})
 	fmt.Println(err != nil)
@@ -184,7 +214,11 @@ func ExampleLogMsgType() {
 
 func ExampleLogState() {
 	s := paxos.LogState{Promised: paxos.Ballot{Round: 1, Node: "a"}, Entries: []paxos.Entry{{Slot: 0, Commands: []paxos.Command{{Op: "x"}}}}}
-	data, _ := s.MarshalBinary()
+	data, err := s.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var t paxos.LogState
 	fmt.Println(t.UnmarshalBinary(data), len(t.Entries))
 	// Output: <nil> 1
@@ -192,9 +226,19 @@ func ExampleLogState() {
 
 func ExampleMemoryLogStorage() {
 	st := &paxos.MemoryLogStorage{}
-	_ = st.SetHardState(paxos.Ballot{Round: 7, Node: "a"}, 7)
-	_ = st.PutEntry(paxos.Entry{Slot: 0, Ballot: paxos.Ballot{Round: 7, Node: "a"}, NoOp: true})
-	s, _ := st.Load()
+	if err := st.SetHardState(paxos.Ballot{Round: 7, Node: "a"}, 7); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := st.PutEntry(paxos.Entry{Slot: 0, Ballot: paxos.Ballot{Round: 7, Node: "a"}, NoOp: true}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := st.Load()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(s.Promised, s.Round, len(s.Entries), st.Writes())
 	// Output: 7.a 7 1 2
 }
@@ -202,22 +246,54 @@ func ExampleMemoryLogStorage() {
 // Any LogStorage will do: here the in-memory one, shared by a replica and
 // its restart.
 func ExampleLogStorage() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var st paxos.LogStorage = &paxos.MemoryLogStorage{}
-	r, _ := paxos.NewReplica(paxos.ReplicaConfig{ID: "a", Quorums: sys, ElectionTicks: 1}, st)
-	_, _ = r.Tick() // a starts an election: round 1 is saved before the prepares leave
-	s, _ := st.Load()
+	r, err := paxos.NewReplica(paxos.ReplicaConfig{ID: "a", Quorums: sys, ElectionTicks: 1}, st)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// a starts an election: round 1 is saved before the prepares leave
+	if _, err := r.Tick(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := st.Load()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(s.Round, s.Promised)
 	// Output: 1 1.a
 }
 
 // ExampleStorage: a node's proposer round is saved before its prepares.
 func ExampleStorage() {
-	sys, _ := quorum.Majority("a", "b", "c")
+	sys, err := quorum.Majority("a", "b", "c")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var st paxos.Storage = &paxos.MemoryStorage{}
-	n, _ := paxos.New(paxos.Config{ID: "p", Quorums: sys}, st)
-	out, _ := n.Propose("x")
-	s, _ := st.Load()
+	n, err := paxos.New(paxos.Config{ID: "p", Quorums: sys}, st)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := n.Propose("x")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := st.Load()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(len(out), s.Round)
 	// Output: 3 1
 }
