@@ -232,23 +232,66 @@ func TestReplicatorConvergesAcrossRestarts(t *testing.T) {
 func ExampleReplicator() {
 	peers := []string{"a", "b"}
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
-	a, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: peers}, crdt.GCounter{}, ops)
-	b, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "b", Peers: peers}, crdt.GCounter{}, ops)
+	a, err := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: peers}, crdt.GCounter{}, ops)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, err := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "b", Peers: peers}, crdt.GCounter{}, ops)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	inc := func(n uint64) func(c *crdt.GCounter, r string) (crdt.GCounter, error) {
 		return func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, n) }
 	}
-	a.Update(inc(1))
-	m, _, _ := a.Sync("b") // the first message to a peer is the full state
-	ack, _, _ := b.Receive("a", m)
-	a.Receive("b", ack)
+	if err := a.Update(inc(1)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, _, err := a.Sync("b") // the first message to a peer is the full state
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ack, _, err := b.Receive("a", m)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, _, err := a.Receive("b", ack); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(m, ack, b.State())
-	a.Update(inc(2))
-	m, _, _ = a.Sync("b") // the interval of the new delta; say it is lost
+	if err := a.Update(inc(2)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, _, err = a.Sync("b") // the interval of the new delta; say it is lost
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(m)
-	a.Update(inc(3))
-	m, _, _ = a.Sync("b") // resent, joined with the next delta
-	ack, _, _ = b.Receive("a", m)
-	a.Receive("b", ack)
+	if err := a.Update(inc(3)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, _, err = a.Sync("b") // resent, joined with the next delta
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ack, _, err = b.Receive("a", m)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, _, err := a.Receive("b", ack); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(m, ack, b.State(), a.Buffered())
 	// Output:
 	// full(2@0) ack(2@0) 1 {a:1}
@@ -262,16 +305,42 @@ func ExampleReplicator() {
 func ExampleReplicatorConfig() {
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
 	cfg := crdt.ReplicatorConfig{ID: "a", Incarnation: 0, Peers: []string{"a", "b"}}
-	a, _ := crdt.NewReplicator(cfg, crdt.GCounter{}, ops)
-	a.Update(func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 1) })
-	m, _, _ := a.Sync("b")
+	a, err := crdt.NewReplicator(cfg, crdt.GCounter{}, ops)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := a.Update(func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 1) }); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, _, err := a.Sync("b")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	staleAck := crdt.ReplicaMessage[crdt.GCounter]{Ack: true, Incarnation: m.Incarnation, Seq: m.Seq}
 
 	cfg.Incarnation++ // persisted before the restart
-	a, _ = crdt.NewReplicator(cfg, a.State().Clone(), ops)
-	a.Update(func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 1) })
-	a.Receive("b", staleAck) // ignored: it acknowledges incarnation 0
-	m, ok, _ := a.Sync("b")
+	a, err = crdt.NewReplicator(cfg, a.State().Clone(), ops)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := a.Update(func(c *crdt.GCounter, r string) (crdt.GCounter, error) { return c.Inc(r, 1) }); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// ignored: it acknowledges incarnation 0
+	if _, _, err := a.Receive("b", staleAck); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, ok, err := a.Sync("b")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(staleAck, m, ok, m.State)
 	// Output: ack(2@0) full(2@1) true 2 {a:2}
 }
@@ -281,10 +350,18 @@ func ExampleReplicaMessage() {
 	var s crdt.GSet[string]
 	d := s.Add("x")
 	m := crdt.ReplicaMessage[crdt.GSet[string]]{Incarnation: 7, Seq: 3, State: d}
-	b, _ := m.MarshalBinary()
-	j, _ := m.MarshalJSON()
+	b, err := m.MarshalBinary()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	j, err := m.MarshalJSON()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var back crdt.ReplicaMessage[crdt.GSet[string]]
-	err := back.UnmarshalBinary(b)
+	err = back.UnmarshalBinary(b)
 	fmt.Printf("%x\n%s\n%v %v %v\n", b, j, back, back.State, err)
 	// Output:
 	// 01000703010103227822

@@ -13,9 +13,16 @@ func ExampleCausalContext() {
 	var a, b crdt.ORSet[string]
 	d1 := a.Add("a", "x")
 	d2 := a.Add("a", "y")
-	b.Merge(d2) // arrives first
+	// arrives first
+	if err := b.Merge(d2); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(b.Context())
-	b.Merge(d1)
+	if err := b.Merge(d1); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(b.Context(), b.Context().Contains(crdt.Dot{Replica: "a", Counter: 2}))
 	// Output:
 	// {} + [a:2]
@@ -55,9 +62,12 @@ func ExampleCausal() {
 	_, err := users.Update("a", "ada", func(p *profile, replica string) profile {
 		// The inner map is bound to replica "a" too: an error of the inner
 		// Update is also the outer one's.
-		d, _ := p.Update(replica, "email", func(r *crdt.MVRegister[string], replica string) crdt.MVRegister[string] {
+		d, err := p.Update(replica, "email", func(r *crdt.MVRegister[string], replica string) crdt.MVRegister[string] {
 			return r.Write(replica, "ada@example.org")
 		})
+		if err != nil {
+			return profile{} // the outer Update returns the error too
+		}
 		return d
 	})
 	if err != nil {
@@ -75,10 +85,17 @@ func ExampleLattice() {
 		Clone: crdt.ORSet[string].Clone,
 		Equal: crdt.ORSet[string].Equal,
 	}
-	r, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}}, crdt.ORSet[string]{}, ops)
-	r.Update(func(s *crdt.ORSet[string], replica string) (crdt.ORSet[string], error) {
+	r, err := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}}, crdt.ORSet[string]{}, ops)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := r.Update(func(s *crdt.ORSet[string], replica string) (crdt.ORSet[string], error) {
 		return s.Add(replica, "x"), nil // replica is the configured ID, "a"
-	})
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(r.State().Elements(), r.Buffered())
 	// Output: [x] 1
 }
@@ -87,11 +104,22 @@ func ExampleLattice() {
 // delta and the peer has acknowledged none of three.
 func ExampleReplicaMessage_full() {
 	ops := crdt.Lattice[crdt.GCounter]{Join: (*crdt.GCounter).Merge, Clone: crdt.GCounter.Clone, Equal: crdt.GCounter.Equal}
-	a, _ := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}, MaxBuffer: 1}, crdt.GCounter{}, ops)
-	for range 3 {
-		a.Update(func(c *crdt.GCounter, replica string) (crdt.GCounter, error) { return c.Inc(replica, 1) })
+	a, err := crdt.NewReplicator(crdt.ReplicatorConfig{ID: "a", Peers: []string{"a", "b"}, MaxBuffer: 1}, crdt.GCounter{}, ops)
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	m, _, _ := a.Sync("b")
+	for range 3 {
+		if err := a.Update(func(c *crdt.GCounter, replica string) (crdt.GCounter, error) { return c.Inc(replica, 1) }); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	m, _, err := a.Sync("b")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(m, m.Full, m.State)
 	// Output: full(4@0) true 3 {a:3}
 }

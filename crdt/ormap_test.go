@@ -98,15 +98,28 @@ func FuzzORMapUnmarshalBinary(f *testing.F) {
 
 func ExampleORMap() {
 	var alice, bob crdt.ORMap[string, crdt.ORSet[string]]
-	d, _ := alice.Update("alice", "fruit", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
+	d, err := alice.Update("alice", "fruit", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
 		return s.Add(replica, "apple") // replica is "alice", given once
 	})
-	bob.Merge(d)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := bob.Merge(d); err != nil {
+		fmt.Println(err)
+		return
+	}
 	alice.Remove("alice", "fruit") // alice drops the fruit list
-	bob.Update("bob", "fruit", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
+	if _, err := bob.Update("bob", "fruit", func(s *crdt.ORSet[string], replica string) crdt.ORSet[string] {
 		return s.Add(replica, "pear") // while bob adds a pear
-	})
-	alice.Merge(bob)
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := alice.Merge(bob); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fruit, _ := alice.Get("fruit")
 	fmt.Println(alice.Keys(), fruit.Elements())
 	// Output: [fruit] [pear]

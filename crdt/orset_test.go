@@ -322,10 +322,16 @@ func ExampleORSet() {
 	var x, y crdt.ORSet[string]
 	x.Add("x", "milk")
 	x.Add("x", "eggs")
-	y.Merge(x)
+	if err := y.Merge(x); err != nil {
+		fmt.Println(err)
+		return
+	}
 	y.Remove("y", "milk") // y removes the milk it saw
 	x.Add("x", "milk")    // while x adds milk again
-	x.Merge(y)
+	if err := x.Merge(y); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(x.Elements())
 	fmt.Println(x)
 	// Output:
@@ -336,10 +342,16 @@ func ExampleORSet() {
 func ExampleRWSet() {
 	var x, y crdt.RWSet[string]
 	x.Add("x", "milk")
-	y.Merge(x)
+	if err := y.Merge(x); err != nil {
+		fmt.Println(err)
+		return
+	}
 	y.Remove("y", "milk") // y removes milk
 	x.Add("x", "milk")    // while x adds it again: the remove wins
-	x.Merge(y)
+	if err := x.Merge(y); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(x.Elements(), x.Contains("milk"))
 	// Output: [] false
 }

@@ -242,9 +242,19 @@ func FuzzGSetUnmarshalJSON(f *testing.F) {
 
 func ExampleLWWRegister() {
 	var a, b crdt.LWWRegister[string]
-	a.Set("alice", 7, "tea")
-	b.Set("bob", 7, "coffee") // same timestamp: the larger replica ID wins
-	a.Merge(b)
+	if _, err := a.Set("alice", 7, "tea"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// same timestamp: the larger replica ID wins
+	if _, err := b.Set("bob", 7, "coffee"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := a.Merge(b); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(a)
 	// Output: "coffee"@7:bob
 }
@@ -253,7 +263,10 @@ func ExampleMVRegister() {
 	var a, b crdt.MVRegister[string]
 	a.Write("a", "tea")
 	b.Write("b", "coffee")
-	a.Merge(b)
+	if err := a.Merge(b); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(a.Values())
 	a.Write("a", "both")
 	fmt.Println(a.Values())
@@ -264,20 +277,32 @@ func ExampleMVRegister() {
 
 func ExampleEWFlag() {
 	var a, b crdt.EWFlag
-	b.Merge(a.Enable("a"))
+	if err := b.Merge(a.Enable("a")); err != nil {
+		fmt.Println(err)
+		return
+	}
 	a.Disable("a") // a disables
 	b.Enable("b")  // while b enables again: enable wins
-	a.Merge(b)
+	if err := a.Merge(b); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(a.Value())
 	// Output: true
 }
 
 func ExampleDWFlag() {
 	var a, b crdt.DWFlag
-	b.Merge(a.Enable("a"))
+	if err := b.Merge(a.Enable("a")); err != nil {
+		fmt.Println(err)
+		return
+	}
 	a.Disable("a") // a disables
 	b.Enable("b")  // while b enables again: disable wins
-	a.Merge(b)
+	if err := a.Merge(b); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(a.Value())
 	// Output: false
 }
@@ -286,7 +311,10 @@ func ExampleGSet() {
 	var a, b crdt.GSet[string]
 	a.Add("x")
 	b.Add("y")
-	a.Merge(b)
+	if err := a.Merge(b); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(a)
 	// Output: {"x", "y"}
 }

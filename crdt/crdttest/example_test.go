@@ -61,7 +61,11 @@ func ExampleSpec() {
 // Each Codec adds a round-trip property.
 func ExampleCodec() {
 	spec := counterSpec()
-	b, _ := spec.Codecs[0].Marshal(&counter{"a": 2})
+	b, err := spec.Codecs[0].Marshal(&counter{"a": 2})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(string(b))
 	// Output: {"a":2}
 }
