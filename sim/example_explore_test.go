@@ -24,8 +24,7 @@ func (m exploreMsg) String() string { return m.Kind + " " + strconv.Itoa(m.Value
 type exploreRacer struct{ decided int }
 
 func (r *exploreRacer) Start(ctx *sim.Context[exploreMsg]) {
-	if ctx.ID()[0] == 'p' {
-		n, _ := strconv.Atoi(ctx.ID()[1:])
+	if n, ok := map[string]int{"p1": 1, "p2": 2}[ctx.ID()]; ok {
 		ctx.Send("a1", exploreMsg{"propose", n})
 		ctx.Send("a2", exploreMsg{"propose", n})
 	}
@@ -80,8 +79,15 @@ func ExampleExplore() {
 // A violation carries the shortest path to it as a trace, ready to render
 // as a transcript or an SVG space-time diagram.
 func ExampleViolation() {
-	res, _ := sim.Explore(exploreRacerConfig())
-	_ = res.Violation.Trace.WriteTranscript(os.Stdout)
+	res, err := sim.Explore(exploreRacerConfig())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := res.Violation.Trace.WriteTranscript(os.Stdout); err != nil {
+		fmt.Println(err)
+		return
+	}
 	// Output:
 	// # trace: seed 0, 8 events, untimed (steps), nodes: p1 p2 a1 a2
 	// seq  node  kind     peer  msg  lamport  vector        text
@@ -138,7 +144,7 @@ func exploreAcknowledged(w *sim.World[exploreMsg, *exploreRegister]) error {
 // A client request is an Envelope in flight from the start; the replies to
 // the client stay in flight, where invariants can see them.
 func ExampleEnvelope() {
-	res, _ := sim.Explore(sim.ExploreConfig[exploreMsg, *exploreRegister]{
+	res, err := sim.Explore(sim.ExploreConfig[exploreMsg, *exploreRegister]{
 		Nodes:     []string{"reg"},
 		New:       func(string) *exploreRegister { return new(exploreRegister) },
 		Inject:    []sim.Envelope[exploreMsg]{{From: "client", To: "reg", Msg: exploreMsg{"write", 7}}},
@@ -148,6 +154,10 @@ func ExampleEnvelope() {
 			return nil
 		},
 	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("distinct states:", res.Distinct)
 	// Output:
 	// finally in flight: [{reg client ack 7}]
@@ -159,7 +169,7 @@ func ExampleEnvelope() {
 // show that a register that acknowledges before persisting loses data.
 func ExampleExploreConfig() {
 	for _, persist := range []bool{false, true} {
-		res, _ := sim.Explore(sim.ExploreConfig[exploreMsg, *exploreRegister]{
+		res, err := sim.Explore(sim.ExploreConfig[exploreMsg, *exploreRegister]{
 			Nodes:       []string{"reg"},
 			New:         func(string) *exploreRegister { return &exploreRegister{persist: persist} },
 			Inject:      []sim.Envelope[exploreMsg]{{From: "client", To: "reg", Msg: exploreMsg{"write", 7}}},
@@ -168,6 +178,10 @@ func ExampleExploreConfig() {
 			MaxRestarts: 1,
 			MaxDrops:    1,
 		})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		if res.Violation != nil {
 			fmt.Printf("persist %v: %v\n", persist, res.Violation)
 		} else {
@@ -186,7 +200,11 @@ func ExampleExploreResult() {
 	cfg.Invariant = nil // explore everything
 	for _, depth := range []int{2, 0} {
 		cfg.MaxDepth = depth
-		res, _ := sim.Explore(cfg)
+		res, err := sim.Explore(cfg)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		fmt.Printf("MaxDepth %d: %d states, deepest level %d, widest level %d, complete %v\n",
 			depth, res.Distinct, res.Depth, res.Frontier, res.Complete)
 	}
@@ -208,7 +226,11 @@ func ExampleWorld() {
 		}
 		return nil
 	}
-	res, _ := sim.Explore(cfg)
+	res, err := sim.Explore(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(res.Violation.Quiescent, res.Violation.Depth, res.Violation.Err)
 	// Output:
 	// true 4 the acceptors ended up apart

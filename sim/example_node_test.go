@@ -84,9 +84,16 @@ func ExampleNode() {
 // identity and peers, its clock, its durable storage, and the requests it
 // makes (send, set a timer, note an event), carried out after the call.
 func ExampleContext() {
-	s, _ := sim.New(sim.Config{Seed: 1, Nodes: []string{"a", "b"}},
+	s, err := sim.New(sim.Config{Seed: 1, Nodes: []string{"a", "b"}},
 		func(id string) sim.Node[gossip] { return &gossiper{} })
-	_ = s.Run()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, id := range []string{"a", "b"} {
 		v, ok := s.Storage(id).Get("rumour")
 		fmt.Printf("%s persisted %q: %v\n", id, v, ok)
@@ -140,9 +147,16 @@ func ExampleEventKind() {
 // for each node: a Deliver's vector clock shows everything the receiver has
 // heard of.
 func ExampleTrace() {
-	s, _ := sim.New(sim.Config{Seed: 1, Nodes: []string{"a", "b", "c"}},
+	s, err := sim.New(sim.Config{Seed: 1, Nodes: []string{"a", "b", "c"}},
 		func(id string) sim.Node[gossip] { return &gossiper{} })
-	_ = s.Run()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, e := range s.Trace().Events {
 		if e.Kind == sim.Deliver {
 			fmt.Printf("%s %s<-%s %v L=%d %v\n", e.Kind, e.Node, e.Peer, e.Text, e.Lamport, e.Vector)
@@ -157,9 +171,16 @@ func ExampleTrace() {
 
 // An Event links a message's send to its delivery or drop through MsgID.
 func ExampleEvent() {
-	s, _ := sim.New(sim.Config{Seed: 1, Nodes: []string{"a", "b"}, Link: sim.LinkConfig{Loss: 1}},
+	s, err := sim.New(sim.Config{Seed: 1, Nodes: []string{"a", "b"}, Link: sim.LinkConfig{Loss: 1}},
 		func(id string) sim.Node[gossip] { return &gossiper{} })
-	_ = s.Run()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, e := range s.Trace().Events {
 		if e.MsgID != 0 {
 			fmt.Printf("m%d %s at %s\n", e.MsgID, e.Kind, e.Node)

@@ -60,15 +60,31 @@ func ExampleRenamable() {
 		Nodes: []string{"c", "w1", "w2", "w3"},
 		New:   func(string) *barrier { return new(barrier) },
 	}
-	full, _ := sim.Explore(cfg)
+	full, err := sim.Explore(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	sym := cfg
 	sym.Symmetric = []string{"w1", "w2", "w3"}
-	reduced, _ := sim.Explore(sym)
+	reduced, err := sim.Explore(sym)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ordered := cfg
 	ordered.DelayBounding = true
-	inOrder, _ := sim.Explore(ordered)
+	inOrder, err := sim.Explore(ordered)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ordered.MaxDelays = 1
-	oneDelay, _ := sim.Explore(ordered)
+	oneDelay, err := sim.Explore(ordered)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("every order:", full.Distinct, "states")
 	fmt.Println("symmetric workers:", reduced.Distinct, "states")
 	fmt.Println("in send order:", inOrder.Distinct, "states")

@@ -88,8 +88,16 @@ func ExampleSim() {
 		fmt.Println(err)
 		return
 	}
-	s.At(15*time.Millisecond, func(s *sim.Sim[ppMsg]) { _ = s.Crash("b") })
-	s.At(25*time.Millisecond, func(s *sim.Sim[ppMsg]) { _ = s.Restart("b") })
+	s.At(15*time.Millisecond, func(s *sim.Sim[ppMsg]) {
+		if err := s.Crash("b"); err != nil {
+			fmt.Println(err)
+		}
+	})
+	s.At(25*time.Millisecond, func(s *sim.Sim[ppMsg]) {
+		if err := s.Restart("b"); err != nil {
+			fmt.Println(err)
+		}
+	})
 	if err := s.Run(); err != nil {
 		fmt.Println(err)
 		return
@@ -143,9 +151,19 @@ func ExampleLatencyMatrix() {
 		"frankfurt": {"virginia": 45 * time.Millisecond, "tokyo": 115 * time.Millisecond},
 		"virginia":  {"tokyo": 80 * time.Millisecond},
 	})
-	s, _ := sim.New(sim.Config{Nodes: []string{"frankfurt", "virginia", "tokyo"}, Links: links}, newPP)
-	_ = s.Inject("frankfurt", "tokyo", ppMsg{Kind: "ping", N: 1})
-	_ = s.Run()
+	s, err := sim.New(sim.Config{Nodes: []string{"frankfurt", "virginia", "tokyo"}, Links: links}, newPP)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Inject("frankfurt", "tokyo", ppMsg{Kind: "ping", N: 1}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("round trip frankfurt-tokyo:", s.Now())
 	fmt.Println(links[[2]string{"tokyo", "virginia"}])
 	// Output:
@@ -184,10 +202,20 @@ func ExampleConstant() {
 func ExampleLinkConfig() {
 	l := sim.LinkConfig{Latency: sim.Constant(20 * time.Millisecond), Loss: 0.01, Bandwidth: 1000}
 	fmt.Println(l)
-	s, _ := sim.New(sim.Config{Nodes: []string{"a"}, Link: sim.LinkConfig{Latency: sim.Constant(20 * time.Millisecond), Bandwidth: 1000}},
+	s, err := sim.New(sim.Config{Nodes: []string{"a"}, Link: sim.LinkConfig{Latency: sim.Constant(20 * time.Millisecond), Bandwidth: 1000}},
 		func(string) sim.Node[sizedMsg] { return nopNode[sizedMsg]{} })
-	_ = s.Inject("client", "a", sizedMsg(1000))
-	_ = s.Run()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Inject("client", "a", sizedMsg(1000)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(s.Now())
 	// Output:
 	// constant(20ms) loss=0.01 bandwidth=1000B/s
@@ -232,11 +260,18 @@ func (clockNode) Timeout(ctx *sim.Context[ppMsg], _ string) {
 // A skewed, drifting clock: "fast" starts 2s ahead and runs 25% fast, so
 // its one-second timer fires after 800ms of true time.
 func ExampleClockConfig() {
-	s, _ := sim.New(sim.Config{
+	s, err := sim.New(sim.Config{
 		Nodes:  []string{"fast", "exact"},
 		Clocks: map[string]sim.ClockConfig{"fast": {Offset: 2 * time.Second, Drift: 0.25}},
 	}, func(string) sim.Node[ppMsg] { return clockNode{} })
-	_ = s.Run()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, e := range s.Trace().Events {
 		if e.Kind == sim.Local {
 			fmt.Printf("true %-6v %-5s %s\n", e.Time, e.Node, e.Text)
@@ -252,11 +287,18 @@ func ExampleClockConfig() {
 // A node that panics stops the run; the error carries the seed and the
 // trace up to the panic, to replay and inspect it.
 func ExampleNodePanicError() {
-	s, _ := sim.New(sim.Config{Seed: 7, Nodes: []string{"a"}}, func(string) sim.Node[ppMsg] {
+	s, err := sim.New(sim.Config{Seed: 7, Nodes: []string{"a"}}, func(string) sim.Node[ppMsg] {
 		return &panicky{}
 	})
-	_ = s.Inject("client", "a", ppMsg{Kind: "ping", N: 1})
-	err := s.Run()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Inject("client", "a", ppMsg{Kind: "ping", N: 1}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = s.Run()
 	var pe *sim.NodePanicError
 	if errors.As(err, &pe) {
 		fmt.Println(err)
@@ -275,12 +317,29 @@ func (*panicky) Receive(_ *sim.Context[ppMsg], _ string, m ppMsg) { panic("unexp
 
 // A symmetric partition isolates p; a scheduled heal ends it.
 func ExampleSim_Partition() {
-	s, _ := sim.New(sim.Config{Nodes: []string{"p", "q", "r"}}, newPP)
-	_ = s.Partition([]string{"p"}, []string{"q", "r"})
+	s, err := sim.New(sim.Config{Nodes: []string{"p", "q", "r"}}, newPP)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Partition([]string{"p"}, []string{"q", "r"}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	s.At(time.Second, func(s *sim.Sim[ppMsg]) { s.Heal() })
-	_ = s.Inject("p", "q", ppMsg{Kind: "ping", N: 1})
-	s.At(2*time.Second, func(s *sim.Sim[ppMsg]) { _ = s.Inject("p", "q", ppMsg{Kind: "ping", N: 2}) })
-	_ = s.Run()
+	if err := s.Inject("p", "q", ppMsg{Kind: "ping", N: 1}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s.At(2*time.Second, func(s *sim.Sim[ppMsg]) {
+		if err := s.Inject("p", "q", ppMsg{Kind: "ping", N: 2}); err != nil {
+			fmt.Println(err)
+		}
+	})
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	ppPrint(s.Trace())
 	// Output:
 	// 0s      fault    partition p | q r
@@ -295,9 +354,16 @@ func ExampleSim_Partition() {
 
 // Stats count what happened, also when the trace is off.
 func ExampleStats() {
-	s, _ := sim.New(sim.Config{Seed: 3, Nodes: []string{"a", "b"}, NoTrace: true,
+	s, err := sim.New(sim.Config{Seed: 3, Nodes: []string{"a", "b"}, NoTrace: true,
 		Link: sim.LinkConfig{Loss: 0.5}}, newPP)
-	_ = s.Run()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	st := s.Stats()
 	fmt.Println(st.Sends, st.Deliveries, st.Drops, len(s.Trace().Events))
 	// Output:

@@ -176,15 +176,26 @@ func Example_workedSimulation() {
 			fmt.Println(err)
 			return
 		}
-		s.At(3*time.Millisecond, func(s *sim.Sim[wkMsg]) { _ = s.Crash("receiver") })
-		s.At(20*time.Millisecond, func(s *sim.Sim[wkMsg]) { _ = s.Restart("receiver") })
+		s.At(3*time.Millisecond, func(s *sim.Sim[wkMsg]) {
+			if err := s.Crash("receiver"); err != nil {
+				fmt.Println(err)
+			}
+		})
+		s.At(20*time.Millisecond, func(s *sim.Sim[wkMsg]) {
+			if err := s.Restart("receiver"); err != nil {
+				fmt.Println(err)
+			}
+		})
 		if err := s.Run(); err != nil {
 			fmt.Println(err)
 			return
 		}
 		fmt.Printf("lazy=%v: %v\n", lazy, wkSimCheck(s))
 		if lazy {
-			_ = s.Trace().WriteTranscript(os.Stdout)
+			if err := s.Trace().WriteTranscript(os.Stdout); err != nil {
+				fmt.Println(err)
+				return
+			}
 		}
 	}
 	// Output:
@@ -270,7 +281,10 @@ func Example_workedExploration() {
 		fmt.Printf("lazy=%v: complete=%v distinct=%d depth=%d\n", lazy, res.Complete, res.Distinct, res.Depth)
 		if v := res.Violation; v != nil {
 			fmt.Println(v)
-			_ = v.Trace.WriteTranscript(os.Stdout)
+			if err := v.Trace.WriteTranscript(os.Stdout); err != nil {
+				fmt.Println(err)
+				return
+			}
 		}
 	}
 	// Output:
@@ -318,8 +332,16 @@ func TestWorkedProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.At(3*time.Millisecond, func(s *sim.Sim[wkMsg]) { _ = s.Crash("receiver") })
-	s.At(20*time.Millisecond, func(s *sim.Sim[wkMsg]) { _ = s.Restart("receiver") })
+	s.At(3*time.Millisecond, func(s *sim.Sim[wkMsg]) {
+		if err := s.Crash("receiver"); err != nil {
+			t.Error(err)
+		}
+	})
+	s.At(20*time.Millisecond, func(s *sim.Sim[wkMsg]) {
+		if err := s.Restart("receiver"); err != nil {
+			t.Error(err)
+		}
+	})
 	if err := s.Run(); err != nil {
 		t.Fatal(err)
 	}

@@ -233,7 +233,11 @@ func ExampleSim_Hold() {
 		return
 	}
 	// Hold what a sends to b from 3ms to 8ms.
-	s.At(3*time.Millisecond, func(s *sim.Sim[int]) { _ = s.Hold("a", "b", 5*time.Millisecond) })
+	s.At(3*time.Millisecond, func(s *sim.Sim[int]) {
+		if err := s.Hold("a", "b", 5*time.Millisecond); err != nil {
+			fmt.Println(err)
+		}
+	})
 	if err := s.RunFor(12 * time.Millisecond); err != nil {
 		fmt.Println(err)
 		return

@@ -59,7 +59,11 @@ func ExampleApply() {
 	// a pings b three times: during the partition, after it, and while b
 	// is down.
 	for _, at := range []time.Duration{5, 15, 22} {
-		s.At(at*time.Millisecond, func(s *sim.Sim[string]) { _ = s.Inject("a", "b", "ping") })
+		s.At(at*time.Millisecond, func(s *sim.Sim[string]) {
+			if err := s.Inject("a", "b", "ping"); err != nil {
+				fmt.Println(err)
+			}
+		})
 	}
 	if err := s.Run(); err != nil {
 		fmt.Println(err)
@@ -238,7 +242,11 @@ func ExampleTargets() {
 		fmt.Println(err)
 		return
 	}
-	s.At(35*time.Millisecond, func(s *sim.Sim[string]) { _ = s.Inject("a", "c", "ping") })
+	s.At(35*time.Millisecond, func(s *sim.Sim[string]) {
+		if err := s.Inject("a", "c", "ping"); err != nil {
+			fmt.Println(err)
+		}
+	})
 	if err := s.Run(); err != nil {
 		fmt.Println(err)
 		return
