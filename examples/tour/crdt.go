@@ -182,7 +182,7 @@ func cartRun() ([]cartStep, [3]cart, error) {
 // winsRun runs the issue's scenario on an add-wins and a remove-wins set:
 // x adds 3.14, adds 2.718, removes 3.14; y adds 3.14; merge. Then x clears
 // its add-wins set and merges y's state again.
-func winsRun() (addWins, removeWins, afterClear []float64) {
+func winsRun() (addWins, removeWins, afterClear []float64, err error) {
 	var xa, ya crdt.ORSet[float64]
 	var xr, yr crdt.RWSet[float64]
 	xa.Add("x", 3.14)
@@ -193,12 +193,18 @@ func winsRun() (addWins, removeWins, afterClear []float64) {
 	xr.Add("x", 2.718)
 	xr.Remove("x", 3.14)
 	yr.Add("y", 3.14)
-	xa.Merge(ya)
-	xr.Merge(yr)
+	if err := xa.Merge(ya); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := xr.Merge(yr); err != nil {
+		return nil, nil, nil, err
+	}
 	addWins, removeWins = xa.Elements(), xr.Elements()
 	xa.Clear("x")
-	xa.Merge(ya)
-	return addWins, removeWins, xa.Elements()
+	if err := xa.Merge(ya); err != nil {
+		return nil, nil, nil, err
+	}
+	return addWins, removeWins, xa.Elements(), nil
 }
 
 // deltaCost returns the encoded sizes of an n-element ORSet, of the delta
@@ -282,7 +288,10 @@ func crdtSection(t *tour) error {
 		return nil
 	}
 	t.heading("Add-wins or remove-wins")
-	aw, rw, cleared := winsRun()
+	aw, rw, cleared, err := winsRun()
+	if err != nil {
+		return err
+	}
 	t.para(fmt.Sprintf(`Replica x adds 3.14, adds 2.718 and removes 3.14 while
 		replica y adds 3.14. When an add and a remove of the same element are
 		concurrent, a set must pick a winner. Merged, the add-wins set is %v

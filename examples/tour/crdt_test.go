@@ -29,7 +29,8 @@ func TestCRDTCart(t *testing.T) {
 
 // TestCRDTWins pins the add-wins/remove-wins scenario of issue 5.
 func TestCRDTWins(t *testing.T) {
-	aw, rw, cleared := winsRun()
+	aw, rw, cleared, err := winsRun()
+	require.NoError(t, err)
 	assert.Equal(t, []float64{2.718, 3.14}, aw)
 	assert.Equal(t, []float64{2.718}, rw)
 	assert.Empty(t, cleared)

@@ -197,10 +197,11 @@ func main() {
 	w := bufio.NewWriter(os.Stdout)
 	files, err := run(w, *out, *only, *full)
 	if err == nil && len(files) > 0 {
-		fmt.Fprintf(w, "Diagrams written to %s:\n", *out)
+		list := "Diagrams written to " + *out + ":\n"
 		for _, f := range files {
-			fmt.Fprintf(w, "  %s\n", filepath.Join(*out, f))
+			list += "  " + filepath.Join(*out, f) + "\n"
 		}
+		_, err = io.WriteString(w, list)
 	}
 	err = errors.Join(err, w.Flush())
 	if err != nil {

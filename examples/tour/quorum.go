@@ -79,8 +79,14 @@ func quorumFacts() (quorumFactsT, error) {
 	if err != nil {
 		return f, err
 	}
-	r, _ := unsafe.SetOf("a", "b")
-	w, _ := unsafe.SetOf("d", "e")
+	r, err := unsafe.SetOf("a", "b")
+	if err != nil {
+		return f, err
+	}
+	w, err := unsafe.SetOf("d", "e")
+	if err != nil {
+		return f, err
+	}
 	if !unsafe.IsRead(r) || !unsafe.IsWrite(w) {
 		return f, errors.New("the unsafe example's quorums are not quorums")
 	}

@@ -130,7 +130,9 @@ const halo = ` stroke="white" stroke-width="3" paint-order="stroke"`
 // esc escapes text for use as SVG character data.
 func esc(s string) string {
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	if err := xml.EscapeText(&b, []byte(s)); err != nil {
+		panic(err) // cannot happen: writing to a strings.Builder never fails
+	}
 	return b.String()
 }
 
