@@ -72,6 +72,13 @@ type Config struct {
 	Links map[[2]string]LinkConfig
 	// Clocks gives nodes a skewed or drifting local clock.
 	Clocks map[string]ClockConfig
+	// ExplicitSync, if true, leaves syncing each node's Storage to the
+	// node (Storage.Sync): a crash loses every write since the node's last
+	// Sync. A node that batches the work of several handlers and syncs
+	// once (group commit) runs with it, and one that sends before it syncs
+	// is caught. If false, the simulator syncs a node's storage when each
+	// of its handlers returns.
+	ExplicitSync bool
 	// ServiceTime is the time a node spends on each message or timer it
 	// handles: the handler's effects (sends, timers, storage writes) happen
 	// when it is over, and inputs that arrive meanwhile queue. A node then

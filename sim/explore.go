@@ -167,6 +167,12 @@ type ExploreConfig[M any, N Explorable[M, N]] struct {
 	// If false (the default), any pending timer may fire at any moment: the
 	// asynchronous model, in which a timeout proves nothing.
 	Synchronous bool
+	// ExplicitSync, if true, leaves syncing each node's Storage to the
+	// node, as Config.ExplicitSync does in the simulator: a crash loses
+	// the writes since the node's last Storage.Sync, and whether a node
+	// has unsynced writes is part of the state. If false, the explorer
+	// syncs a node's storage when each of its handlers returns.
+	ExplicitSync bool
 	// MaxDepth bounds the number of actions on a path; 0 means no bound.
 	MaxDepth int
 	// MaxDrops, MaxCrashes, MaxRestarts, MaxTimeouts and MaxDuplicates

@@ -478,7 +478,13 @@ func (w *worker[M, N]) step(s *state[M, N], a action) *state[M, N] {
 		}
 	case actCrash:
 		i := a.idx()
-		t.nodes[i] = nodeSlot[N]{storage: t.nodes[i].storage, sh: t.nodes[i].sh}
+		st, sh := t.nodes[i].storage, t.nodes[i].sh
+		if st.Dirty() {
+			st = st.Clone()
+			st.lose()
+			sh = w.storageHash(st)
+		}
+		t.nodes[i] = nodeSlot[N]{storage: st, sh: sh}
 		t.nodes[i].h = w.nodeHash(&t.nodes[i])
 		t.used[budgetCrashes]++
 		if w.tr != nil {
@@ -621,7 +627,10 @@ func (w *worker[M, N]) call(t *state[M, N], i int, n N, kind int, from string, m
 	case callTimeout:
 		n.Timeout(&w.ctx, name)
 	}
-	if st.Writes() == old.Writes() {
+	if !x.cfg.ExplicitSync {
+		st.Sync()
+	}
+	if st.Writes() == old.Writes() && st.Dirty() == old.Dirty() {
 		st = old // unchanged: share it with the parent state
 	} else {
 		slot.sh = w.storageHash(st)

@@ -564,6 +564,9 @@ func (s *Sim[M]) call(p *proc[M], kind simCall, from string, msg M, name string)
 	case simTimeout:
 		p.node.Timeout(ctx, name)
 	}
+	if !s.cfg.ExplicitSync {
+		p.storage.Sync()
+	}
 	s.apply(p)
 }
 

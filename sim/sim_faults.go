@@ -8,8 +8,9 @@ import (
 // Crash stops node id now: its volatile state (the Node value) is
 // discarded, its pending timers are cancelled, the inputs it had queued
 // (and the one it was serving) are lost, and messages that reach it while
-// it is down are dropped. Its Storage is kept. Crashing a crashed node
-// does nothing. An unknown id is an error wrapping ErrUnknownNode.
+// it is down are dropped. Its Storage is kept, without the writes it had
+// not synced (see Storage). Crashing a crashed node does nothing. An
+// unknown id is an error wrapping ErrUnknownNode.
 func (s *Sim[M]) Crash(id string) error {
 	p, err := s.nodeProc("crash", id)
 	if err != nil {
@@ -22,6 +23,7 @@ func (s *Sim[M]) Crash(id string) error {
 	s.local(p, Crash, "")
 	p.up = false
 	p.node = nil
+	p.storage.lose()
 	p.incarnation++
 	clear(p.timers)
 	if p.busy {
