@@ -1,9 +1,11 @@
 // Side-by-side benchmarks of package clocks against peer libraries and
-// baselines. Run them all in one process so that the ratios are measured
-// under the same conditions:
+// baselines. Run them in interleaved passes of one test binary, so that
+// both sides of every ratio are measured back to back under the same load
+// (docs/benchmarks.md says how the figures there were made):
 //
-//	cd bench && go test -run '^$' -bench . -benchmem -count 6 -benchtime 300ms | tee new.txt
-//	benchstat -col /impl new.txt
+//	cd bench && ./interleave.sh 8 '^Benchmark(Lamport|Vector|Hybrid)' -test.benchtime 300ms > new.txt
+//	go run ./cmd/benchratio new.txt
+//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl new.txt
 //
 // The vector clocks are compared with bench/mapvc, a baseline written here
 // the way GoVector's map-based clock is (merge in place, Compare that stops
