@@ -16,7 +16,7 @@ func TestMapVCAgrees(t *testing.T) {
 		clocks.After: mapvc.After, clocks.Concurrent: mapvc.Concurrent,
 	}
 	for _, n := range vectorSizes {
-		for _, pair := range []func(int) (clocks.Vector, clocks.Vector, mapvc.VC, mapvc.VC){vectorPair, orderedPair} {
+		for _, pair := range []func(int) (clocks.Vector, clocks.Vector, mapvc.VC, mapvc.VC){vectorPair, orderedPair, nearPair} {
 			x, y, mx, my := pair(n)
 			for _, c := range [][4]any{{x, y, mx, my}, {y, x, my, mx}, {x, x, mx, mx}} {
 				a, b := c[0].(clocks.Vector), c[1].(clocks.Vector)
