@@ -195,6 +195,14 @@ func (d *Disk) HaltAfter(n int) {
 	d.halted = n == 0
 }
 
+// Halted reports whether the disk halted (see HaltAfter) and awaits a
+// Crash.
+func (d *Disk) Halted() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.halted
+}
+
 // Crash simulates a power loss and reboot; see Disk. Afterwards every
 // File opened before fails with fs.ErrClosed, the disk is no longer
 // halted, and what reads see is exactly what the disk holds.
