@@ -92,8 +92,8 @@ func (p *explReplica) AppendState(b []byte) []byte {
 // TestReplicaExplored explores every interleaving of three replicas (one
 // submitting a command, elections by timeout, a snapshot after every
 // slot) within bounds (two timeouts, fired only when no message is in
-// flight; PAXOS_LONG=1: three, a drop and a crash-restart, possibly cut
-// short by a bound on states, which the log reports). In every reachable
+// flight; PAXOS_LONG=1: three, a drop and a crash-restart, with at most
+// one message delivered out of order per path). In every reachable
 // state no slot is decided with two entries (agreement), the state
 // machines' applied sequences are prefixes of one another with no command
 // applied twice, and two replicas that applied as many slots applied the
@@ -161,13 +161,18 @@ func TestReplicaExplored(t *testing.T) {
 	}
 	long := os.Getenv("PAXOS_LONG") != ""
 	if long {
+		// Delay-bounded (one out-of-order delivery per path): 1,055,775
+		// states, complete, in about 50 s and 1.1 GB. Every order of
+		// delivery with these faults passed 4 million states and 15 GB
+		// without finishing.
 		cfg.MaxTimeouts, cfg.MaxDrops, cfg.MaxCrashes, cfg.MaxRestarts, cfg.MaxStates = 3, 1, 1, 1, 4_000_000
+		cfg.DelayBounding, cfg.MaxDelays = true, 1
 	}
 	res, err := sim.Explore(cfg)
 	require.NoError(t, err)
 	if res.Violation != nil {
 		t.Fatalf("%v", res.Violation)
 	}
-	require.True(t, res.Complete || long, "the default bounds must be explored completely: %+v", res)
+	require.True(t, res.Complete, "the bounds must be explored completely: %+v", res)
 	t.Logf("explored %d states (%d distinct, depth %d, complete %v) in %v", res.Explored, res.Distinct, res.Depth, res.Complete, res.Elapsed)
 }
