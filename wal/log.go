@@ -22,6 +22,8 @@ const (
 	// DefaultMaxRecordSize is the largest record when
 	// Options.MaxRecordSize is zero, if the segment can hold it: 16 MiB.
 	DefaultMaxRecordSize = 16 << 20
+	// MaxIndex is the largest index of a record.
+	MaxIndex = 1 << 62
 	// flushSize is how many bytes of appended frames the log buffers
 	// before writing them, if no Sync comes first.
 	flushSize = 1 << 20
@@ -71,6 +73,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.FirstIndex == 0 {
 		o.FirstIndex = 1
+	}
+	if o.FirstIndex > MaxIndex {
+		return o, fmt.Errorf("%w: first index %d above MaxIndex", ErrInvalidOptions, o.FirstIndex)
 	}
 	return o, nil
 }
@@ -211,6 +216,9 @@ func (l *Log) AppendBatch(records [][]byte) (uint64, error) {
 		}
 	}
 	first := l.last + 1
+	if l.last+uint64(len(records)) > MaxIndex {
+		return 0, fmt.Errorf("%w: %d records after %d pass MaxIndex", ErrOutOfRange, len(records), l.last)
+	}
 	for _, r := range records {
 		s := l.segs[len(l.segs)-1]
 		fs := frameSize(len(r))
@@ -426,6 +434,9 @@ func (l *Log) TruncateBefore(first uint64) error {
 	defer l.mu.Unlock()
 	if err := l.usable(); err != nil {
 		return err
+	}
+	if first > MaxIndex {
+		return fmt.Errorf("%w: truncate before %d, above MaxIndex", ErrOutOfRange, first)
 	}
 	if err := l.sync(); err != nil {
 		return err

@@ -63,6 +63,9 @@ func (l *Log) recover() error {
 			continue
 		}
 		if base, mark, ok := parseSegName(n); ok {
+			if base == 0 || base > MaxIndex || mark > MaxIndex {
+				return &CorruptError{Segment: n, Index: base, Reason: fmt.Sprintf("base index %d or first index %d outside [1, MaxIndex]", base, mark)}
+			}
 			if mark != 0 && mark < base {
 				return &CorruptError{Segment: n, Index: base, Reason: fmt.Sprintf("first index %d below the segment's base", mark)}
 			}
