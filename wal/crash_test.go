@@ -406,6 +406,9 @@ func crashPoints(n int, seed uint64, mut mutant) (crashes, workloads int, err er
 
 func TestCrashRecovery(t *testing.T) {
 	n := 20000
+	if raceEnabled {
+		n = 5000
+	}
 	if *long {
 		n = 2_000_000
 	}
