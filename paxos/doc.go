@@ -145,8 +145,11 @@
 // Persistence is incremental: LogStorage writes the promise and round,
 // one accepted entry, or one snapshot at a time (MemoryLogStorage
 // appends in amortised O(1)); a replica writes what a message depends on
-// before returning it. Decisions are not persisted: a restarted replica
-// restores its snapshot and learns the rest again.
+// before returning it, and its caller makes those writes durable before
+// sending it: persist, then send, with one sync per call or, with
+// ReplicaConfig.GroupCommit, one sync for as many steps as the caller
+// likes (see LogStorage). Decisions are not persisted: a restarted
+// replica restores its snapshot and learns the rest again.
 //
 // Bad input: misaddressed messages, unknown senders and malformed ones
 // (a leader's ballot not the sender's, a slot beyond any log, a no-op with

@@ -98,11 +98,39 @@ func (d *decoder) logState() LogState {
 	return s
 }
 
-// LogStorage is where a Replica keeps its LogState across crashes. Every
-// method must be durable when it returns nil (on a disk: written and
-// synced); a Replica sends nothing that depends on a write until it has
-// returned. Writes are incremental: one small write per promise,
-// acceptance or snapshot, never the whole log.
+// LogStorage is where a Replica keeps its LogState across crashes. Writes
+// are incremental: one small write per promise, acceptance or snapshot,
+// never the whole log.
+//
+// Durability contract: persist, then send (etcd raft's Ready loop). The
+// messages a call of Step, Tick or Submit returns may depend on what that
+// call wrote, so they are sent only once every write made before they
+// were returned is durable (on a disk: written and synced). There are two
+// ways to keep it:
+//
+//   - every method makes its write durable before it returns (one fsync
+//     per promise or acceptance); the Replica then needs nothing more;
+//   - group commit: the methods only write, and the caller steps the
+//     replica any number of times, syncs once, and then sends everything
+//     those steps returned. The Replica must then run with
+//     ReplicaConfig.GroupCommit, so that a leader counts its own
+//     acceptance only after the sync (it returns an acknowledgement
+//     addressed to itself, which the caller hands back to Step with the
+//     rest of the batch).
+//
+// Writes must become durable in the order they were made: a crash keeps a
+// prefix of the unsynced writes, as a write-ahead log does. Nothing sent
+// depends on the writes a crash loses, so the replica restarts as if the
+// unsent steps had not happened. If a sync fails, the caller must not send
+// the batch and must discard the Replica: after a failed fsync the storage
+// cannot say what it kept, so a new Replica is started from the storage
+// once it has recovered.
+//
+// The tests check the contract: the simulator (sim.Config.ExplicitSync)
+// loses every write since a node's last Storage.Sync in a crash, and the
+// specification checker refuses a promise or an acknowledgement sent
+// before the promise or acceptance it reports is durable, and a decision
+// resting on an acceptance that is not.
 type LogStorage interface {
 	// Load returns the state written so far (the zero LogState if none).
 	Load() (LogState, error)

@@ -107,6 +107,19 @@ type ReplicaConfig struct {
 	// not answered, so a failure in that quorum costs a tick or two, not
 	// liveness.
 	Thrifty bool
+	// GroupCommit says that the caller syncs the LogStorage once for
+	// several steps (see LogStorage's contract: persist, then send). A
+	// leader then counts its own acceptance of a proposal only once it is
+	// durable: instead of counting it at once, it returns an acknowledgement
+	// addressed to itself (a LogAccepted with From and To its own ID), which
+	// the caller hands back to Step after the sync, like every message it
+	// sends. Without it, a leader could decide and apply a slot on the
+	// strength of an acceptance that a crash before the sync loses, and a
+	// DurableStateMachine would keep the effects of a decision that was
+	// never made. The acknowledgement is not retransmitted: deliver it
+	// locally, never over a network that may lose it. A caller that syncs
+	// in every storage call needs no GroupCommit.
+	GroupCommit bool
 	// SnapshotEvery makes a replica snapshot its state machine and compact
 	// its log after this many applied slots; 0 never.
 	SnapshotEvery uint64
@@ -509,8 +522,8 @@ func (r *Replica) local(out []LogMessage) ([]LogMessage, error) {
 	}
 	var rest []LogMessage
 	for i := 0; i < len(out); i++ {
-		if out[i].To != r.cfg.ID {
-			rest = append(rest, out[i])
+		if out[i].To != r.cfg.ID || r.cfg.GroupCommit && out[i].Type == LogAccepted {
+			rest = append(rest, out[i]) // (a leader's own acknowledgement waits for the sync)
 			continue
 		}
 		if err := r.step(out[i], r.self, &out); err != nil {

@@ -112,14 +112,21 @@ func (r *Replica) flush(out *[]LogMessage) error {
 }
 
 // propose makes e this leader's proposal for slot s: the leader accepts
-// it itself (written to storage first) and sends it to its targets.
+// it itself (written to storage first) and sends it to its targets. Its
+// own acceptance counts at once, or, with GroupCommit, when the
+// acknowledgement it addresses to itself comes back after the sync.
 func (r *Replica) propose(s uint64, e Entry, out *[]LogMessage) error {
 	e.Slot, e.Ballot = s, r.ballot
 	if err := r.storage.PutEntry(e); err != nil {
 		return fmt.Errorf("paxos: put entry: %w: %w", ErrStorage, err)
 	}
 	rec := r.at(s)
-	rec.e, rec.proposed, rec.acks, rec.sent = e, true, quorum.Set(0).With(r.self), r.ticks
+	own := quorum.Set(0).With(r.self)
+	if r.cfg.GroupCommit {
+		own = 0
+		*out = append(*out, LogMessage{Type: LogAccepted, From: r.cfg.ID, To: r.cfg.ID, Ballot: r.ballot, Entry: Entry{Slot: s}})
+	}
+	rec.e, rec.proposed, rec.acks, rec.sent = e, true, own, r.ticks
 	r.inflight++
 	r.stats.Proposed++
 	m := LogMessage{Type: LogAccept, From: r.cfg.ID, Ballot: r.ballot, Entry: e, Commit: r.commit}

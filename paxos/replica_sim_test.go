@@ -67,6 +67,20 @@ type rsParams struct {
 	Thrifty       bool
 	SnapshotEvery uint64
 	Tick          time.Duration // each replica's tick period, on its local clock
+	// GroupCommit, if not 0, runs the replicas with GroupCommit and the
+	// simulator with ExplicitSync (a crash loses unsynced writes): each
+	// node collects what its steps return and, GroupCommit after the
+	// first, syncs its storage once and sends it all (persist, then
+	// send). 0: each step's writes are synced when its handler returns.
+	GroupCommit time.Duration
+	// SendBeforeSync breaks the group-commit driver: it sends what a step
+	// returns at once and syncs only at the next flush
+	// (TestReplicaSimulatedCanFail).
+	SendBeforeSync bool
+	// OwnAckAtOnce breaks it the other way: the driver syncs before it
+	// sends, but the replicas run without GroupCommit, so a leader counts
+	// its own acceptance before it is durable (TestReplicaSimulatedCanFail).
+	OwnAckAtOnce bool
 }
 
 func (p rsParams) String() string {
@@ -74,8 +88,8 @@ func (p rsParams) String() string {
 	if p.Q2 > 0 {
 		q = fmt.Sprintf("q1=%d,q2=%d", p.q1(), p.Q2)
 	}
-	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d",
-		len(p.Nodes), q, p.ElectionTicks, p.Tick, p.MaxBatch, p.Window, p.Thrifty, p.SnapshotEvery)
+	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d, group commit %v",
+		len(p.Nodes), q, p.ElectionTicks, p.Tick, p.MaxBatch, p.Window, p.Thrifty, p.SnapshotEvery, p.GroupCommit)
 }
 
 // q1 is the phase-1 quorum size of an FPaxos system.
@@ -293,23 +307,28 @@ func (m *rsSM) Restore(b []byte) error {
 }
 
 // rsNode is one replica as a sim node. Its durable state lives in the
-// node's sim.Storage, so a crash loses everything else.
+// node's sim.Storage, so a crash loses everything else (and, with group
+// commit, what it had not synced).
 type rsNode struct {
 	run       *rsRun
 	id        string
 	r         *paxos.Replica
 	sm        *rsSM
 	st        *rsStore
-	seen      uint64 // slots below this were checked for agreement
-	elections uint64 // elections this incarnation started
-	applied   uint64 // the applied prefix last seen
+	spec      *specStorage
+	batch     []paxos.LogMessage // group commit: what the steps since the last flush returned
+	flushing  bool               // group commit: the flush timer is set
+	seen      uint64             // slots below this were checked for agreement
+	elections uint64             // elections this incarnation started
+	applied   uint64             // the applied prefix last seen
 }
 
 func (n *rsNode) Start(ctx *sim.Context[rsMsg]) {
 	n.run.nodes[n.id] = n
 	n.sm = newRSSM(n.run, n.id)
 	n.st = &rsStore{s: ctx.Storage(), forget: n.run.forget}
-	r, err := rsNewReplica(n.run, n.id, &specStorage{LogStorage: n.st, id: n.id, g: n.run.spec}, n.sm)
+	n.spec = &specStorage{LogStorage: n.st, id: n.id, g: n.run.spec, deferred: n.run.P.GroupCommit > 0}
+	r, err := rsNewReplica(n.run, n.id, n.spec, n.sm)
 	if err != nil {
 		n.run.fail("restart: %s could not load its durable state: %v", n.id, err)
 		return
@@ -344,11 +363,15 @@ func (n *rsNode) Receive(ctx *sim.Context[rsMsg], from string, m rsMsg) {
 	n.after(ctx, out, err)
 }
 
-func (n *rsNode) Timeout(ctx *sim.Context[rsMsg], _ string) {
+func (n *rsNode) Timeout(ctx *sim.Context[rsMsg], name string) {
 	if n.r == nil {
 		return
 	}
 	n.st.s = ctx.Storage()
+	if name == "flush" {
+		n.flush(ctx)
+		return
+	}
 	out, err := n.r.Tick()
 	if err != nil {
 		n.run.fail("robustness: %s's tick failed: %v", n.id, err)
@@ -357,24 +380,65 @@ func (n *rsNode) Timeout(ctx *sim.Context[rsMsg], _ string) {
 	ctx.SetTimer("tick", n.run.P.Tick)
 }
 
-// after sends what the call returned and checks what it decided.
+// after sends what the call returned (with group commit: collects it for
+// the next flush) and checks what it decided.
 func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err error) {
 	if err == nil {
 		for _, m := range out {
-			if m.From != n.id {
-				n.run.fail("robustness: %s sent %v as %q", n.id, m, m.From)
+			if gc := n.run.P.GroupCommit; gc > 0 && (!n.run.P.SendBeforeSync || m.To == n.id) {
+				n.batch = append(n.batch, m)
+				if !n.flushing {
+					n.flushing = true
+					ctx.SetTimer("flush", gc)
+				}
+				continue
 			}
-			ctx.Send(m.To, rsMsg{Log: m})
-			n.run.spec.sent(m)
-			n.run.work += 1 + len(m.Entries) + len(m.Entry.Commands)
-			for _, e := range m.Entries {
-				n.run.work += len(e.Commands)
-			}
-		}
-		if n.run.work > rsMaxWork && n.run.violated == nil {
-			n.run.fail("bounded work: the replicas sent messages carrying more than %d entries and commands (a run normally sends a few thousand): a message storm", rsMaxWork)
+			n.send(ctx, m)
 		}
 	}
+	n.check()
+}
+
+// flush is group commit: one sync for every step since the last flush,
+// then what those steps returned is sent, the leader's acknowledgements
+// of its own proposals handed back to it (GroupCommit).
+func (n *rsNode) flush(ctx *sim.Context[rsMsg]) {
+	ctx.Storage().Sync()
+	n.spec.sync()
+	batch := n.batch
+	n.batch, n.flushing = nil, false
+	for _, m := range batch {
+		if m.To != n.id {
+			n.send(ctx, m)
+			continue
+		}
+		out, err := n.r.Step(m)
+		if err != nil {
+			n.run.fail("robustness: %s refused its own %v: %v", n.id, m, err)
+		}
+		n.after(ctx, out, err)
+	}
+	n.check()
+}
+
+// send sends m, recording it in the specification's ghost state.
+func (n *rsNode) send(ctx *sim.Context[rsMsg], m paxos.LogMessage) {
+	if m.From != n.id {
+		n.run.fail("robustness: %s sent %v as %q", n.id, m, m.From)
+	}
+	ctx.Send(m.To, rsMsg{Log: m})
+	n.run.spec.sent(m)
+	n.run.work += 1 + len(m.Entries) + len(m.Entry.Commands)
+	for _, e := range m.Entries {
+		n.run.work += len(e.Commands)
+	}
+	if n.run.work > rsMaxWork && n.run.violated == nil {
+		n.run.fail("bounded work: the replicas sent messages carrying more than %d entries and commands (a run normally sends a few thousand): a message storm", rsMaxWork)
+	}
+}
+
+// check checks what the replica decided and applied so far.
+func (n *rsNode) check() {
 	if e := n.r.Stats().Elections; e > n.elections {
 		n.run.elections += int(e - n.elections)
 		n.elections = e
@@ -750,6 +814,7 @@ func drawCase(t *rapid.T) rsCase {
 	p.Thrifty = rapid.Bool().Draw(t, "thrifty")
 	p.SnapshotEvery = rapid.SampledFrom([]uint64{0, 1, 2, 3, 5}).Draw(t, "snapshot every")
 	p.Tick = time.Duration(rapid.IntRange(10, 20).Draw(t, "tick ms")) * time.Millisecond
+	p.GroupCommit = rapid.SampledFrom([]time.Duration{0, 0, time.Millisecond, 3 * time.Millisecond}).Draw(t, "group commit")
 	run := rsCase{P: p}
 	run.Seed = rapid.Uint64().Draw(t, "sim seed")
 	run.Schedule = simtest.DrawSchedule(t, p.Nodes, rsHorizon)
@@ -893,6 +958,7 @@ var (
 	rsSchedules atomic.Int64
 	rsTotals    struct {
 		events, applies, restores, crashes, drops, dups, elections, contested, junk, junkRefused atomic.Int64
+		groupCommit, gcWrites, gcSyncs                                                           atomic.Int64
 	}
 )
 
@@ -923,7 +989,7 @@ func (run *rsRun) execute() error {
 	run.spec = newSpec(run.sys)
 	s, err := sim.New(sim.Config{
 		Seed: run.Seed, Nodes: run.P.Nodes, Link: run.link, Clocks: run.Clocks, NoTrace: true,
-		MaxEvents: rsMaxEvents,
+		MaxEvents: rsMaxEvents, ExplicitSync: run.P.GroupCommit > 0,
 	}, func(id string) sim.Node[rsMsg] { return &rsNode{run: run, id: id} })
 	if err != nil {
 		return fmt.Errorf("harness: %w", err)
@@ -998,6 +1064,13 @@ func (run *rsRun) execute() error {
 	rsTotals.contested.Add(int64(run.contested))
 	rsTotals.junk.Add(int64(run.junk))
 	rsTotals.junkRefused.Add(int64(run.junkRefused))
+	if run.P.GroupCommit > 0 {
+		rsTotals.groupCommit.Add(1)
+		for _, id := range run.P.Nodes {
+			rsTotals.gcWrites.Add(int64(s.Storage(id).Writes()))
+			rsTotals.gcSyncs.Add(int64(s.Storage(id).Syncs()))
+		}
+	}
 	if run.violated != nil {
 		return fmt.Errorf("%w\n%s", run.violated, run.describe())
 	}
@@ -1077,6 +1150,8 @@ func TestReplicaSimulated(t *testing.T) {
 		rsSchedules.Load()-before, rsTotals.events.Load(), rsTotals.elections.Load(), rsTotals.contested.Load(), rsTotals.applies.Load(), rsTotals.restores.Load(),
 		rsTotals.crashes.Load(), rsTotals.drops.Load(), rsTotals.dups.Load())
 	t.Logf("bad input: %d junk messages delivered, %d of them refused with an error, the others dropped or answered", rsTotals.junk.Load(), rsTotals.junkRefused.Load())
+	t.Logf("group commit: %d schedules synced by the replicas' drivers, %d writes made durable by %d syncs (a crash lost what was not synced)",
+		rsTotals.groupCommit.Load(), rsTotals.gcWrites.Load(), rsTotals.gcSyncs.Load())
 }
 
 // ---- The parts of the harness that depend on the Replica API.
@@ -1185,7 +1260,7 @@ func rsNewReplica(run *rsRun, id string, st paxos.LogStorage, sm *rsSM) (*paxos.
 		ID: id, Quorums: run.sys, Unsafe: run.P.unsafe(), ElectionTicks: run.P.ElectionTicks,
 		Seed:     run.Seed,
 		MaxBatch: run.P.MaxBatch, Window: run.P.Window, Thrifty: run.P.Thrifty,
-		SnapshotEvery: run.P.SnapshotEvery, StateMachine: sm,
+		SnapshotEvery: run.P.SnapshotEvery, StateMachine: sm, GroupCommit: run.P.GroupCommit > 0 && !run.P.OwnAckAtOnce,
 	}
 	paxos.Mutate(&cfg, run.mutant)
 	paxos.OnLearn(&cfg, func(e paxos.Entry) { run.spec.learn(id, e) })
@@ -1255,6 +1330,24 @@ func TestReplicaSimulatedCanFail(t *testing.T) {
 		expect(t, "a storage that loses acceptances", false, func(t *rapid.T, run *rsRun) {
 			run.forget = true
 			// Many short crashes, so that acceptances are lost often.
+			run.Schedule = simtest.Schedule{}
+			for i := range 30 {
+				at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond
+				run.Schedule.Faults = append(run.Schedule.Faults, simtest.Fault{
+					Kind: simtest.Crash, At: at, For: time.Duration(rapid.IntRange(1, 30).Draw(t, "crash for ms")) * time.Millisecond,
+					Nodes: []string{rapid.SampledFrom(run.P.Nodes).Draw(t, "crash node")},
+				})
+			}
+		})
+	})
+	t.Run("group commit that sends before it syncs", func(t *testing.T) {
+		expect(t, "a driver that sends what a step returns before syncing", false, func(t *rapid.T, run *rsRun) {
+			run.P.GroupCommit, run.P.SendBeforeSync = time.Millisecond, true
+		})
+	})
+	t.Run("group commit that counts the leader's own acceptance at once", func(t *testing.T) {
+		expect(t, "a leader that counts its own acceptance before it is durable", false, func(t *rapid.T, run *rsRun) {
+			run.P.GroupCommit, run.P.OwnAckAtOnce = 3*time.Millisecond, true
 			run.Schedule = simtest.Schedule{}
 			for i := range 30 {
 				at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond

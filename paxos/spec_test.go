@@ -214,6 +214,10 @@ func (g *spec) checkProposal(slot uint64, b paxos.Ballot, v string) {
 func (g *spec) sent(m paxos.LogMessage) {
 	switch m.Type {
 	case paxos.LogPromise:
+		// Persist, then send: a promise is durable before it is sent.
+		if p := g.promised[m.From]; p.Less(m.Ballot) {
+			g.fail("durability: %s sent a promise of %v while its durable promise was %v", m.From, m.Ballot, p)
+		}
 		g.promise(m.From, m.Ballot)
 	case paxos.LogAccepted:
 		// Phase 2b: an acknowledgement says that its sender accepted.
@@ -306,13 +310,35 @@ type specStorage struct {
 	paxos.LogStorage
 	id string
 	g  *spec
+	// deferred: the storage is synced by the driver (group commit), so a
+	// promise or an acceptance joins the ghost state when it is synced
+	// (sync), and is forgotten with the node's volatile state if a crash
+	// comes first.
+	deferred bool
+	pending  []func()
+}
+
+func (s *specStorage) record(f func()) {
+	if s.deferred {
+		s.pending = append(s.pending, f)
+		return
+	}
+	f()
+}
+
+// sync adds what was written since the last sync to the ghost state.
+func (s *specStorage) sync() {
+	for _, f := range s.pending {
+		f()
+	}
+	s.pending = nil
 }
 
 func (s *specStorage) SetHardState(promised paxos.Ballot, round uint64) error {
 	if err := s.LogStorage.SetHardState(promised, round); err != nil {
 		return err
 	}
-	s.g.setHardState(s.id, promised)
+	s.record(func() { s.g.setHardState(s.id, promised) })
 	return nil
 }
 
@@ -320,6 +346,6 @@ func (s *specStorage) PutEntry(e paxos.Entry) error {
 	if err := s.LogStorage.PutEntry(e); err != nil {
 		return err
 	}
-	s.g.putEntry(s.id, e)
+	s.record(func() { s.g.putEntry(s.id, e) })
 	return nil
 }
