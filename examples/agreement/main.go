@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventually-perfect/primitives/examples/internal/outdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -220,28 +221,12 @@ func partition3PC(p *printer, team commit.Config) error {
 	return nil
 }
 
-// outputDir returns dir, created if missing, or, if dir is "", a new
-// temporary folder.
-func outputDir(dir string) (string, error) {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "agreement-")
-		if err != nil {
-			return "", fmt.Errorf("creating a temporary output folder: %w", err)
-		}
-		return d, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating the output folder: %w", err)
-	}
-	return dir, nil
-}
-
 func writeDiagrams(p *printer, dir string) error {
 	diagrams, err := lessons.Diagrams()
 	if err != nil {
 		return err
 	}
-	dir, err = outputDir(dir)
+	dir, err = outdir.Prepare(dir, "agreement")
 	if err != nil {
 		return err
 	}

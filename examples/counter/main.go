@@ -35,6 +35,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventually-perfect/primitives/examples/internal/outdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -82,22 +83,6 @@ func (p *printer) printf(format string, args ...any) {
 
 // ms formats a simulated time in milliseconds.
 func ms(d time.Duration) string { return fmt.Sprintf("%7.1fms", float64(d)/float64(time.Millisecond)) }
-
-// outputDir returns dir, created if missing, or, if dir is "", a new
-// temporary folder.
-func outputDir(dir string) (string, error) {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "counter-")
-		if err != nil {
-			return "", fmt.Errorf("creating a temporary output folder: %w", err)
-		}
-		return d, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating the output folder: %w", err)
-	}
-	return dir, nil
-}
 
 // run runs the scenario, prints its story to w and writes the diagram,
 // counter.svg, into dir (see outputDir).
@@ -187,7 +172,7 @@ func run(w io.Writer, opt scenario.Options, dir string) (*scenario.Result, error
 	if err := res.Diagram.WriteSVG(&svg); err != nil {
 		return nil, err
 	}
-	dir, err = outputDir(dir)
+	dir, err = outdir.Prepare(dir, "counter")
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventually-perfect/primitives/examples/internal/outdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -255,7 +256,7 @@ func run(w io.Writer, dir string, long time.Duration) error {
 				sol.QoS.DetectionTime.Round(time.Millisecond), sol.QoS.MistakeRate*86400)
 		}
 	}
-	dir, err = outputDir(dir)
+	dir, err = outdir.Prepare(dir, "failuredetector")
 	if err != nil {
 		return err
 	}
@@ -270,13 +271,4 @@ func run(w io.Writer, dir string, long time.Duration) error {
 	}
 	fmt.Fprintf(w, "\nwrote %s\n", name)
 	return nil
-}
-
-// outputDir returns dir, created if missing, or a new temporary folder if
-// dir is empty.
-func outputDir(dir string) (string, error) {
-	if dir == "" {
-		return os.MkdirTemp("", "failuredetector-")
-	}
-	return dir, os.MkdirAll(dir, 0o755)
 }

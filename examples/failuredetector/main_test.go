@@ -64,20 +64,3 @@ func TestSweep(t *testing.T) {
 	}
 }
 
-// With no -out, the chart goes to a new temporary folder, whose path the
-// output names.
-func TestRunTempDir(t *testing.T) {
-	dir, err := outputDir("")
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, os.RemoveAll(dir)) })
-	assert.True(t, strings.HasPrefix(filepath.Base(dir), "failuredetector-"), "a temporary folder named for the example: %s", dir)
-	again, err := outputDir("")
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, os.RemoveAll(again)) })
-	assert.NotEqual(t, dir, again, "each run gets a new folder")
-	nested := filepath.Join(t.TempDir(), "a", "b")
-	got, err := outputDir(nested)
-	require.NoError(t, err)
-	assert.Equal(t, nested, got)
-	assert.DirExists(t, nested, "-out is created if missing")
-}

@@ -31,6 +31,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventually-perfect/primitives/examples/internal/outdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -164,22 +165,6 @@ func sweep(st setup, cfgs []config, workers int) ([]result, error) {
 	return res, errors.Join(errs...)
 }
 
-// outputDir returns dir, created if missing, or, if dir is "", a new
-// temporary folder.
-func outputDir(dir string) (string, error) {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "fpaxos-")
-		if err != nil {
-			return "", fmt.Errorf("creating a temporary output folder: %w", err)
-		}
-		return d, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating the output folder: %w", err)
-	}
-	return dir, nil
-}
-
 // run sweeps, writes the table to w, writes the table and the chart into
 // the folder o.out (see outputDir; the chart to o.chart if set), and
 // returns the results.
@@ -191,7 +176,7 @@ func run(w io.Writer, o options) ([]result, error) {
 	if _, err := io.WriteString(w, table); err != nil {
 		return nil, err
 	}
-	dir, err := outputDir(o.out)
+	dir, err := outdir.Prepare(o.out, "fpaxos")
 	if err != nil {
 		return nil, err
 	}

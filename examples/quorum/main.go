@@ -41,6 +41,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventually-perfect/primitives/examples/internal/outdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -123,16 +124,15 @@ func (o *options) outFile(p *printer, name string) (string, error) {
 	if name != filepath.Base(name) || name == "." || name == ".." || !filepath.IsLocal(name) {
 		return "", fmt.Errorf("file name %q: want a name inside -out, not a path", name)
 	}
-	if o.out == "" {
-		dir, err := os.MkdirTemp("", "quorum-")
-		if err != nil {
-			return "", err
-		}
-		o.out = dir
-		p.printf("writing files into %s\n", dir)
-	} else if err := os.MkdirAll(o.out, 0o755); err != nil {
+	temporary := o.out == ""
+	dir, err := outdir.Prepare(o.out, "quorum")
+	if err != nil {
 		return "", err
 	}
+	if temporary {
+		p.printf("writing files into %s\n", dir)
+	}
+	o.out = dir
 	return filepath.Join(o.out, name), nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventually-perfect/primitives/examples/internal/outdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -185,14 +186,12 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if *out == "" {
-		dir, err := os.MkdirTemp("", "tour-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "tour:", err)
-			os.Exit(1)
-		}
-		*out = dir
+	dir, err := outdir.Prepare(*out, "tour")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tour:", err)
+		os.Exit(1)
 	}
+	*out = dir
 
 	w := bufio.NewWriter(os.Stdout)
 	files, err := run(w, *out, *only, *full)
