@@ -63,4 +63,3 @@ func TestSweep(t *testing.T) {
 		assert.True(t, strings.Contains(string(svg), f.name), "the legend names %s", f.name)
 	}
 }
-

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"github.com/eventually-perfect/primitives/examples/internal/outdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -226,20 +227,7 @@ func TestBadFlags(t *testing.T) {
 // files lists the files under dir, as paths relative to it.
 func files(t *testing.T, dir string) []string {
 	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, err := filepath.Rel(dir, path)
-			if err != nil {
-				return err
-			}
-			out = append(out, rel)
-		}
-		return nil
-	})
+	out, err := outdir.Files(dir)
 	require.NoError(t, err)
 	return out
 }

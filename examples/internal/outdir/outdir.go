@@ -6,7 +6,9 @@ package outdir
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // Prepare returns dir, created if missing, or, if dir is "", a new
@@ -23,4 +25,25 @@ func Prepare(dir, prefix string) (string, error) {
 		return "", fmt.Errorf("creating the output folder: %w", err)
 	}
 	return dir, nil
+}
+
+// Files lists the files under dir, as paths relative to it, in lexical
+// order: what an example's tests compare with the files it should have
+// written, and nothing else.
+func Files(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -40,3 +40,22 @@ func TestPrepare(t *testing.T) {
 		t.Fatal("a folder under a file must be refused")
 	}
 }
+
+// TestFiles lists files at every depth, relative and sorted, and no
+// folders.
+func TestFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"b.svg", filepath.Join("sub", "a.md")} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Files(dir)
+	want := []string{"b.svg", filepath.Join("sub", "a.md")}
+	if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("Files = %q, %v; want %q", got, err, want)
+	}
+}
