@@ -315,7 +315,11 @@ func (s *Sim[M]) Pending() int { return len(s.queue) }
 
 // At schedules action to run at true time t (or now, if t is in the past),
 // after the events already scheduled for that time. Use it for faults and
-// client requests: s.At(time.Second, func(s *Sim[M]) { s.Crash("a") }).
+// client requests. An action cannot return an error; one that may fail
+// records it for the test to check after the run:
+//
+//	var crashErr error
+//	s.At(time.Second, func(s *Sim[M]) { crashErr = s.Crash("a") })
 func (s *Sim[M]) At(t time.Duration, action func(s *Sim[M])) {
 	if action == nil {
 		return
