@@ -203,18 +203,18 @@ func encodeSnapshotFile(gen, slot uint64, data []byte) []byte {
 // allocated: the caller allocates the data only after this check.
 func decodeSnapshotHeader(h []byte, gen uint64, size, maxSize int64) (slot uint64, n int64, err error) {
 	if len(h) < snapHeaderSize || string(h[:8]) != snapMagic {
-		return 0, 0, fmt.Errorf("%w: snapshot %s: bad header", ErrCorrupt, snapName(gen))
+		return 0, 0, fmt.Errorf("%w: snapshot file %s: bad header", ErrCorrupt, snapName(gen))
 	}
 	if g := binary.LittleEndian.Uint64(h[8:]); g != gen {
-		return 0, 0, fmt.Errorf("%w: snapshot %s holds generation %d", ErrCorrupt, snapName(gen), g)
+		return 0, 0, fmt.Errorf("%w: snapshot file %s holds generation %d", ErrCorrupt, snapName(gen), g)
 	}
 	slot = binary.LittleEndian.Uint64(h[16:])
 	length := binary.LittleEndian.Uint64(h[24:])
 	if length > uint64(maxSize) {
-		return 0, 0, fmt.Errorf("%w: snapshot %s of %d bytes, over %d: %w", ErrCorrupt, snapName(gen), length, maxSize, ErrTooLarge)
+		return 0, 0, fmt.Errorf("%w: snapshot file %s of %d bytes, over %d: %w", ErrCorrupt, snapName(gen), length, maxSize, ErrTooLarge)
 	}
 	if int64(length) != size-snapHeaderSize {
-		return 0, 0, fmt.Errorf("%w: snapshot %s: %d bytes of data in a file of %d", ErrCorrupt, snapName(gen), length, size)
+		return 0, 0, fmt.Errorf("%w: snapshot file %s: %d bytes of data in a file of %d", ErrCorrupt, snapName(gen), length, size)
 	}
 	return slot, int64(length), nil
 }
@@ -223,7 +223,7 @@ func decodeSnapshotHeader(h []byte, gen uint64, size, maxSize int64) (slot uint6
 func checkSnapshotData(h, data []byte, gen uint64) error {
 	crc := crc32.Update(crc32.Checksum(h[:32], castagnoli), castagnoli, data)
 	if crc != binary.LittleEndian.Uint32(h[32:]) {
-		return fmt.Errorf("%w: snapshot %s fails its checksum", ErrCorrupt, snapName(gen))
+		return fmt.Errorf("%w: snapshot file %s fails its checksum", ErrCorrupt, snapName(gen))
 	}
 	return nil
 }

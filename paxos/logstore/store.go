@@ -164,9 +164,11 @@ func (s *Store) recover() error {
 		return fmt.Errorf("logstore: open %s: %w: snapshot %s holds slot %d, the log says %d", s.dir, ErrCorrupt, snapName(s.gen), s.snapSlot, marker.slot)
 	}
 	s.dropBelow(s.snapSlot)
-	// Older snapshot files are garbage once the newest one's name is
-	// durable: sync the directory, then remove them.
-	if len(gens) > 1 {
+	// The newest snapshot file's name may not be durable yet (a store
+	// stopped by a failed directory sync, reopened without a crash): make
+	// it so before the state is reported, and before the older files,
+	// garbage once it is, are removed.
+	if len(gens) > 0 {
 		if err := s.fs.SyncDir(s.dir); err != nil {
 			return fmt.Errorf("logstore: open %s: %w", s.dir, err)
 		}
@@ -211,19 +213,19 @@ func (s *Store) readSnapshot(gen uint64, withData bool) (uint64, []byte, error) 
 	name := snapName(gen)
 	f, err := s.fs.Open(s.path(name))
 	if err != nil {
-		return 0, nil, fmt.Errorf("logstore: snapshot %s: %w", name, err)
+		return 0, nil, fmt.Errorf("logstore: snapshot file %s: %w", name, err)
 	}
 	defer f.Close()
 	size, err := f.Size()
 	if err != nil {
-		return 0, nil, fmt.Errorf("logstore: snapshot %s: %w", name, err)
+		return 0, nil, fmt.Errorf("logstore: snapshot file %s: %w", name, err)
 	}
 	h := make([]byte, snapHeaderSize)
 	if size < snapHeaderSize {
-		return 0, nil, fmt.Errorf("%w: snapshot %s: a file of %d bytes", ErrCorrupt, name, size)
+		return 0, nil, fmt.Errorf("%w: snapshot file %s: a file of %d bytes", ErrCorrupt, name, size)
 	}
 	if _, err := f.ReadAt(h, 0); err != nil {
-		return 0, nil, fmt.Errorf("logstore: snapshot %s: %w", name, err)
+		return 0, nil, fmt.Errorf("logstore: snapshot file %s: %w", name, err)
 	}
 	slot, n, err := decodeSnapshotHeader(h, gen, size, s.opts.maxSnapshot())
 	if err != nil || !withData {
@@ -231,7 +233,7 @@ func (s *Store) readSnapshot(gen uint64, withData bool) (uint64, []byte, error) 
 	}
 	data := make([]byte, n)
 	if _, err := f.ReadAt(data, snapHeaderSize); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
-		return 0, nil, fmt.Errorf("logstore: snapshot %s: %w", name, err)
+		return 0, nil, fmt.Errorf("logstore: snapshot file %s: %w", name, err)
 	}
 	if err := checkSnapshotData(h, data, gen); err != nil {
 		return 0, nil, err
@@ -420,8 +422,8 @@ func (s *Store) syncLog() error {
 
 // SetSnapshot records a snapshot covering the slots below slot, and
 // drops the entries below slot; a snapshot below the current one is
-// ignored. It is durable when it returns nil, and so is every write made
-// before it:
+// ignored (the log is synced all the same). It is durable when it
+// returns nil, and so is every write made before it:
 //
 //  1. the log is synced (every earlier write durable first, so that no
 //     crash keeps the snapshot and loses them);
@@ -445,6 +447,9 @@ func (s *Store) SetSnapshot(slot uint64, snapshot []byte) error {
 		return err
 	}
 	if slot < s.snapSlot {
+		if err := s.syncLog(); err != nil {
+			return s.stop("set snapshot", err)
+		}
 		return nil
 	}
 	if int64(len(snapshot)) > s.opts.maxSnapshot() {
