@@ -26,9 +26,11 @@ import (
 	"time"
 
 	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/paxos/logstore"
 	"github.com/eventually-perfect/primitives/quorum"
 	"github.com/eventually-perfect/primitives/sim"
 	"github.com/eventually-perfect/primitives/sim/simtest"
+	"github.com/eventually-perfect/primitives/wal"
 	"pgregory.net/rapid"
 )
 
@@ -81,6 +83,15 @@ type rsParams struct {
 	// sends, but the replicas run without GroupCommit, so a leader counts
 	// its own acceptance before it is durable (TestReplicaSimulatedCanFail).
 	OwnAckAtOnce bool
+	// Disk keeps each node's LogStorage in a logstore.Store on a sim.Disk
+	// of its own, kept across incarnations: a restart first crashes the
+	// disk (losing and tearing what was not synced), then reopens the
+	// store. With GroupCommit the flush calls the store's Sync; without,
+	// the store syncs every write (SyncEachWrite).
+	Disk bool
+	// SkipDiskSync breaks the driver on disk: its flush sends without
+	// syncing the store (TestReplicaSimulatedCanFail).
+	SkipDiskSync bool
 }
 
 func (p rsParams) String() string {
@@ -88,8 +99,8 @@ func (p rsParams) String() string {
 	if p.Q2 > 0 {
 		q = fmt.Sprintf("q1=%d,q2=%d", p.q1(), p.Q2)
 	}
-	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d, group commit %v",
-		len(p.Nodes), q, p.ElectionTicks, p.Tick, p.MaxBatch, p.Window, p.Thrifty, p.SnapshotEvery, p.GroupCommit)
+	return fmt.Sprintf("%d replicas %s, election %d ticks of %v, batch %d, window %d, thrifty %v, snapshot every %d, group commit %v, disk %v",
+		len(p.Nodes), q, p.ElectionTicks, p.Tick, p.MaxBatch, p.Window, p.Thrifty, p.SnapshotEvery, p.GroupCommit, p.Disk)
 }
 
 // q1 is the phase-1 quorum size of an FPaxos system.
@@ -172,6 +183,7 @@ type rsRun struct {
 	forget   bool   // the storage loses acceptances (TestReplicaSimulatedCanFail)
 	mutant   string // the broken replica to run (mutation_test.go); "" for the real one
 	spec     *spec  // the specification checker's ghost state (spec_test.go)
+	disks    map[string]*sim.Disk // each node's disk (P.Disk), across incarnations
 
 	submitted   map[string]rsCommand // by key: every command a client sent
 	decided     map[uint64]string    // slot -> the entry first seen decided there
@@ -314,7 +326,8 @@ type rsNode struct {
 	id        string
 	r         *paxos.Replica
 	sm        *rsSM
-	st        *rsStore
+	st        *rsStore        // the storage in sim.Storage (without P.Disk)
+	ds        *logstore.Store // the storage on disk (P.Disk)
 	spec      *specStorage
 	batch     []paxos.LogMessage // group commit: what the steps since the last flush returned
 	flushing  bool               // group commit: the flush timer is set
@@ -326,8 +339,21 @@ type rsNode struct {
 func (n *rsNode) Start(ctx *sim.Context[rsMsg]) {
 	n.run.nodes[n.id] = n
 	n.sm = newRSSM(n.run, n.id)
-	n.st = &rsStore{s: ctx.Storage(), forget: n.run.forget}
-	n.spec = &specStorage{LogStorage: n.st, id: n.id, g: n.run.spec, deferred: n.run.P.GroupCommit > 0}
+	var st paxos.LogStorage
+	if n.run.P.Disk {
+		ds, err := n.run.openDisk(n.id)
+		if err != nil {
+			n.run.fail("restart: %s could not open its store on disk: %v", n.id, err)
+			return
+		}
+		n.ds, st = ds, ds
+	} else {
+		n.st = &rsStore{s: ctx.Storage(), forget: n.run.forget}
+		st = n.st
+	}
+	// The disk store syncs the log when it takes a snapshot: what was
+	// written before is then durable, and joins the ghost state.
+	n.spec = &specStorage{LogStorage: st, id: n.id, g: n.run.spec, deferred: n.run.P.GroupCommit > 0, syncsAtSnapshot: n.run.P.Disk}
 	r, err := rsNewReplica(n.run, n.id, n.spec, n.sm)
 	if err != nil {
 		n.run.fail("restart: %s could not load its durable state: %v", n.id, err)
@@ -344,7 +370,7 @@ func (n *rsNode) Receive(ctx *sim.Context[rsMsg], from string, m rsMsg) {
 	if n.r == nil {
 		return
 	}
-	n.st.s = ctx.Storage()
+	n.setStorage(ctx)
 	var out []paxos.LogMessage
 	var err error
 	if m.Req != nil {
@@ -367,7 +393,7 @@ func (n *rsNode) Timeout(ctx *sim.Context[rsMsg], name string) {
 	if n.r == nil {
 		return
 	}
-	n.st.s = ctx.Storage()
+	n.setStorage(ctx)
 	if name == "flush" {
 		n.flush(ctx)
 		return
@@ -403,7 +429,14 @@ func (n *rsNode) after(ctx *sim.Context[rsMsg], out []paxos.LogMessage, err erro
 // then what those steps returned is sent, the leader's acknowledgements
 // of its own proposals handed back to it (GroupCommit).
 func (n *rsNode) flush(ctx *sim.Context[rsMsg]) {
-	ctx.Storage().Sync()
+	if n.ds != nil && !n.run.P.SkipDiskSync {
+		if err := n.ds.Sync(); err != nil {
+			n.run.fail("robustness: %s's store failed to sync: %v", n.id, err)
+			return
+		}
+	} else {
+		ctx.Storage().Sync()
+	}
 	n.spec.sync()
 	batch := n.batch
 	n.batch, n.flushing = nil, false
@@ -419,6 +452,34 @@ func (n *rsNode) flush(ctx *sim.Context[rsMsg]) {
 		n.after(ctx, out, err)
 	}
 	n.check()
+}
+
+// setStorage points the sim.Storage adapter at the node's storage.
+func (n *rsNode) setStorage(ctx *sim.Context[rsMsg]) {
+	if n.st != nil {
+		n.st.s = ctx.Storage()
+	}
+}
+
+// openDisk opens node id's store on its disk: a fresh disk at the first
+// start; at a restart, the disk first loses what was not synced (a crash
+// of the machine, not only of the process).
+func (r *rsRun) openDisk(id string) (*logstore.Store, error) {
+	d, ok := r.disks[id]
+	if !ok {
+		var err error
+		d, err = sim.NewDisk(rand.New(rand.NewPCG(r.Seed, uint64(slices.Index(r.P.Nodes, id))+0xd15c)), sim.DiskConfig{})
+		if err != nil {
+			return nil, err
+		}
+		r.disks[id] = d
+	} else {
+		d.Crash()
+	}
+	return logstore.Open(d, "/"+id, logstore.Options{
+		WAL:           wal.Options{SegmentSize: 16 << 10},
+		SyncEachWrite: r.P.GroupCommit == 0,
+	})
 }
 
 // send sends m, recording it in the specification's ghost state.
@@ -815,6 +876,7 @@ func drawCase(t *rapid.T) rsCase {
 	p.SnapshotEvery = rapid.SampledFrom([]uint64{0, 1, 2, 3, 5}).Draw(t, "snapshot every")
 	p.Tick = time.Duration(rapid.IntRange(10, 20).Draw(t, "tick ms")) * time.Millisecond
 	p.GroupCommit = rapid.SampledFrom([]time.Duration{0, 0, time.Millisecond, 3 * time.Millisecond}).Draw(t, "group commit")
+	p.Disk = rapid.IntRange(0, 3).Draw(t, "disk store") == 0
 	run := rsCase{P: p}
 	run.Seed = rapid.Uint64().Draw(t, "sim seed")
 	run.Schedule = simtest.DrawSchedule(t, p.Nodes, rsHorizon)
@@ -959,6 +1021,7 @@ var (
 	rsTotals    struct {
 		events, applies, restores, crashes, drops, dups, elections, contested, junk, junkRefused atomic.Int64
 		groupCommit, gcWrites, gcSyncs                                                           atomic.Int64
+		disk, diskCrashes, diskSyncs, diskDirSyncs                                               atomic.Int64
 	}
 )
 
@@ -987,6 +1050,7 @@ func (run *rsRun) execute() error {
 	run.results = map[string]string{}
 	run.rng = rand.New(rand.NewPCG(run.Seed, 0x5eed))
 	run.spec = newSpec(run.sys)
+	run.disks = map[string]*sim.Disk{}
 	s, err := sim.New(sim.Config{
 		Seed: run.Seed, Nodes: run.P.Nodes, Link: run.link, Clocks: run.Clocks, NoTrace: true,
 		MaxEvents: rsMaxEvents, ExplicitSync: run.P.GroupCommit > 0,
@@ -1064,7 +1128,16 @@ func (run *rsRun) execute() error {
 	rsTotals.contested.Add(int64(run.contested))
 	rsTotals.junk.Add(int64(run.junk))
 	rsTotals.junkRefused.Add(int64(run.junkRefused))
-	if run.P.GroupCommit > 0 {
+	if run.P.Disk {
+		rsTotals.disk.Add(1)
+		for _, d := range run.disks {
+			ds := d.Stats()
+			rsTotals.diskCrashes.Add(ds.Crashes)
+			rsTotals.diskSyncs.Add(ds.Syncs)
+			rsTotals.diskDirSyncs.Add(ds.DirSyncs)
+		}
+	}
+	if run.P.GroupCommit > 0 && !run.P.Disk {
 		rsTotals.groupCommit.Add(1)
 		for _, id := range run.P.Nodes {
 			rsTotals.gcWrites.Add(int64(s.Storage(id).Writes()))
@@ -1152,6 +1225,8 @@ func TestReplicaSimulated(t *testing.T) {
 	t.Logf("bad input: %d junk messages delivered, %d of them refused with an error, the others dropped or answered", rsTotals.junk.Load(), rsTotals.junkRefused.Load())
 	t.Logf("group commit: %d schedules synced by the replicas' drivers, %d writes made durable by %d syncs (a crash lost what was not synced)",
 		rsTotals.groupCommit.Load(), rsTotals.gcWrites.Load(), rsTotals.gcSyncs.Load())
+	t.Logf("disk: %d schedules kept the replicas' state in a logstore.Store on a sim.Disk, %d disk crashes at restarts, %d fsyncs, %d directory syncs",
+		rsTotals.disk.Load(), rsTotals.diskCrashes.Load(), rsTotals.diskSyncs.Load(), rsTotals.diskDirSyncs.Load())
 }
 
 // ---- The parts of the harness that depend on the Replica API.
@@ -1328,7 +1403,7 @@ func TestReplicaSimulatedCanFail(t *testing.T) {
 	}
 	t.Run("storage loses acceptances", func(t *testing.T) {
 		expect(t, "a storage that loses acceptances", false, func(t *rapid.T, run *rsRun) {
-			run.forget = true
+			run.forget, run.P.Disk = true, false
 			// Many short crashes, so that acceptances are lost often.
 			run.Schedule = simtest.Schedule{}
 			for i := range 30 {
@@ -1348,6 +1423,19 @@ func TestReplicaSimulatedCanFail(t *testing.T) {
 	t.Run("group commit that counts the leader's own acceptance at once", func(t *testing.T) {
 		expect(t, "a leader that counts its own acceptance before it is durable", false, func(t *rapid.T, run *rsRun) {
 			run.P.GroupCommit, run.P.OwnAckAtOnce = 3*time.Millisecond, true
+			run.Schedule = simtest.Schedule{}
+			for i := range 30 {
+				at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond
+				run.Schedule.Faults = append(run.Schedule.Faults, simtest.Fault{
+					Kind: simtest.Crash, At: at, For: time.Duration(rapid.IntRange(1, 30).Draw(t, "crash for ms")) * time.Millisecond,
+					Nodes: []string{rapid.SampledFrom(run.P.Nodes).Draw(t, "crash node")},
+				})
+			}
+		})
+	})
+	t.Run("group commit on disk that never syncs", func(t *testing.T) {
+		expect(t, "a driver that sends without syncing its store on disk", false, func(t *rapid.T, run *rsRun) {
+			run.P.GroupCommit, run.P.Disk, run.P.SkipDiskSync = 3*time.Millisecond, true, true
 			run.Schedule = simtest.Schedule{}
 			for i := range 30 {
 				at := time.Duration(i)*30*time.Millisecond + time.Duration(rapid.IntRange(0, 29).Draw(t, "crash at ms"))*time.Millisecond

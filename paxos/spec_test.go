@@ -316,6 +316,10 @@ type specStorage struct {
 	// comes first.
 	deferred bool
 	pending  []func()
+	// syncsAtSnapshot: the storage syncs every earlier write when it
+	// takes a snapshot (logstore.Store), so the pending ones join the
+	// ghost state then.
+	syncsAtSnapshot bool
 }
 
 func (s *specStorage) record(f func()) {
@@ -339,6 +343,16 @@ func (s *specStorage) SetHardState(promised paxos.Ballot, round uint64) error {
 		return err
 	}
 	s.record(func() { s.g.setHardState(s.id, promised) })
+	return nil
+}
+
+func (s *specStorage) SetSnapshot(slot uint64, snapshot []byte) error {
+	if err := s.LogStorage.SetSnapshot(slot, snapshot); err != nil {
+		return err
+	}
+	if s.syncsAtSnapshot {
+		s.sync()
+	}
 	return nil
 }
 
