@@ -179,10 +179,10 @@ type rsRun struct {
 	nodes    map[string]*rsNode // the current incarnation of each node
 	rng      *rand.Rand         // the clients' choices
 	violated error
-	law      string // the invariant violated first: "agreement", ...
-	forget   bool   // the storage loses acceptances (TestReplicaSimulatedCanFail)
-	mutant   string // the broken replica to run (mutation_test.go); "" for the real one
-	spec     *spec  // the specification checker's ghost state (spec_test.go)
+	law      string               // the invariant violated first: "agreement", ...
+	forget   bool                 // the storage loses acceptances (TestReplicaSimulatedCanFail)
+	mutant   string               // the broken replica to run (mutation_test.go); "" for the real one
+	spec     *spec                // the specification checker's ghost state (spec_test.go)
 	disks    map[string]*sim.Disk // each node's disk (P.Disk), across incarnations
 
 	submitted   map[string]rsCommand // by key: every command a client sent
