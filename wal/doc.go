@@ -48,10 +48,12 @@
 //     Open writes again and syncs the records at the end of the log that
 //     no later record proves durable, before it reports them.
 //   - Bounded memory: a record's length is checked against
-//     Options.MaxRecordSize and the bytes left in its segment before it is
-//     used; recovery holds one segment in memory at a time (segments are at
-//     most MaxSegmentSize) and 4 bytes per record; nothing in a file makes
-//     it allocate more.
+//     Options.MaxRecordSize when it is appended, and a stored length
+//     against the bytes left in its segment before it is used (a log
+//     reopened with a smaller MaxRecordSize still reads its larger
+//     records); recovery holds one segment in memory at a time (segments
+//     are at most MaxSegmentSize) and 4 bytes per record, and its time is
+//     linear in the segment; nothing in a file makes it allocate more.
 //   - Errors are sentinels wrapped with %w (ErrCorrupt, ErrBroken,
 //     ErrClosed, ErrTooLarge, ErrOutOfRange, ErrInvalidOptions); no input
 //     makes the log panic (fuzzed).
@@ -81,9 +83,13 @@
 // index, its lag (how far the log's synced index was behind it when it was
 // written) and a CRC32C of those fields. The header checksum lets
 // recovery test every offset for a valid frame cheaply; the lag lets it
-// tell a torn tail from corruption: a valid frame after a damaged one
-// proves the damaged one was synced if the frame was written after the
-// log was synced past it.
+// tell a torn tail from corruption: a frame header after a damaged
+// record, valid under its checksum, proves the damaged one was synced if
+// the frame was written after the log was synced past it (its payload
+// need not have survived). A whole frame of another index where a record
+// belongs is corruption too: the log writes a record's frame at its
+// offset or nothing, and zeroes what it truncates, durably, before
+// writing there again.
 //
 // # The fsync discipline
 //

@@ -24,6 +24,12 @@ const (
 	DefaultMaxRecordSize = 16 << 20
 	// MaxIndex is the largest index of a record.
 	MaxIndex = 1 << 62
+	// maxStored is the largest payload a segment can hold: the bound
+	// recovery and reads check a stored length against (with the bytes
+	// left in the segment), whatever MaxRecordSize the log was opened
+	// with, so that a record appended under a larger MaxRecordSize
+	// stays readable.
+	maxStored = MaxSegmentSize - segHeaderSize - frameHeaderSize
 	// flushSize is how many bytes of appended frames the log buffers
 	// before writing them, if no Sync comes first.
 	flushSize = 1 << 20
@@ -39,8 +45,10 @@ type Options struct {
 	SegmentSize int64
 	// MaxRecordSize bounds a record's payload, in bytes; default
 	// DefaultMaxRecordSize, and at most what one segment holds
-	// (SegmentSize minus 56 bytes). Recovery never allocates more for a
-	// record, whatever a damaged length field says.
+	// (SegmentSize minus 56 bytes, rounded down to a multiple of 8). It
+	// bounds what Append accepts; a log reopened with a smaller
+	// MaxRecordSize still reads the larger records it holds. Recovery
+	// never allocates for a record, whatever a damaged length field says.
 	MaxRecordSize int
 	// FirstIndex is the index of the first record of a new log (default
 	// 1). An existing log ignores it.
@@ -64,7 +72,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.SegmentSize < MinSegmentSize || o.SegmentSize > MaxSegmentSize {
 		return o, fmt.Errorf("%w: segment size %d outside [%d, %d]", ErrInvalidOptions, o.SegmentSize, MinSegmentSize, MaxSegmentSize)
 	}
-	room := int(o.SegmentSize - segHeaderSize - frameHeaderSize)
+	// The largest payload whose frame fits in an empty segment: frames
+	// are padded to 8 bytes, so round down (a 257-byte segment holds a
+	// 200-byte record, not a 201-byte one).
+	room := int((o.SegmentSize - segHeaderSize - frameHeaderSize) &^ (align - 1))
 	if o.MaxRecordSize == 0 {
 		o.MaxRecordSize = min(DefaultMaxRecordSize, room)
 	}
@@ -89,7 +100,8 @@ type Recovery struct {
 	// TornBytes is the number of bytes cut from the end of the log: the
 	// unsynced tail of a crash (zero after a clean Close).
 	TornBytes int64
-	// TornRecords is the number of whole records found beyond the cut:
+	// TornRecords is the number of records found beyond the cut (by
+	// their frame header's checksum; their payloads may be torn):
 	// unsynced records that survived a crash out of order, after a lost
 	// one, and were discarded with it.
 	TornRecords int
@@ -125,6 +137,16 @@ type Log struct {
 
 	pend      []byte // frames appended to the active segment, not yet written
 	pendStart int64  // their offset in the active segment
+
+	trunc *truncation // the next suffix truncation, for iterators
+}
+
+// truncation is one suffix truncation of a log, in a list that its
+// iterators follow from the last one they saw: a Log's trunc is the
+// next one, not yet happened. A list no iterator reaches is garbage.
+type truncation struct {
+	cut  uint64 // the first index it removed
+	next *truncation
 }
 
 // segment is one file of the log.
@@ -411,7 +433,7 @@ func (l *Log) read(i uint64) ([]byte, error) {
 			return nil, fmt.Errorf("wal: read record %d in %s: %w", i, s.name(), err)
 		}
 	}
-	fr, why := decodeFrame(buf, l.opts.MaxRecordSize, l.opts.mutant != mutTrustCRC)
+	fr, why := decodeFrame(buf, maxStored, l.opts.mutant != mutTrustCRC)
 	if why == "" && fr.index != i {
 		why = fmt.Sprintf("frame holds record %d", fr.index)
 	}
@@ -519,6 +541,9 @@ func (l *Log) TruncateAfter(last uint64) error {
 
 func (l *Log) truncateAfter(last uint64) error {
 	cut := last + 1
+	// Iterators past the cut stop, even if the truncation fails halfway.
+	l.trunc.cut, l.trunc.next = cut, &truncation{}
+	l.trunc = l.trunc.next
 	k := sort.Search(len(l.segs), func(k int) bool { return l.segs[k].base > cut }) - 1
 	for len(l.segs) > k+1 {
 		s := l.segs[len(l.segs)-1]
@@ -598,13 +623,18 @@ func (l *Log) Close() error {
 
 // Iterator reads a log's records in order, from a given index; see
 // Log.Iterator. It reads each record when Next is called, so it sees
-// records appended meanwhile, and stops at a truncation.
+// records appended meanwhile. A truncation that removes records below
+// its position (a suffix truncation below it, even if records were
+// appended again since, or a prefix truncation past it) stops it with an
+// error wrapping ErrOutOfRange: the records it would read next do not
+// follow the ones it read.
 type Iterator struct {
 	l     *Log
 	next  uint64
 	index uint64
 	data  []byte
 	err   error
+	trunc *truncation // the log's next truncation when Next last ran
 }
 
 // Iterator returns an iterator over the records from index from on. from
@@ -613,7 +643,7 @@ type Iterator struct {
 func (l *Log) Iterator(from uint64) *Iterator {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	it := &Iterator{l: l, next: from}
+	it := &Iterator{l: l, next: from, trunc: l.trunc}
 	if from < l.first || from > l.last+1 {
 		it.err = fmt.Errorf("%w: iterate from %d, the log holds [%d, %d]", ErrOutOfRange, from, l.first, l.last)
 	}
@@ -629,7 +659,18 @@ func (it *Iterator) Next() bool {
 	l := it.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if it.next > l.last || it.next < l.first {
+	for t := it.trunc; t != l.trunc; t = t.next {
+		if t.cut < it.next {
+			it.err = fmt.Errorf("%w: iterator at %d: the log was truncated after %d", ErrOutOfRange, it.next, t.cut-1)
+			return false
+		}
+	}
+	it.trunc = l.trunc
+	if it.next < l.first {
+		it.err = fmt.Errorf("%w: iterator at %d: the log was truncated before %d", ErrOutOfRange, it.next, l.first)
+		return false
+	}
+	if it.next > l.last {
 		return false
 	}
 	data, err := l.read(it.next)

@@ -27,7 +27,7 @@ func Open(fsys disk.FS, dir string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{fs: fsys, dir: dir, opts: opts}
+	l := &Log{fs: fsys, dir: dir, opts: opts, trunc: &truncation{}}
 	if err := l.recover(); err != nil {
 		for _, s := range l.segs {
 			_ = s.f.Close()
@@ -220,7 +220,7 @@ func (l *Log) settle(s *segment, buf []byte) error {
 	}
 	// Rewrite the records after the last one proved durable.
 	if len(s.offsets) > 0 && l.opts.mutant != mutNoRewriteOnOpen {
-		lastFrame, _ := decodeFrame(buf[s.offsets[len(s.offsets)-1]:], l.opts.MaxRecordSize, false)
+		lastFrame, _ := decodeFrame(buf[s.offsets[len(s.offsets)-1]:], maxStored, false)
 		from := s.base
 		if lastFrame.synced+1 > from {
 			from = lastFrame.synced + 1
@@ -252,11 +252,13 @@ func (l *Log) scan(s *segment, buf []byte, isLast bool, next uint64) *CorruptErr
 	index := s.base
 	check := l.opts.mutant != mutTrustCRC
 	var why string
+	misnumbered := false // a whole frame where record index belongs, of another index
 	for off < int64(len(buf)) && (isLast || index < next) {
 		var fr frame
-		fr, why = decodeFrame(buf[off:], l.opts.MaxRecordSize, check)
+		fr, why = decodeFrame(buf[off:], maxStored, check)
 		if why == "" && fr.index != index {
 			why = fmt.Sprintf("frame holds record %d", fr.index)
+			misnumbered = true
 		}
 		if why != "" {
 			break
@@ -280,12 +282,24 @@ func (l *Log) scan(s *segment, buf []byte, isLast bool, next uint64) *CorruptErr
 	if off >= int64(len(buf)) {
 		return nil
 	}
+	if misnumbered {
+		// Where record index belongs, the log wrote its frame or nothing
+		// (a segment starts as zeros, and a cut zeroes what it removes,
+		// durably, before anything is written there again): a crash
+		// leaves that frame, zeros, or a torn mix whose checksums fail,
+		// never a whole frame of another record.
+		return &CorruptError{Segment: name, Offset: off, Index: index, Reason: why}
+	}
 	// Look for valid frames after the bad one, at every aligned offset.
+	// The header alone is the proof (its checksum says it was written as
+	// it reads, so the log had synced its record fr.synced), and checking
+	// the payloads too would cost the sum of the lengths they claim:
+	// quadratic in the segment for overlapping hostile headers.
 	for p := off + align; p+frameHeaderSize <= int64(len(buf)); p += align {
 		if allZero(buf[p : p+frameHeaderSize]) {
 			continue
 		}
-		fr, bad := decodeFrame(buf[p:], l.opts.MaxRecordSize, check)
+		fr, bad := decodeFrame(buf[p:], maxStored, false)
 		if bad != "" || fr.index < index {
 			continue
 		}
