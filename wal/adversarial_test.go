@@ -328,3 +328,33 @@ func TestAdversarialConcurrentUse(t *testing.T) {
 		require.Equal(t, written[i], b)
 	}
 }
+
+// A write that failed (short, EIO) stops the log and drops the buffered
+// records; reading one of them used to fail with a *CorruptError, as if
+// the disk had damaged a record, inviting a Repair of a healthy log.
+// Records the log synced still read.
+func TestAdversarialReadAfterFailedWrite(t *testing.T) {
+	for _, f := range []sim.DiskFaults{{ShortWrite: 1}, {SyncFailure: 1}} {
+		d := newDisk(t, sim.DiskConfig{})
+		l, err := Open(d, dir, Options{SegmentSize: 4096})
+		require.NoError(t, err)
+		_, err = l.Append([]byte("synced"))
+		require.NoError(t, err)
+		require.NoError(t, l.Sync())
+		_, err = l.Append([]byte("its write or fsync fails"))
+		require.NoError(t, err)
+		require.NoError(t, d.SetFaults(f))
+		require.ErrorIs(t, l.Sync(), ErrBroken)
+		_, err = l.Read(2)
+		require.ErrorIs(t, err, ErrBroken, "faults %+v", f)
+		require.NotErrorIs(t, err, ErrCorrupt, "faults %+v", f)
+		b, err := l.Read(1)
+		require.NoError(t, err)
+		require.Equal(t, "synced", string(b))
+		it := l.Iterator(1)
+		require.True(t, it.Next())
+		require.False(t, it.Next())
+		require.ErrorIs(t, it.Err(), ErrBroken)
+		require.ErrorIs(t, l.Close(), ErrBroken)
+	}
+}

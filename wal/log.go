@@ -403,7 +403,10 @@ func (l *Log) seg(i uint64) *segment {
 
 // Read returns a copy of the record at index i. It fails with
 // ErrOutOfRange if i is not in the log, and with an error wrapping
-// ErrCorrupt if the record no longer passes its checksum.
+// ErrCorrupt if the record no longer passes its checksum. On a log
+// stopped by an I/O error, a record after SyncedIndex fails with the
+// error that stopped it (ErrBroken): its write or fsync failed, and its
+// bytes may be gone.
 func (l *Log) Read(i uint64) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -416,6 +419,9 @@ func (l *Log) read(i uint64) ([]byte, error) {
 	}
 	if i < l.first || i > l.last {
 		return nil, fmt.Errorf("%w: record %d, the log holds [%d, %d]", ErrOutOfRange, i, l.first, l.last)
+	}
+	if l.broken != nil && i > l.synced {
+		return nil, l.broken
 	}
 	s := l.seg(i)
 	k := i - s.base
