@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -356,5 +357,109 @@ func TestAdversarialReadAfterFailedWrite(t *testing.T) {
 		require.False(t, it.Next())
 		require.ErrorIs(t, it.Err(), ErrBroken)
 		require.ErrorIs(t, l.Close(), ErrBroken)
+	}
+}
+
+// A file system journals a truncate and a fallocate as two operations:
+// a crash between them leaves a segment cut short at the end of its
+// records, not preallocated (sim.Disk only ever keeps the size before
+// both or after both). Open must take such a segment as it is and
+// preallocate it again.
+func TestAdversarialSegmentCutShort(t *testing.T) {
+	d := newDisk(t, sim.DiskConfig{})
+	opts := Options{SegmentSize: 4096}
+	l, err := Open(d, dir, opts)
+	require.NoError(t, err)
+	for i := 1; i <= 5; i++ {
+		_, err := l.Append(record(i))
+		require.NoError(t, err)
+	}
+	s := l.segs[0]
+	end, name := s.end, s.name()
+	require.NoError(t, l.Close())
+	f, err := d.Open(dir + "/" + name)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(end))
+	require.NoError(t, f.Sync())
+	require.NoError(t, f.Close())
+	l, err = Open(d, dir, opts)
+	require.NoError(t, err)
+	require.EqualValues(t, 5, l.LastIndex())
+	size, err := l.segs[0].f.Size()
+	require.NoError(t, err)
+	require.EqualValues(t, 4096, size, "preallocated again")
+	_, err = l.Append(record(6))
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+	l, err = Open(d, dir, opts)
+	require.NoError(t, err)
+	require.EqualValues(t, 6, l.LastIndex())
+	require.NoError(t, l.Close())
+}
+
+// A full disk during a rollover's preallocation: the records before it
+// are durable (the old segment was synced first), the log stops, and a
+// reopen on the still-full disk removes the unfinished segment file and
+// recovers them all; appends fail again, cleanly, until space returns.
+func TestAdversarialFullDiskAtRollover(t *testing.T) {
+	d := newDisk(t, sim.DiskConfig{Capacity: 4096 + 2000})
+	opts := Options{SegmentSize: 4096}
+	l, err := Open(d, dir, opts)
+	require.NoError(t, err)
+	var n uint64
+	for {
+		_, err := l.Append(bytes.Repeat([]byte{1}, 100))
+		if err != nil {
+			require.ErrorIs(t, err, ErrBroken)
+			require.ErrorIs(t, err, syscall.ENOSPC)
+			break
+		}
+		n++
+	}
+	require.Equal(t, n, l.SyncedIndex(), "the rollover synced the old segment before it failed")
+	require.ErrorIs(t, l.Close(), ErrBroken)
+	for round := 0; round < 2; round++ {
+		l, err = Open(d, dir, opts)
+		require.NoError(t, err)
+		require.Equal(t, n, l.LastIndex())
+		require.Equal(t, 1, l.Recovery().Segments)
+		_, err = l.Append(bytes.Repeat([]byte{2}, 100))
+		require.ErrorIs(t, err, syscall.ENOSPC)
+		require.ErrorIs(t, l.Close(), ErrBroken)
+		d.Crash()
+	}
+	names, err := d.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, names, 1, "no unfinished segment left: %v", names)
+}
+
+// Options that differ from the ones a log was written with: FirstIndex
+// is ignored, a larger or smaller SegmentSize applies to new segments
+// only, and every record reads back.
+func TestAdversarialReopenOtherOptions(t *testing.T) {
+	d := newDisk(t, sim.DiskConfig{})
+	l, err := Open(d, dir, Options{SegmentSize: 512, FirstIndex: 50})
+	require.NoError(t, err)
+	want := map[uint64]string{}
+	add := func(l *Log, k int) {
+		for i := 0; i < k; i++ {
+			p := fmt.Sprintf("record %d of %d", i, k)
+			idx, err := l.Append([]byte(p))
+			require.NoError(t, err)
+			want[idx] = p
+		}
+		require.NoError(t, l.Close())
+	}
+	add(l, 40)
+	for _, o := range []Options{{SegmentSize: 4096, FirstIndex: 7}, {SegmentSize: 256, FirstIndex: 1}, {SegmentSize: 300}, {SegmentSize: 1 << 16, MaxRecordSize: 64}} {
+		l, err = Open(d, dir, o)
+		require.NoError(t, err, "%+v", o)
+		require.EqualValues(t, 50, l.FirstIndex(), "%+v", o)
+		for i := l.FirstIndex(); i <= l.LastIndex(); i++ {
+			b, err := l.Read(i)
+			require.NoError(t, err)
+			require.Equal(t, want[i], string(b))
+		}
+		add(l, 15)
 	}
 }
