@@ -110,7 +110,7 @@ func ExampleStore_Sync() {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			st, err := logstore.Open(disk.OS{}, dir, logstore.Options{})
+			st, err := logstore.Open(disk.OS{}, dir, logstore.Options{WAL: wal.Options{SegmentSize: 1 << 20}})
 			if err != nil {
 				return err
 			}

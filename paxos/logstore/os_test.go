@@ -5,6 +5,7 @@ import (
 
 	"github.com/eventually-perfect/primitives/disk"
 	"github.com/eventually-perfect/primitives/paxos"
+	"github.com/eventually-perfect/primitives/wal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +14,7 @@ import (
 // snapshot, reopen, the same state.
 func TestRealDisk(t *testing.T) {
 	dir := t.TempDir()
-	st, err := Open(disk.OS{}, dir, Options{})
+	st, err := Open(disk.OS{}, dir, Options{WAL: wal.Options{SegmentSize: 1 << 20}})
 	require.NoError(t, err)
 	require.NoError(t, st.SetHardState(b2, 3))
 	for i := range uint64(20) {
@@ -25,7 +26,7 @@ func TestRealDisk(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
 
-	st, err = Open(disk.OS{}, dir, Options{})
+	st, err = Open(disk.OS{}, dir, Options{WAL: wal.Options{SegmentSize: 1 << 20}})
 	require.NoError(t, err)
 	got, err := st.Load()
 	require.NoError(t, err)
@@ -35,7 +36,7 @@ func TestRealDisk(t *testing.T) {
 	want, err = st.Load()
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
-	st, err = Open(disk.OS{}, dir, Options{})
+	st, err = Open(disk.OS{}, dir, Options{WAL: wal.Options{SegmentSize: 1 << 20}})
 	require.NoError(t, err)
 	got, err = st.Load()
 	require.NoError(t, err)
