@@ -128,6 +128,19 @@
 // to share an fsync batch with AppendBatch, or call Sync from one
 // goroutine after many appends.
 //
+// # Known limitation
+//
+// A record's payload that itself holds a valid frame of this log format
+// (a log of logs, a replica storing frames shipped by another log) can
+// mislead recovery after a crash that tears that record: the embedded
+// frame passes for a record written after the torn one was synced, and
+// Open reports corruption (ErrCorrupt) where there is only a torn tail.
+// Nothing synced is lost, and Options.Repair recovers, but a crash should
+// never make Open fail. The fix is a format change (a random per-log
+// value in the segment header, mixed into every frame's checksums, so
+// that frames written elsewhere never verify); until then, applications
+// that store frames of this format as payloads should encode them first.
+//
 // # Verification
 //
 // Crash-consistency tests drive random workloads on sim.Disk, with
