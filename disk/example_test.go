@@ -38,7 +38,10 @@ func ExampleOS() {
 	if err := fsys.SyncDir(dir); err != nil { // the name
 		panic(err)
 	}
-	names, _ := fsys.ReadDir(dir)
+	names, err := fsys.ReadDir(dir)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(names)
 	// Output: [state]
 }

@@ -234,12 +234,32 @@ func TestDiskErrors(t *testing.T) {
 // A Disk keeps what was synced and loses, keeps or tears the rest in a
 // crash.
 func ExampleDisk() {
-	d, _ := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{})
-	f, _ := d.Create("/data/log")
-	f.WriteAt([]byte("synced "), 0)
-	f.Sync()           // the bytes are durable...
-	d.SyncDir("/data") // ...and so is the name
-	f.WriteAt([]byte("unsynced"), 7)
+	d, err := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := d.Create("/data/log")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := f.WriteAt([]byte("synced "), 0); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := f.Sync(); err != nil { // the bytes are durable...
+		fmt.Println(err)
+		return
+	}
+	if err := d.SyncDir("/data"); err != nil { // ...and so is the name
+		fmt.Println(err)
+		return
+	}
+	if _, err := f.WriteAt([]byte("unsynced"), 7); err != nil {
+		fmt.Println(err)
+		return
+	}
 	d.Crash()
 	got, _ := d.ReadFile("/data/log")
 	fmt.Printf("%q\n", got[:7])
@@ -249,8 +269,16 @@ func ExampleDisk() {
 // DiskConfig sets the sector size (the unit a crash tears) and the
 // capacity.
 func ExampleDiskConfig() {
-	d, _ := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{SectorSize: 4096, Capacity: 10})
-	f, _ := d.Create("/data/x")
+	d, err := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{SectorSize: 4096, Capacity: 10})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := d.Create("/data/x")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	n, err := f.WriteAt([]byte("more than ten bytes"), 0)
 	fmt.Println(n, errors.Is(err, syscall.ENOSPC))
 	// Output: 10 true
@@ -258,11 +286,25 @@ func ExampleDiskConfig() {
 
 // DiskFaults inject failed fsyncs: the first Sync fails with EIO.
 func ExampleDiskFaults() {
-	d, _ := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{Faults: DiskFaults{SyncFailure: 1}})
-	f, _ := d.Create("/data/x")
-	f.WriteAt([]byte("x"), 0)
+	d, err := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{Faults: DiskFaults{SyncFailure: 1}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := d.Create("/data/x")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := f.WriteAt([]byte("x"), 0); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(errors.Is(f.Sync(), syscall.EIO))
-	d.SetFaults(DiskFaults{})
+	if err := d.SetFaults(DiskFaults{}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(f.Sync()) // succeeds, and proves nothing about "x"
 	// Output:
 	// true
@@ -271,11 +313,28 @@ func ExampleDiskFaults() {
 
 // DiskStats count the I/O a structure did: here two writes and one fsync.
 func ExampleDiskStats() {
-	d, _ := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{})
-	f, _ := d.Create("/data/x")
-	f.WriteAt([]byte("a"), 0)
-	f.WriteAt([]byte("b"), 1)
-	f.Sync()
+	d, err := NewDisk(rand.New(rand.NewPCG(1, 0)), DiskConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := d.Create("/data/x")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := f.WriteAt([]byte("a"), 0); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := f.WriteAt([]byte("b"), 1); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := f.Sync(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	s := d.Stats()
 	fmt.Println(s.Writes, s.BytesWritten, s.Syncs, s.DirSyncs)
 	// Output: 2 2 1 0

@@ -54,18 +54,33 @@ func ExampleLog() {
 // A crash on the simulated disk loses what was not synced, and Open cuts
 // the torn tail.
 func ExampleLog_Sync() {
-	d, _ := sim.NewDisk(rand.New(rand.NewPCG(4, 0)), sim.DiskConfig{})
-	l, _ := wal.Open(d, "/log", wal.Options{SegmentSize: 4096})
-	l.Append([]byte("synced"))
-	l.Sync()
-	l.Append([]byte("not synced"))
-	d.Crash() // power loss: the second record may or may not survive
-
+	d, err := sim.NewDisk(rand.New(rand.NewPCG(4, 0)), sim.DiskConfig{})
+	if err != nil {
+		panic(err)
+	}
 	l, err := wal.Open(d, "/log", wal.Options{SegmentSize: 4096})
 	if err != nil {
 		panic(err)
 	}
-	data, _ := l.Read(1)
+	if _, err := l.Append([]byte("synced")); err != nil {
+		panic(err)
+	}
+	if err := l.Sync(); err != nil {
+		panic(err)
+	}
+	if _, err := l.Append([]byte("not synced")); err != nil {
+		panic(err)
+	}
+	d.Crash() // power loss: the second record may or may not survive
+
+	l, err = wal.Open(d, "/log", wal.Options{SegmentSize: 4096})
+	if err != nil {
+		panic(err)
+	}
+	data, err := l.Read(1)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Printf("%s; %d or 2 records: %v\n", data, 1, l.LastIndex() >= 1)
 	// Output: synced; 1 or 2 records: true
 }
@@ -73,14 +88,28 @@ func ExampleLog_Sync() {
 // TruncateAfter replaces a suffix (an acceptor replacing undecided
 // entries); TruncateBefore drops a prefix below a snapshot.
 func ExampleLog_TruncateAfter() {
-	d, _ := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
-	l, _ := wal.Open(d, "/log", wal.Options{SegmentSize: 4096})
-	for _, s := range []string{"a", "b", "c", "d"} {
-		l.Append([]byte(s))
+	d, err := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
+	if err != nil {
+		panic(err)
 	}
-	l.TruncateAfter(2) // c and d are gone, durably
-	l.Append([]byte("c'"))
-	l.TruncateBefore(2) // a is gone, durably
+	l, err := wal.Open(d, "/log", wal.Options{SegmentSize: 4096})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range []string{"a", "b", "c", "d"} {
+		if _, err := l.Append([]byte(s)); err != nil {
+			panic(err)
+		}
+	}
+	if err := l.TruncateAfter(2); err != nil { // c and d are gone, durably
+		panic(err)
+	}
+	if _, err := l.Append([]byte("c'")); err != nil {
+		panic(err)
+	}
+	if err := l.TruncateBefore(2); err != nil { // a is gone, durably
+		panic(err)
+	}
 	it := l.Iterator(l.FirstIndex())
 	for it.Next() {
 		fmt.Printf("%d:%s ", it.Index(), it.Record())
@@ -92,9 +121,17 @@ func ExampleLog_TruncateAfter() {
 // An Iterator reads records in order from an index; Err tells the end of
 // the log from a failure.
 func ExampleIterator() {
-	d, _ := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
-	l, _ := wal.Open(d, "/log", wal.Options{SegmentSize: 4096})
-	l.AppendBatch([][]byte{[]byte("x"), []byte("y"), []byte("z")})
+	d, err := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
+	if err != nil {
+		panic(err)
+	}
+	l, err := wal.Open(d, "/log", wal.Options{SegmentSize: 4096})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := l.AppendBatch([][]byte{[]byte("x"), []byte("y"), []byte("z")}); err != nil {
+		panic(err)
+	}
 	it := l.Iterator(2)
 	for it.Next() {
 		fmt.Println(it.Index(), string(it.Record()))
@@ -112,29 +149,56 @@ func ExampleIterator() {
 // segment and offset; Options.Repair is the explicit decision to cut the
 // log there.
 func ExampleCorruptError() {
-	d, _ := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
-	opts := wal.Options{SegmentSize: 4096}
-	l, _ := wal.Open(d, "/log", opts)
-	for i := 1; i <= 3; i++ {
-		l.Append([]byte(fmt.Sprintf("record %d", i)))
-		l.Sync()
+	d, err := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
+	if err != nil {
+		panic(err)
 	}
-	l.Close()
+	opts := wal.Options{SegmentSize: 4096}
+	l, err := wal.Open(d, "/log", opts)
+	if err != nil {
+		panic(err)
+	}
+	for i := 1; i <= 3; i++ {
+		if _, err := l.Append([]byte(fmt.Sprintf("record %d", i))); err != nil {
+			panic(err)
+		}
+		if err := l.Sync(); err != nil {
+			panic(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		panic(err)
+	}
 
 	// Flip a byte of record 2's payload (at offset 32+32+24: after the
 	// segment header and record 1's frame, and record 2's frame header).
-	names, _ := d.ReadDir("/log")
-	f, _ := d.Open(filepath.Join("/log", names[0]))
-	f.WriteAt([]byte{'X'}, 32+32+24)
-	f.Sync()
-	f.Close()
+	names, err := d.ReadDir("/log")
+	if err != nil {
+		panic(err)
+	}
+	f, err := d.Open(filepath.Join("/log", names[0]))
+	if err != nil {
+		panic(err)
+	}
+	if _, err := f.WriteAt([]byte{'X'}, 32+32+24); err != nil {
+		panic(err)
+	}
+	if err := f.Sync(); err != nil {
+		panic(err)
+	}
+	if err := f.Close(); err != nil {
+		panic(err)
+	}
 
-	_, err := wal.Open(d, "/log", opts)
+	_, err = wal.Open(d, "/log", opts)
 	var ce *wal.CorruptError
 	fmt.Println(errors.Is(err, wal.ErrCorrupt), errors.As(err, &ce), ce.Offset, ce.Index)
 
 	opts.Repair = true
-	l, _ = wal.Open(d, "/log", opts)
+	l, err = wal.Open(d, "/log", opts)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println("repaired: the log ends at", l.LastIndex(), "cut at", l.Recovery().Repaired.Index)
 	// Output:
 	// true true 64 2
@@ -143,10 +207,19 @@ func ExampleCorruptError() {
 
 // Options: small segments, a bound on records, a log that starts at 100.
 func ExampleOptions() {
-	d, _ := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
-	l, _ := wal.Open(d, "/log", wal.Options{SegmentSize: 4096, MaxRecordSize: 100, FirstIndex: 100})
-	i, _ := l.Append([]byte("first"))
-	_, err := l.Append(make([]byte, 101))
+	d, err := sim.NewDisk(rand.New(rand.NewPCG(1, 0)), sim.DiskConfig{})
+	if err != nil {
+		panic(err)
+	}
+	l, err := wal.Open(d, "/log", wal.Options{SegmentSize: 4096, MaxRecordSize: 100, FirstIndex: 100})
+	if err != nil {
+		panic(err)
+	}
+	i, err := l.Append([]byte("first"))
+	if err != nil {
+		panic(err)
+	}
+	_, err = l.Append(make([]byte, 101))
 	fmt.Println(i, errors.Is(err, wal.ErrTooLarge))
 	// Output: 100 true
 }
@@ -155,15 +228,34 @@ func ExampleOptions() {
 // is torn, and the last batch (which no later record proves durable) is
 // written and synced again.
 func ExampleRecovery() {
-	d, _ := sim.NewDisk(rand.New(rand.NewPCG(3, 0)), sim.DiskConfig{})
+	d, err := sim.NewDisk(rand.New(rand.NewPCG(3, 0)), sim.DiskConfig{})
+	if err != nil {
+		panic(err)
+	}
 	opts := wal.Options{SegmentSize: 4096}
-	l, _ := wal.Open(d, "/log", opts)
-	l.AppendBatch([][]byte{[]byte("a"), []byte("b")})
-	l.Sync()
-	l.AppendBatch([][]byte{make([]byte, 600), make([]byte, 600)})
-	l.Sync()
-	l.Close()
-	l, _ = wal.Open(d, "/log", opts)
+	l, err := wal.Open(d, "/log", opts)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := l.AppendBatch([][]byte{[]byte("a"), []byte("b")}); err != nil {
+		panic(err)
+	}
+	if err := l.Sync(); err != nil {
+		panic(err)
+	}
+	if _, err := l.AppendBatch([][]byte{make([]byte, 600), make([]byte, 600)}); err != nil {
+		panic(err)
+	}
+	if err := l.Sync(); err != nil {
+		panic(err)
+	}
+	if err := l.Close(); err != nil {
+		panic(err)
+	}
+	l, err = wal.Open(d, "/log", opts)
+	if err != nil {
+		panic(err)
+	}
 	r := l.Recovery()
 	fmt.Println(r.Segments, r.Records, r.TornBytes, r.Rewritten, r.Repaired == nil)
 	// Output: 1 4 0 2 true

@@ -28,13 +28,22 @@ func ExampleStore() {
 		return
 	}
 	b := paxos.Ballot{Round: 2, Node: "a"}
-	_ = st.SetHardState(b, 2)
-	_ = st.PutEntry(paxos.Entry{Slot: 1, Ballot: b, Commands: []paxos.Command{{Client: "c1", Seq: 1, Op: "x=1"}}})
+	if err := st.SetHardState(b, 2); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := st.PutEntry(paxos.Entry{Slot: 1, Ballot: b, Commands: []paxos.Command{{Client: "c1", Seq: 1, Op: "x=1"}}}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	if err := st.Sync(); err != nil { // one fsync: both writes durable
 		fmt.Println(err)
 		return
 	}
-	_ = st.Close()
+	if err := st.Close(); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	st, err = logstore.Open(disk.OS{}, dir, logstore.Options{})
 	if err != nil {
@@ -66,15 +75,26 @@ func ExampleStore_SetSnapshot() {
 	defer st.Close()
 	b := paxos.Ballot{Round: 1, Node: "a"}
 	for slot := uint64(0); slot < 4; slot++ {
-		_ = st.PutEntry(paxos.Entry{Slot: slot, Ballot: b, NoOp: true})
+		if err := st.PutEntry(paxos.Entry{Slot: slot, Ballot: b, NoOp: true}); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	if err := st.SetSnapshot(3, []byte("state after slots 0-2")); err != nil {
 		fmt.Println(err)
 		return
 	}
-	s, _ := st.Load()
+	s, err := st.Load()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("snapshot at %d: %q, %d entry, at slot %d\n", s.SnapshotSlot, s.Snapshot, len(s.Entries), s.Entries[0].Slot)
-	names, _ := disk.OS{}.ReadDir(dir)
+	names, err := disk.OS{}.ReadDir(dir)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, n := range names {
 		if filepath.Ext(n) == ".snap" {
 			fmt.Println(n)
@@ -169,7 +189,10 @@ func ExampleStore_Sync() {
 	_, ok := replicas["a"].Decided(e.Slot)
 	fmt.Println("decided:", e.Slot, e, ok)
 	for _, st := range stores {
-		_ = st.Close()
+		if err := st.Close(); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 
 	if err := start(); err != nil { // every replica restarts from its disk
@@ -177,10 +200,17 @@ func ExampleStore_Sync() {
 		return
 	}
 	for _, id := range sys.Names() {
-		s, _ := stores[id].Load()
+		s, err := stores[id].Load()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		e := s.Entries[len(s.Entries)-1]
 		fmt.Println(id, "promised", s.Promised, "accepted", e.Slot, e.Ballot, e)
-		_ = stores[id].Close()
+		if err := stores[id].Close(); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	// Output:
 	// decided: 0 c1#1:x=1 true
@@ -247,7 +277,10 @@ func ExampleStateStore() {
 	}
 	v, ok := n.Decided()
 	fmt.Println("decided:", v, ok)
-	_ = st.Close()
+	if err := st.Close(); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	st, err = logstore.OpenState(disk.OS{}, dir, logstore.Options{})
 	if err != nil {
@@ -255,7 +288,11 @@ func ExampleStateStore() {
 		return
 	}
 	defer st.Close()
-	s, _ := st.Load()
+	s, err := st.Load()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("after a restart: promised %v, accepted %q at %v\n", s.Promised, s.Value, s.Accepted)
 	// Output:
 	// decided: v true
