@@ -36,11 +36,9 @@ var _ paxos.Storage = (*StateStore)(nil)
 // last State saved (see wal.Open). Only opts.WAL applies. The directory
 // must exist and hold nothing else (not a Store).
 func OpenState(fsys disk.FS, dir string, opts Options) (*StateStore, error) {
-	wo := opts.WAL
-	wo.FirstIndex = 0
-	l, err := wal.Open(fsys, dir, wo)
+	l, err := openLog(fsys, dir, opts)
 	if err != nil {
-		return nil, openError(dir, err)
+		return nil, err
 	}
 	s := &StateStore{log: l}
 	if last := l.LastIndex(); last >= l.FirstIndex() {

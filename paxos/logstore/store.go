@@ -97,11 +97,9 @@ var _ paxos.LogStorage = (*Store)(nil)
 // ErrCorrupt. The directory must exist. Cost: one pass over the log;
 // memory: one wal segment at a time and 16 bytes per live entry.
 func Open(fsys disk.FS, dir string, opts Options) (*Store, error) {
-	wo := opts.WAL
-	wo.FirstIndex = 0
-	l, err := wal.Open(fsys, dir, wo)
+	l, err := openLog(fsys, dir, opts)
 	if err != nil {
-		return nil, openError(dir, err)
+		return nil, err
 	}
 	s := &Store{fs: fsys, dir: dir, opts: opts, log: l}
 	if err := s.recover(); err != nil {
@@ -568,4 +566,16 @@ func (s *Store) Close() error {
 		return fmt.Errorf("logstore: close: %w", err)
 	}
 	return nil
+}
+
+// openLog opens the write-ahead log under a store (either kind): the
+// log's indexes are the store's own, so opts.WAL.FirstIndex is ignored.
+func openLog(fsys disk.FS, dir string, opts Options) (*wal.Log, error) {
+	wo := opts.WAL
+	wo.FirstIndex = 0
+	l, err := wal.Open(fsys, dir, wo)
+	if err != nil {
+		return nil, openError(dir, err)
+	}
+	return l, nil
 }
